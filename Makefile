@@ -1,0 +1,42 @@
+# Quick start: `make demo` runs the main job, `make test` runs every check.
+# Both create .venv on first use and install the project into it (editable).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Property tests draw new examples on each run from this seed, which pytest prints in its header;
+# `make test SEED=<n>` replays a run exactly.
+SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+
+.PHONY: demo test bench clean
+
+# One stamp per set of extras, so `make demo` does not pull in the test tools.
+$(VENV)/.demo: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.test: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@touch $@
+
+demo: $(VENV)/.demo
+	$(PY) -m autodiff.demo
+
+test: $(VENV)/.test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	$(PY) -m pytest -n 2 --hypothesis-seed=$(SEED)
+
+$(VENV)/.bench: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[bench]"
+	@touch $@
+
+bench: $(VENV)/.bench
+	$(PY) benchmarks/engine.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
