@@ -1,0 +1,61 @@
+"""autodiff: a scalar reverse-mode automatic differentiation engine.
+
+A ``Value`` holds one float. Operations on Values record a computational graph whose edges
+carry local derivatives; ``backward()`` applies the distributed chain rule from the output
+back to every input.
+"""
+
+from autodiff.value import Operand, Value  # noqa: I001 -- Value first: the operations build on it
+from autodiff.arithmetic import pow, power
+from autodiff.backward import backward, topological_order, zero_grad
+from autodiff.combinations import dot, logsumexp, max, min, prod, softmax, sum
+from autodiff.errors import DomainError
+from autodiff.functions import (
+    abs_ as abs,
+    cos,
+    exp,
+    leaky_relu,
+    log,
+    relu,
+    sigmoid,
+    sin,
+    softplus,
+    sqrt,
+    tanh,
+)
+from autodiff.grad_mode import is_grad_enabled, no_grad
+from autodiff.primitive import PRIMITIVES, Primitive, primitive
+
+__all__ = [
+    "PRIMITIVES",
+    "DomainError",
+    "Operand",
+    "Primitive",
+    "Value",
+    "abs",
+    "backward",
+    "cos",
+    "dot",
+    "exp",
+    "is_grad_enabled",
+    "leaky_relu",
+    "log",
+    "logsumexp",
+    "max",
+    "min",
+    "no_grad",
+    "pow",
+    "power",
+    "primitive",
+    "prod",
+    "relu",
+    "sigmoid",
+    "sin",
+    "softmax",
+    "softplus",
+    "sqrt",
+    "sum",
+    "tanh",
+    "topological_order",
+    "zero_grad",
+]

@@ -1,0 +1,309 @@
+"""Primitives: an operation's forward function and its local-derivative rule, registered once.
+
+A primitive computes on floats. Applied to Values it records a graph node, together with the
+local derivative of its output with respect to each input, given by its rule at once: the edge
+weights of the influence diagram. The rule is written with operations that work on floats and
+Values alike, so the very same rule applied to Values gives derivatives that can themselves be
+differentiated (higher order), and no formula is ever written twice.
+
+Conventions, for an operation with one input, two inputs, or any number of them::
+
+    forward(x) -> out                 derivative(x, out) -> ∂out/∂x
+    forward(x, y) -> out              derivative(x, y, out) -> (∂out/∂x, ∂out/∂y)
+    forward(*xs) -> out               derivative(xs, out) -> one ∂out/∂x_i per input
+
+Keyword-only parameters of the forward (``slope`` of leaky_relu) are constants, not inputs:
+the rule receives them by keyword too, and the node remembers them.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, overload
+
+from autodiff.errors import DomainError
+from autodiff.grad_mode import _recording
+from autodiff.value import Operand, Value, as_float
+
+_new = object.__new__
+_registry: dict[str, Primitive] = {}
+PRIMITIVES: Mapping[str, Primitive] = MappingProxyType(_registry)
+"""Every registered primitive by name, built-in and user-defined."""
+_BOUND_CACHE_SIZE = 256  # distinct parameter sets kept per primitive (x**2, x**0.5, ...)
+
+
+class Primitive:
+    """An operation: its name, its forward function on floats and its local-derivative rule."""
+
+    __slots__ = ("_bound", "arity", "derivative", "display", "forward", "name", "params", "symbol")
+
+    def __init__(
+        self,
+        name: str,
+        forward: Callable[..., float],
+        derivative: Callable[..., Any],
+        arity: int | None,
+        *,
+        symbol: str = "",
+        params: Mapping[str, Any] | None = None,
+        display: str = "",
+    ) -> None:
+        self.name = name
+        self.symbol = symbol or name
+        self.display = display  # how to show the parameters, e.g. "**{exponent:g}"
+        self.forward = forward
+        self.derivative = derivative
+        self.arity = arity  # 1, 2, or None for any number of inputs
+        self.params: Mapping[str, Any] = params or {}
+        self._bound: dict[tuple[tuple[str, Any], ...], Primitive] = {}
+
+    @property
+    def label(self) -> str:
+        """The name with its parameters, as diagrams show it: ``leaky_relu(slope=0.1)``."""
+        if not self.params:
+            return self.symbol
+        if self.display:
+            return self.display.format(**self.params)
+        args = ", ".join(f"{key}={value!r}" for key, value in self.params.items())
+        return f"{self.symbol}({args})"
+
+    def __repr__(self) -> str:
+        return f"<primitive {self.label}>"
+
+    def bind(self, params: Mapping[str, Any]) -> Primitive:
+        """This primitive with its constant parameters fixed (and remembered, for display)."""
+        key = tuple(params.items())
+        try:
+            return self._bound[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable parameter: bind it, just do not keep it
+            return self._bound_to(params)
+        bound = self._bound_to(params)
+        if len(self._bound) < _BOUND_CACHE_SIZE:
+            self._bound[key] = bound
+        return bound
+
+    def _bound_to(self, params: Mapping[str, Any]) -> Primitive:
+        forward = functools.partial(self.forward, **params)
+        derivative = functools.partial(self.derivative, **params)
+        return Primitive(
+            self.name,
+            forward,
+            derivative,
+            self.arity,
+            symbol=self.symbol,
+            params=dict(params),
+            display=self.display,
+        )
+
+    def local_derivatives(self, inputs: Sequence[Any], output: Any) -> tuple[Any, ...]:
+        """The rule at these inputs and output, floats or Values: one derivative per input."""
+        if self.arity == 1:
+            return (self.derivative(inputs[0], output),)
+        if self.arity == 2:
+            return tuple(self.derivative(inputs[0], inputs[1], output))
+        return tuple(self.derivative(tuple(inputs), output))
+
+
+def primitive(
+    derivative: Callable[..., Any], *, name: str = "", symbol: str = "", display: str = ""
+) -> Callable[[Callable[..., float]], Callable[..., Any]]:
+    """Register an operation from its forward function (the decorated one) and its rule.
+
+    The decorated function is replaced by one that takes Values or numbers: with at least one
+    Value among its inputs it returns a Value that records the node; with numbers only it
+    returns a float. See the module docstring for the signatures. ``symbol`` is how diagrams
+    show the operation (default: its name); ``display`` formats it with its parameters
+    (default: ``name(key=value)``). Registering a name again replaces the entry in
+    ``PRIMITIVES`` (convenient when a notebook cell is run twice)::
+
+        @primitive(derivative=lambda x, out: 3 * x * x)
+        def cube(x: float) -> float:
+            return x**3
+    """
+
+    def register(forward: Callable[..., float]) -> Callable[..., Any]:
+        prim = Primitive(
+            name or forward.__name__,
+            forward,
+            derivative,
+            _arity(forward),
+            symbol=symbol,
+            display=display,
+        )
+        _registry[prim.name] = prim
+        apply_op = APPLY[prim.arity]
+
+        def apply(*inputs: Any, **params: Any) -> Any:
+            return apply_op(prim.bind(params) if params else prim, *inputs)
+
+        apply.__name__ = apply.__qualname__ = prim.name
+        apply.__doc__ = forward.__doc__
+        return apply
+
+    return register
+
+
+def _arity(forward: Callable[..., float]) -> int | None:
+    """How many inputs the forward takes: 1, 2, or None for any number (*xs)."""
+    kinds = [p.kind for p in inspect.signature(forward).parameters.values()]
+    positional = sum(k in (k.POSITIONAL_ONLY, k.POSITIONAL_OR_KEYWORD) for k in kinds)
+    variadic = inspect.Parameter.VAR_POSITIONAL in kinds
+    if variadic and not positional:
+        return None
+    if not variadic and positional in (1, 2):
+        return positional
+    raise TypeError(
+        f"primitive {forward.__name__!r} must take one input (x), two (x, y) or any number (*xs)"
+    )
+
+
+# -- applying a primitive ---------------------------------------------------------------------
+# One function per arity, so the common operations make a node with no more work than needed:
+# these lines run for every operation of every graph.
+
+
+@overload
+def apply_unary(op: Primitive, x: Value) -> Value: ...
+@overload
+def apply_unary(op: Primitive, x: float) -> float: ...
+def apply_unary(op: Primitive, x: Any) -> Any:
+    """op(x): a node if x is a Value, a float if x is a number."""
+    if type(x) is not Value and not isinstance(x, Value):
+        return _on_numbers(op, as_float(x, op.name))
+    a = x.data
+    try:
+        out = op.forward(a)
+        if not _recording.get():
+            return _leaf(out)
+        da = op.derivative(a, out)
+    except ArithmeticError as error:
+        raise _arithmetic_error(op, (a,), error) from error
+    node = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._op = op
+    node._x = x
+    node._y = None
+    node._dx = da
+    return node
+
+
+@overload
+def apply_binary(op: Primitive, x: Value, y: Operand) -> Value: ...
+@overload
+def apply_binary(op: Primitive, x: Operand, y: Value) -> Value: ...
+@overload
+def apply_binary(op: Primitive, x: float, y: float) -> float: ...
+def apply_binary(op: Primitive, x: Any, y: Any) -> Any:
+    """op(x, y): a node if either is a Value, a float if both are numbers."""
+    if type(x) is not Value or type(y) is not Value:
+        x, y = _binary_operands(op, x, y)
+        if type(x) is float:
+            return _on_numbers(op, x, y)
+    a, b = x.data, y.data
+    try:
+        out = op.forward(a, b)
+        if not _recording.get():
+            return _leaf(out)
+        da, db = op.derivative(a, b, out)
+    except ArithmeticError as error:
+        raise _arithmetic_error(op, (a, b), error) from error
+    node = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._op = op
+    node._x = x
+    node._y = y
+    node._dx = da
+    node._dy = db
+    return node
+
+
+def apply_variadic(op: Primitive, *xs: Any) -> Any:
+    """op(*xs): a node if any input is a Value, a float if all are numbers."""
+    data = [x.data for x in xs if x.__class__ is Value]  # reads and checks in one pass
+    if len(data) != len(xs):
+        if not data and not any(isinstance(x, Value) for x in xs):
+            return _on_numbers(op, *[as_float(x, op.name) for x in xs])
+        xs = tuple([x if x.__class__ is Value else _as_value(x, op.name) for x in xs])
+        data = [x.data for x in xs]
+    try:
+        out = op.forward(*data)
+        if not _recording.get():
+            return _leaf(out)
+        partials = tuple(op.derivative(data, out))
+    except ArithmeticError as error:
+        raise _arithmetic_error(op, tuple(data), error) from error
+    node = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._op = op
+    node._x = xs
+    node._y = None
+    node._dx = partials
+    return node
+
+
+APPLY: dict[int | None, Callable[..., Any]] = {
+    1: apply_unary,
+    2: apply_binary,
+    None: apply_variadic,
+}
+
+
+def _on_numbers(op: Primitive, *inputs: float) -> float:
+    """op on plain numbers: a float, no graph."""
+    try:
+        return op.forward(*inputs)
+    except ArithmeticError as error:
+        raise _arithmetic_error(op, inputs, error) from error
+
+
+def _leaf(out: float) -> Value:
+    node = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._op = None
+    return node
+
+
+def _binary_operands(op: Primitive, x: object, y: object) -> tuple[Any, Any]:
+    """Both as Values if either is one, both as floats if neither is, else a TypeError."""
+    try:
+        if isinstance(x, Value) or isinstance(y, Value):
+            return _as_value(x, op.name), _as_value(y, op.name)
+        return as_float(x, op.name), as_float(y, op.name)
+    except TypeError:
+        raise TypeError(
+            f"unsupported operand type(s) for {op.symbol}: "
+            f"{type(x).__name__!r} and {type(y).__name__!r}"
+        ) from None
+
+
+def _as_value(x: object, where: str) -> Value:
+    """x itself if it is a Value, else a constant leaf holding the number x."""
+    if type(x) is float:
+        return _leaf(x)
+    if isinstance(x, Value):
+        return x
+    return _leaf(as_float(x, where))
+
+
+def _arithmetic_error(op: Primitive, inputs: tuple[float, ...], error: Exception) -> Exception:
+    """The error of a float operation inside a primitive, restated with the primitive's name."""
+    names = ("x", "y") if len(inputs) <= 2 else ()
+    at = (
+        ", ".join(f"{name} = {x!r}" for name, x in zip(names, inputs)) or f"inputs {list(inputs)!r}"
+    )
+    if isinstance(error, OverflowError):
+        return OverflowError(f"{op.label}: the result at {at} is too large for a float")
+    return DomainError(f"{op.label}: the derivative at {at} is not a finite number")
