@@ -1,0 +1,234 @@
+"""The property tests of the engine, as functions, so that a test can also run each one
+against a deliberately wrong rule and see it fail (tests/test_properties_can_fail.py).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import mpmath
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracles import ORACLES, Case, Oracle, reals, reference_partial, reference_value
+from programs import Program, programs, run_mpmath, run_values, smooth_programs
+
+import autodiff as ad
+from autodiff import PRIMITIVES, Value
+
+Property = Callable[[], None]
+Gradients = Callable[[Value, Sequence[Value]], list[float]]
+
+
+def close(actual: float, expected: float, rel: float = 1e-8, abs_: float = 1e-10) -> bool:
+    return math.isclose(actual, expected, rel_tol=rel, abs_tol=abs_)
+
+
+def backward_gradients(root: Value, leaves: Sequence[Value]) -> list[float]:
+    """d root / d leaf for each leaf, by the engine's backward pass."""
+    for leaf in leaves:
+        leaf.grad = 0.0
+    root.backward()
+    return [leaf.grad for leaf in leaves]
+
+
+@contextmanager
+def wrong_rule(name: str, derivative: Callable[..., Any]) -> Iterator[None]:
+    """Replace a primitive's derivative rule for the duration of the block."""
+    prim = PRIMITIVES[name]
+    saved_rule, saved_bound = prim.derivative, dict(prim._bound)
+    prim.derivative = derivative
+    prim._bound.clear()  # bound copies (x**2, softmax[i]) hold the rule they were made with
+    try:
+        yield
+    finally:
+        prim.derivative = saved_rule
+        prim._bound.clear()
+        prim._bound.update(saved_bound)
+
+
+# -- each rule against its oracle ------------------------------------------------------------
+
+
+def rule_matches_oracle(name: str, oracle: Oracle | None = None) -> Property:
+    """The value and every first partial derivative of a primitive agree with mpmath."""
+    spec = oracle or ORACLES[name]
+
+    @given(spec.cases)
+    def check(case: Case) -> None:
+        xs = [Value(x) for x in case.inputs]
+        out = spec.engine(xs, case.params)
+        expected_value = float(reference_value(spec, case))
+        assert close(out.data, expected_value), f"{name}{case}: {out.data} != {expected_value}"
+        for i, grad in enumerate(backward_gradients(out, xs)):
+            expected = reference_partial(spec, case, i)
+            assert close(grad, expected), f"∂{name}/∂x{i} at {case}: {grad} != mpmath {expected}"
+
+    return check
+
+
+# -- the documented subgradients at the kinks --------------------------------------------------
+
+KINKS: dict[str, tuple[Callable[[list[Value]], Value], list[float], list[float]]] = {
+    # name: (how to apply it, inputs exactly at the kink, the documented partials there)
+    "relu": (lambda v: v[0].relu(), [0.0], [0.0]),
+    "abs": (lambda v: abs(v[0]), [0.0], [0.0]),
+    "leaky_relu": (lambda v: v[0].leaky_relu(0.2), [0.0], [0.2]),
+    "max": (ad.max, [1.0, 3.0, 3.0, 2.0], [0.0, 1.0, 0.0, 0.0]),
+    "min": (ad.min, [2.0, -1.0, 5.0, -1.0], [0.0, 1.0, 0.0, 0.0]),
+}
+
+
+def subgradient_at_kink(name: str) -> Property:
+    """At its kink, a primitive takes the subgradient the README documents."""
+    apply, inputs, expected = KINKS[name]
+
+    @given(st.sampled_from([1.0, -1.0]), reals(0.1, 10))
+    def check(sign: float, scale: float) -> None:
+        # Scaling every input by the same positive number moves nothing off the kink.
+        xs = [Value(sign * 0.0 if x == 0 else scale * x) for x in inputs]
+        grads = backward_gradients(apply(xs), xs)
+        assert grads == expected, f"{name} at {[x.data for x in xs]}: {grads} != {expected}"
+
+    return check
+
+
+# -- structural properties on random graphs ------------------------------------------------------
+
+
+def gradient_matches_mpmath_on_random_graphs() -> Property:
+    """The gradient of a random expression graph agrees with mpmath's on the same expression."""
+
+    @given(smooth_programs(), st.data())
+    def check(program: Program, data: st.DataObject) -> None:
+        point = data.draw(
+            st.lists(reals(-2, 2), min_size=program.n_inputs, max_size=program.n_inputs)
+        )
+        leaves = [Value(x) for x in point]
+        root = run_values(program, leaves)
+        grads = backward_gradients(root, leaves)
+        mp_point = [mpmath.mpf(x) for x in point]
+        for i, grad in enumerate(grads):
+            order = tuple(int(j == i) for j in range(program.n_inputs))
+            expected = float(mpmath.diff(lambda *xs: run_mpmath(program, xs), mp_point, order))
+            assert close(grad, expected, rel=1e-7, abs_=1e-9), (
+                f"∂/∂x{i} of {program}: {grad} != {expected}"
+            )
+
+    return check
+
+
+def linearity() -> Property:
+    """∇(a·f + b·g) = a·∇f + b·∇g."""
+
+    @given(programs(n_inputs=2), programs(n_inputs=2), reals(-3, 3), reals(-3, 3), st.data())
+    def check(f: Program, g: Program, a: float, b: float, data: st.DataObject) -> None:
+        point = data.draw(st.lists(reals(-2, 2), min_size=2, max_size=2))
+        df = gradients_at(f, point)
+        dg = gradients_at(g, point)
+        leaves = [Value(x) for x in point]
+        combined = backward_gradients(a * run_values(f, leaves) + b * run_values(g, leaves), leaves)
+        for i in range(2):
+            expected = a * df[i] + b * dg[i]
+            assert close(combined[i], expected, abs_=1e-8), (
+                f"linearity, x{i}: {combined[i]} != {expected}"
+            )
+
+    return check
+
+
+def product_rule() -> Property:
+    """∇(f·g) = ∇f·g + f·∇g."""
+
+    @given(programs(n_inputs=2), programs(n_inputs=2), st.data())
+    def check(f: Program, g: Program, data: st.DataObject) -> None:
+        point = data.draw(st.lists(reals(-2, 2), min_size=2, max_size=2))
+        df, dg = gradients_at(f, point), gradients_at(g, point)
+        f_value = run_values(f, [Value(x) for x in point]).data
+        g_value = run_values(g, [Value(x) for x in point]).data
+        leaves = [Value(x) for x in point]
+        product = backward_gradients(run_values(f, leaves) * run_values(g, leaves), leaves)
+        for i in range(2):
+            expected = df[i] * g_value + f_value * dg[i]
+            assert close(product[i], expected, abs_=1e-8), (
+                f"product rule, x{i}: {product[i]} != {expected}"
+            )
+
+    return check
+
+
+# Unary primitives and their derivatives written with mpmath, independently of the engine.
+OUTER: dict[str, tuple[Callable[[Value], Value], Callable[[Any], Any]]] = {
+    "tanh": (lambda v: v.tanh(), lambda x: 1 - mpmath.tanh(x) ** 2),
+    "sin": (lambda v: v.sin(), mpmath.cos),
+    "sigmoid": (lambda v: v.sigmoid(), lambda x: mpmath.exp(-x) / (1 + mpmath.exp(-x)) ** 2),
+    "softplus": (lambda v: v.softplus(), lambda x: 1 / (1 + mpmath.exp(-x))),
+}
+
+
+def chain_rule() -> Property:
+    """∇h(f) = h'(f)·∇f, with h' from mpmath and ∇f from the engine."""
+
+    @given(st.sampled_from(sorted(OUTER)), programs(n_inputs=2), st.data())
+    def check(outer: str, f: Program, data: st.DataObject) -> None:
+        h, h_prime = OUTER[outer]
+        point = data.draw(st.lists(reals(-2, 2), min_size=2, max_size=2))
+        df = gradients_at(f, point)
+        f_value = run_values(f, [Value(x) for x in point]).data
+        leaves = [Value(x) for x in point]
+        composed = backward_gradients(h(run_values(f, leaves)), leaves)
+        slope = float(h_prime(mpmath.mpf(f_value)))
+        for i in range(2):
+            expected = slope * df[i]
+            assert close(composed[i], expected, abs_=1e-8), (
+                f"chain rule {outer}, x{i}: {composed[i]} != {expected}"
+            )
+
+    return check
+
+
+def path_sum(root: Value, leaf: Value) -> float:
+    """Σ over every path from leaf to root of the product of the edge derivatives along it."""
+    total = 0.0
+    stack: list[tuple[Value, float]] = [(root, 1.0)]
+    while stack:
+        node, product = stack.pop()
+        if node is leaf:
+            total += product
+            continue
+        stack.extend((parent, product * d) for parent, d in zip(node.parents, node.partials))
+    return total
+
+
+def distributed_chain_rule(gradients: Gradients = backward_gradients) -> Property:
+    """d root / d x = the sum over all paths from x to root of the products of edge derivatives.
+
+    On small random graphs with shared subexpressions and reused leaves: the lectures'
+    influence diagram, checked path by path against the backward pass.
+    """
+
+    @given(programs(n_inputs=3), st.data())
+    def check(program: Program, data: st.DataObject) -> None:
+        point = data.draw(st.lists(reals(-2, 2), min_size=3, max_size=3))
+        leaves = [Value(x) for x in point]
+        root = run_values(program, leaves)
+        grads = gradients(root, leaves)
+        for i, leaf in enumerate(leaves):
+            expected = path_sum(root, leaf)
+            assert close(grads[i], expected), (
+                f"x{i} of {program}: backward {grads[i]} != paths {expected}"
+            )
+
+    return check
+
+
+def gradients_at(program: Program, point: Sequence[float]) -> list[float]:
+    leaves = [Value(x) for x in point]
+    return backward_gradients(run_values(program, leaves), leaves)
+
+
+def without_database(prop: Property) -> Property:
+    """The property, run without hypothesis' example database (for the deliberate failures)."""
+    return settings(database=None)(prop)

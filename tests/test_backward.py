@@ -1,0 +1,166 @@
+"""The backward pass: repeated calls, deep graphs, no_grad, and freeing graphs."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import threading
+import tracemalloc
+
+import pytest
+
+import autodiff as ad
+from autodiff import Value, no_grad
+
+
+def test_leaf_gradients_accumulate_and_interior_ones_are_recomputed() -> None:
+    a = Value(3.0)
+    c = a * a
+    d = c * c  # d = a⁴, dd/da = 4a³ = 108
+    d.backward()
+    d.backward()
+    assert a.grad == 216.0  # leaves accumulate, as in PyTorch (micrograd gets 324)
+    assert c.grad == 18.0  # dd/dc = 2c, never double-counted
+    assert d.grad == 1.0
+
+
+def test_zero_grad_clears_leaves() -> None:
+    a, b = Value(2.0), Value(5.0)
+    (a * b).backward()
+    ad.zero_grad([a, b])
+    assert (a.grad, b.grad) == (0.0, 0.0)
+    (a * b).backward()
+    assert (a.grad, b.grad) == (5.0, 2.0)
+
+
+def test_every_node_keeps_its_gradient_for_display() -> None:
+    x = Value(0.5)
+    h = x * 2
+    y = h.tanh()
+    y.backward()
+    assert y.grad == 1.0
+    assert h.grad == pytest.approx(1 - y.data**2)
+
+
+def test_backward_of_another_root_recomputes_shared_interior_nodes() -> None:
+    a = Value(2.0)
+    c = a * 3
+    (c * 2).backward()
+    (c * 5).backward()
+    assert c.grad == 5.0
+    assert a.grad == 3 * 2 + 3 * 5
+
+
+def test_backward_takes_the_seed_gradient() -> None:
+    x = Value(4.0)
+    (x * x).backward(grad=0.5)
+    assert x.grad == 4.0
+
+
+def test_backward_of_a_leaf() -> None:
+    x = Value(4.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0
+
+
+def test_backward_rejects_a_non_number_seed() -> None:
+    with pytest.raises(TypeError, match="backward"):
+        (Value(1.0) * 2).backward(grad="1")  # type: ignore[arg-type]
+
+
+def test_a_chain_of_a_million_operations_differentiates_without_recursion() -> None:
+    x = Value(1.0)
+    y = x
+    for _ in range(1_000_000):
+        y = y + x
+    y.backward()
+    assert x.grad == 1_000_001.0
+    assert repr(y).startswith("Value(data=1000001.0")
+    assert len(ad.topological_order(y)) == 1_000_000
+    del y  # freeing it must not overflow the C stack either
+
+
+def test_no_grad_records_nothing() -> None:
+    x = Value(2.0)
+    with no_grad():
+        assert not ad.is_grad_enabled()
+        y = (x * x).tanh() + ad.sum([x, x])
+    assert ad.is_grad_enabled()
+    assert y.parents == () and y.op == ""
+    assert y.data == pytest.approx(2 * 2.0 + 0.9993292997390670)
+
+
+def test_no_grad_is_a_decorator_too() -> None:
+    @no_grad()
+    def evaluate(v: Value) -> Value:
+        return v * 3
+
+    assert evaluate(Value(1.0)).parents == ()
+
+
+def test_no_grad_is_private_to_a_thread() -> None:
+    inside, started, done = threading.Event(), threading.Event(), threading.Event()
+
+    def evaluate() -> None:
+        with no_grad():
+            started.set()
+            inside.wait()
+        done.set()
+
+    worker = threading.Thread(target=evaluate)
+    worker.start()
+    started.wait()
+    recorded = Value(1.0) * 2  # the other thread is inside no_grad right now
+    inside.set()
+    worker.join()
+    assert done.is_set()
+    assert recorded.parents != ()
+
+
+def test_no_grad_is_private_to_an_asyncio_task() -> None:
+    async def evaluating(entered: asyncio.Event, release: asyncio.Event) -> bool:
+        with no_grad():
+            entered.set()
+            await release.wait()
+            return ad.is_grad_enabled()
+
+    async def recording(entered: asyncio.Event, release: asyncio.Event) -> tuple[Value, ...]:
+        await entered.wait()
+        node = Value(1.0) * 2
+        release.set()
+        return node.parents
+
+    async def main() -> tuple[bool, tuple[Value, ...]]:
+        entered, release = asyncio.Event(), asyncio.Event()
+        return await asyncio.gather(evaluating(entered, release), recording(entered, release))
+
+    enabled_inside, parents = asyncio.run(main())
+    assert enabled_inside is False
+    assert parents != ()
+
+
+def build_graph() -> Value:
+    xs = [Value(float(i)) for i in range(50)]
+    y = ad.sum([x.tanh() * x for x in xs])
+    y = ad.logsumexp(ad.softmax([y, *xs[:3]])) + ad.dot(xs[:5], xs[5:10], xs[10])
+    y.backward()
+    return y
+
+
+def test_a_graph_nobody_references_is_freed_without_the_cycle_collector() -> None:
+    gc.collect()
+    gc.disable()
+    try:
+        tracemalloc.start()
+        for _ in range(10):  # fills one-time caches and the interpreter's free lists
+            build_graph()
+        warmed_up = tracemalloc.get_traced_memory()[0]
+        for _ in range(40):
+            build_graph()
+        after = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        assert gc.collect() == 0  # nothing of the graphs was left for the cycle collector
+    finally:
+        gc.enable()
+    assert after - warmed_up < 2_000  # 40 graphs of ~40 kB each: all given back by refcounting

@@ -1,0 +1,125 @@
+"""Bad input gets a clear error; numerically hard inputs get finite, correct answers."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pytest
+
+import autodiff as ad
+from autodiff import DomainError, Value
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: Value("abc"), "Value(data) needs a real number, got 'str'"),  # type: ignore[arg-type]
+        (lambda: Value(None), "Value(data) needs a real number, got 'NoneType'"),  # type: ignore[arg-type]
+        (lambda: Value(1j), "got 'complex'"),  # type: ignore[arg-type]
+        (lambda: Value(1.0, label=3), "Value(label) needs a str, got 'int'"),  # type: ignore[arg-type]
+        (lambda: Value(1.0) + "x", "unsupported operand type(s) for +: 'Value' and 'str'"),  # type: ignore[operator]
+        (lambda: "x" + Value(1.0), "unsupported operand type(s) for +: 'str' and 'Value'"),  # type: ignore[operator]
+        (lambda: Value(1.0) * [1], "unsupported operand type(s) for *: 'Value' and 'list'"),  # type: ignore[operator]
+        (lambda: [1] * Value(1.0), "unsupported operand type(s) for *: 'list' and 'Value'"),  # type: ignore[operator]
+        (lambda: Value(1.0) ** "2", "Value ** exponent needs a real number, got 'str'"),  # type: ignore[operator]
+        (lambda: Value(1.0) < "2", "got 'str'"),  # type: ignore[operator]
+        (lambda: ad.tanh("x"), "tanh needs a real number, got 'str'"),
+        (lambda: ad.sum([Value(1.0), None]), "sum needs a real number, got 'NoneType'"),  # type: ignore[list-item]
+        (lambda: ad.dot([Value(1.0)], ["a"]), "dot needs a real number, got 'str'"),  # type: ignore[list-item]
+    ],
+)
+def test_wrong_types_raise_type_errors_that_name_them(
+    make: Callable[[], object], message: str
+) -> None:
+    with pytest.raises(TypeError) as error:
+        make()
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: ad.log(Value(0.0)), "log(x) needs x > 0, got x = 0.0"),
+        (lambda: ad.log(Value(-1.0)), "log(x) needs x > 0, got x = -1.0"),
+        (lambda: ad.sqrt(Value(-1.0)), "sqrt(x) needs x >= 0, got x = -1.0"),
+        (lambda: Value(0.0) ** -1, "x ** y needs y >= 0 when x = 0, got y = -1.0"),
+        (lambda: Value(-8.0) ** (1 / 3), "x ** y needs an integer y when x < 0"),
+        (lambda: Value(-8.0) ** Value(0.5), "x ** y needs an integer y when x < 0"),
+        (lambda: Value(1.0) / 0, "x / y needs y != 0"),
+        (lambda: 1 / Value(0.0), "x / y needs y != 0"),
+        (lambda: ad.sin(Value(math.inf)), "sin(x) needs a finite x, got x = inf"),
+        (lambda: ad.cos(-math.inf), "cos(x) needs a finite x, got x = -inf"),
+        # The value exists but the derivative does not.
+        (lambda: ad.sqrt(Value(0.0)), "sqrt: the derivative at x = 0.0 is not a finite number"),
+        (lambda: Value(0.0) ** 0.5, "**0.5: the derivative at x = 0.0 is not a finite number"),
+        (lambda: Value(-2.0) ** Value(2.0), "no derivative with respect to y when x < 0"),
+        # The same policy for plain numbers.
+        (lambda: ad.log(-1.0), "log(x) needs x > 0, got x = -1.0"),
+        (lambda: ad.power(0.0, exponent=-2), "x ** y needs y >= 0 when x = 0"),
+    ],
+)
+def test_domain_errors_name_the_operation_and_the_value(
+    make: Callable[[], object], message: str
+) -> None:
+    with pytest.raises(DomainError) as error:
+        make()
+    assert message in str(error.value)
+
+
+def test_a_domain_error_is_a_value_error() -> None:
+    assert issubclass(DomainError, ValueError)
+
+
+def test_outside_no_grad_only_the_value_is_needed() -> None:
+    with ad.no_grad():
+        assert ad.sqrt(Value(0.0)).data == 0.0  # no derivative is recorded, so none is needed
+
+
+def test_overflow_names_the_operation() -> None:
+    with pytest.raises(OverflowError, match=r"exp: the result at x = 1000.0 is too large"):
+        ad.exp(Value(1000.0))
+    with pytest.raises(OverflowError, match=r"\*\*3: the result at x = 1e\+200"):
+        Value(1e200) ** 3
+
+
+def test_empty_inputs_are_refused() -> None:
+    for op in (ad.max, ad.min, ad.logsumexp, ad.softmax):
+        with pytest.raises(ValueError, match="at least one value"):
+            op([])
+
+
+def test_dot_needs_as_many_weights_as_inputs() -> None:
+    with pytest.raises(ValueError, match="dot needs as many weights as inputs, got 1 and 2"):
+        ad.dot([Value(1.0)], [1.0, 2.0])
+
+
+def value_and_grads(f: Callable[[list[Value]], Value], *xs: float) -> tuple[float, list[float]]:
+    inputs = [Value(x) for x in xs]
+    out = f(inputs)
+    out.backward()
+    return out.data, [x.grad for x in inputs]
+
+
+@pytest.mark.parametrize(
+    ("f", "inputs", "value", "gradient"),
+    [
+        (lambda v: v[0].sigmoid(), [1000.0], 1.0, [0.0]),
+        (lambda v: v[0].sigmoid(), [-1000.0], 0.0, [0.0]),
+        (lambda v: v[0].tanh(), [1000.0], 1.0, [0.0]),
+        (lambda v: v[0].tanh(), [-1000.0], -1.0, [0.0]),
+        (lambda v: v[0].softplus(), [1000.0], 1000.0, [1.0]),
+        (lambda v: v[0].softplus(), [-1000.0], 0.0, [0.0]),
+        (ad.logsumexp, [1000.0, 1000.0], 1000.0 + math.log(2), [0.5, 0.5]),
+        (ad.logsumexp, [-1000.0, -1000.0], -1000.0 + math.log(2), [0.5, 0.5]),
+        (lambda v: ad.softmax(v)[0], [1000.0, 0.0], 1.0, [0.0, 0.0]),
+        (lambda v: ad.softmax(v)[1], [1000.0, 0.0], 0.0, [0.0, 0.0]),
+    ],
+)
+def test_stable_where_a_naive_formula_overflows(
+    f: Callable[[list[Value]], Value], inputs: list[float], value: float, gradient: list[float]
+) -> None:
+    data, grads = value_and_grads(f, *inputs)
+    assert math.isfinite(data) and all(math.isfinite(g) for g in grads)
+    assert data == pytest.approx(value, rel=1e-15, abs=1e-300)
+    assert grads == pytest.approx(gradient, rel=1e-15, abs=1e-300)

@@ -1,0 +1,53 @@
+"""The package as a user meets it: imports, typing marker, README examples, the demo."""
+
+from __future__ import annotations
+
+import doctest
+import subprocess
+import sys
+from pathlib import Path
+
+import autodiff
+import nn
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_autodiff_imports_the_standard_library_only() -> None:
+    script = "import sys, autodiff\nprint('\\n'.join(sorted(m.split('.')[0] for m in sys.modules)))"
+    output = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    third_party = {
+        name
+        for name in output.stdout.split()
+        if name not in sys.stdlib_module_names and name != "autodiff" and not name.startswith("_")
+    }
+    assert third_party == set()
+
+
+def test_public_api_is_listed_and_exists() -> None:
+    for package in (autodiff, nn):
+        assert isinstance(package.__all__, list)
+        assert all(hasattr(package, name) for name in package.__all__)
+    assert "Value" in autodiff.__all__ and "backward" in autodiff.__all__
+
+
+def test_the_packages_ship_a_typing_marker() -> None:
+    assert (ROOT / "autodiff" / "py.typed").exists()
+    assert (ROOT / "nn" / "py.typed").exists()
+
+
+def test_readme_examples_print_what_the_readme_says() -> None:
+    failures, tried = doctest.testfile(str(ROOT / "README.md"), module_relative=False)
+    assert tried > 10
+    assert failures == 0
+
+
+def test_the_demo_prints_the_neuron_and_its_gradients() -> None:
+    output = subprocess.run(
+        [sys.executable, "-m", "autodiff.demo"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "d y / d x1 = -1.5000" in output
+    assert "d y / d w1 =  1.0000" in output
+    assert "x1·w1 = *" in output
