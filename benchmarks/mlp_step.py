@@ -81,7 +81,10 @@ class Workload:
 
     # -- the floor: plain floats, gradients derived by hand -----------------------------------
 
-    def floor_step(self) -> Callable[[], float]:
+    def floor_step(self, careful: bool = True) -> Callable[[], float]:
+        """The step by hand. careful: skip what is zero (samples inside the margin, dead
+        units, the gradient of the inputs), as anyone writing it by hand would; otherwise
+        do all the arithmetic the engine does."""
         layers = copy.deepcopy(self.layers)
         points, labels = self.points, self.labels
         n = len(points)
@@ -89,29 +92,37 @@ class Workload:
 
         def step() -> float:
             start = time.perf_counter()
-            grads = [[([0.0] * len(ws), 0.0) for ws, _ in layer] for layer in layers]
+            grad_w = [[[0.0] * len(ws) for ws, _ in layer] for layer in layers]
+            grad_b = [[0.0] * len(layer) for layer in layers]
             for x, label in zip(points, labels):
                 acts, zs = [x], []
                 for k, layer in enumerate(layers):  # forward: z = Σ w·h + b, h = relu(z)
-                    z = [sum(w * h for w, h in zip(ws, acts[-1])) + b for ws, b in layer]
+                    z = [sum([w * h for w, h in zip(ws, acts[-1])]) + b for ws, b in layer]
                     zs.append(z)
                     acts.append(z if k == last else [v if v > 0 else 0.0 for v in z])
                 margin = 1 - label * acts[-1][0]
+                if careful and margin <= 0:
+                    continue  # relu(margin) is flat here: no gradient
                 g = [-label / n if margin > 0 else 0.0]  # d loss / d score
                 for k in range(last, -1, -1):  # backward, layer by layer
                     if k != last:
                         g = [gi if zi > 0 else 0.0 for gi, zi in zip(g, zs[k])]
                     h_in = acts[k]
-                    g_in = [0.0] * len(h_in)
-                    for j, (ws, _) in enumerate(layers[k]):
-                        gw, gb = grads[k][j]
-                        gw[:] = [a + g[j] * h for a, h in zip(gw, h_in)]
-                        grads[k][j] = (gw, gb + g[j])
-                        g_in = [a + g[j] * w for a, w in zip(g_in, ws)]
-                    g = g_in
-            for k, layer in enumerate(layers):  # L2 term and the SGD update
+                    g_in = [0.0] * len(h_in) if k or not careful else None
+                    for j, gj in enumerate(g):
+                        if careful and gj == 0.0:
+                            continue
+                        row = grad_w[k][j]
+                        for i, h in enumerate(h_in):
+                            row[i] += gj * h
+                        grad_b[k][j] += gj
+                        if g_in is not None:
+                            for i, w in enumerate(layers[k][j][0]):
+                                g_in[i] += gj * w
+                    g = g_in or []
+            for k, layer in enumerate(layers):  # the L2 term and the SGD update
                 for j, (ws, b) in enumerate(layer):
-                    gw, gb = grads[k][j]
+                    gw, gb = grad_w[k][j], grad_b[k][j]
                     new_ws = [w - LEARNING_RATE * (gwi + 2 * ALPHA * w) for w, gwi in zip(ws, gw)]
                     layer[j] = (new_ws, b - LEARNING_RATE * (gb + 2 * ALPHA * b))
             return time.perf_counter() - start
