@@ -37,8 +37,10 @@ import autodiff
 from autodiff import Value
 
 
-def best_of(repeats: int, run: Callable[[], float]) -> float:
-    return min(run() for _ in range(repeats))
+def best_of(repeats: int, *runs: Callable[[], float]) -> list[float]:
+    """The best time of each run, repeated in turn so that all see the same machine state."""
+    times = [[run() for run in runs] for _ in range(repeats)]
+    return [min(column) for column in zip(*times)]
 
 
 def optional(name: str) -> ModuleType | None:
@@ -168,16 +170,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("| workload | autodiff | reference | ratio |")
     print("| --- | --- | --- | --- |")
 
-    ours = best_of(repeats, sum_of_products(Value, n_products))
-    floor = best_of(repeats, sum_of_products_by_hand(n_products))
+    runs = [sum_of_products(Value, n_products), sum_of_products_by_hand(n_products)]
+    if micrograd is not None:
+        runs.append(sum_of_products(micrograd.Value, n_products))
+    ours, floor, *references = best_of(repeats, *runs)
     name = f"1. sum of products, {2 * n_products - 1} ops, µs/op"
     row(name, f"{ours:.3f}", f"hand-written {floor:.3f}", ratio(ours, floor))
-    if micrograd is not None:
-        theirs = best_of(repeats, sum_of_products(micrograd.Value, n_products))
-        row(name, f"{ours:.3f}", f"micrograd {theirs:.3f}", ratio(ours, theirs))
+    for reference in references:
+        row(name, f"{ours:.3f}", f"micrograd {reference:.3f}", ratio(ours, reference))
     if torch is not None:
-        theirs = best_of(1, sum_of_products(torch_leaf(torch), n_products // 10))
-        row(name, f"{ours:.3f}", f"PyTorch {theirs:.3f} (1/10 size)", ratio(ours, theirs))
+        (pytorch,) = best_of(1, sum_of_products(torch_leaf(torch), n_products // 10))
+        row(name, f"{ours:.3f}", f"PyTorch {pytorch:.3f} (1/10 size)", ratio(ours, pytorch))
 
     build, back = chain(chain_ops)
     row(f"2. chain of {chain_ops} ops, s", f"build {build:.2f} + backward {back:.2f}", "", "")
@@ -187,20 +190,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     row("3. GC-tracked objects per node", f"{tracked:.2f}", "", "")
 
     step = mlp_step.Workload()
-    ours = best_of(repeats, step.engine_step())
-    floor = best_of(repeats, step.floor_step(careful=True))
-    plain = best_of(repeats, step.floor_step(careful=False))
+    steps = [step.engine_step(), step.floor_step(careful=True), step.floor_step(careful=False)]
+    ours, floor, plain = best_of(4 * repeats, *steps)
     name = "4. micrograd demo step, ms"
     row(name, f"{1e3 * ours:.1f}", f"hand-written floor {1e3 * floor:.1f}", ratio(ours, floor))
     row(name, f"{1e3 * ours:.1f}", f"by hand, no skipping {1e3 * plain:.1f}", ratio(ours, plain))
     if micrograd is not None:
-        theirs = best_of(max(1, repeats // 2), step.micrograd_step())
-        row(
-            "4. micrograd demo step, ms",
-            f"{1e3 * ours:.1f}",
-            f"micrograd {1e3 * theirs:.1f}",
-            ratio(ours, theirs),
-        )
+        ours, theirs = best_of(max(1, repeats // 2), steps[0], step.micrograd_step())
+        row(name, f"{1e3 * ours:.1f}", f"micrograd {1e3 * theirs:.1f}", ratio(ours, theirs))
     print(f"\n(loss after one step, engine vs floor: {step.check():.3e} apart)")
 
 
