@@ -229,6 +229,9 @@ def gradients_at(program: Program, point: Sequence[float]) -> list[float]:
     return backward_gradients(run_values(program, leaves), leaves)
 
 
-def without_database(prop: Property) -> Property:
-    """The property, run without hypothesis' example database (for the deliberate failures)."""
-    return settings(database=None)(prop)
+def hunting(prop: Property) -> Property:
+    """The property set up to find a failure: many examples, no example database.
+
+    Hypothesis stops at the first failure, so a property that does fail costs little.
+    """
+    return settings(database=None, max_examples=2000)(prop)
