@@ -183,15 +183,7 @@ def apply_unary(op: Primitive, x: Any) -> Any:
         da = op.derivative(a, out)
     except ArithmeticError as error:
         raise _arithmetic_error(op, (a,), error) from error
-    node = _new(Value)
-    node.data = out
-    node.grad = 0.0
-    node.label = ""
-    node._op = op
-    node._x = x
-    node._y = None
-    node._dx = da
-    return node
+    return _node(out, op, x, None, da, 0.0)
 
 
 @overload
@@ -214,16 +206,7 @@ def apply_binary(op: Primitive, x: Any, y: Any) -> Any:
         da, db = op.derivative(a, b, out)
     except ArithmeticError as error:
         raise _arithmetic_error(op, (a, b), error) from error
-    node = _new(Value)
-    node.data = out
-    node.grad = 0.0
-    node.label = ""
-    node._op = op
-    node._x = x
-    node._y = y
-    node._dx = da
-    node._dy = db
-    return node
+    return _node(out, op, x, y, da, db)
 
 
 def apply_variadic(op: Primitive, *xs: Any) -> Any:
@@ -241,15 +224,7 @@ def apply_variadic(op: Primitive, *xs: Any) -> Any:
         partials = tuple(op.derivative(data, out))
     except ArithmeticError as error:
         raise _arithmetic_error(op, tuple(data), error) from error
-    node = _new(Value)
-    node.data = out
-    node.grad = 0.0
-    node.label = ""
-    node._op = op
-    node._x = xs
-    node._y = None
-    node._dx = partials
-    return node
+    return _node(out, op, xs, None, partials, 0.0)
 
 
 APPLY: dict[int | None, Callable[..., Any]] = {
@@ -265,6 +240,24 @@ def _on_numbers(op: Primitive, *inputs: float) -> float:
         return op.forward(*inputs)
     except ArithmeticError as error:
         raise _arithmetic_error(op, inputs, error) from error
+
+
+def _node(out: float, op: Primitive, x: Any, y: Value | None, dx: Any, dy: float) -> Value:  # noqa: PLR0917 -- called for every operation: keywords cost time
+    """A new node: its value, its operation, its inputs and their local derivatives.
+
+    One or two inputs are kept inline (y is None for one); more are a tuple in x, with a
+    tuple of derivatives in dx (see Value's slots).
+    """
+    node = _new(Value)
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node._op = op
+    node._x = x
+    node._y = y
+    node._dx = dx
+    node._dy = dy
+    return node
 
 
 def _leaf(out: float) -> Value:
