@@ -7,7 +7,7 @@ back to every input.
 
 from autodiff.value import Operand, Value  # noqa: I001 -- Value first: the operations build on it
 from autodiff.arithmetic import pow, power
-from autodiff.backward import backward, topological_order, zero_grad
+from autodiff.backward import backward, gradients, topological_order, zero_grad
 from autodiff.combinations import dot, logsumexp, max, min, prod, softmax, sum
 from autodiff.errors import DomainError
 from autodiff.functions import (
@@ -23,12 +23,15 @@ from autodiff.functions import (
     sqrt,
     tanh,
 )
+from autodiff.functional import grad, hessian, hvp, jacobian, value_and_grad
 from autodiff.grad_mode import is_grad_enabled, no_grad
+from autodiff.gradcheck import GradcheckError, gradcheck
 from autodiff.primitive import PRIMITIVES, Primitive, primitive
 
 __all__ = [
     "PRIMITIVES",
     "DomainError",
+    "GradcheckError",
     "Operand",
     "Primitive",
     "Value",
@@ -37,7 +40,13 @@ __all__ = [
     "cos",
     "dot",
     "exp",
+    "grad",
+    "gradcheck",
+    "gradients",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
     "leaky_relu",
     "log",
     "logsumexp",
@@ -57,5 +66,6 @@ __all__ = [
     "sum",
     "tanh",
     "topological_order",
+    "value_and_grad",
     "zero_grad",
 ]

@@ -9,9 +9,10 @@ depth of a graph is limited only by memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from autodiff.grad_mode import _recording
 from autodiff.value import Value, as_float
 
 # Marks, on the search stack, that every input of the node just below has been placed.
@@ -42,12 +43,16 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
-def backward(root: Value, grad: float = 1.0) -> None:
+def backward(root: Value, grad: float | Value = 1.0, *, create_graph: bool = False) -> None:
     """Set ``.grad`` of every Value that root depends on to d root / d that Value.
 
     Leaves accumulate (``+=``) across calls, as in PyTorch; every other node's ``.grad`` is
-    reset and recomputed, so repeated calls never count a path twice.
+    reset and recomputed, so repeated calls never count a path twice. With ``create_graph``
+    each ``.grad`` is a Value with a graph of its own, which can be differentiated again.
     """
+    if create_graph:
+        _backward_with_graph(root, grad)
+        return
     seed = as_float(grad, "backward(grad)")
     order = topological_order(root)
     for node in order:
@@ -61,13 +66,76 @@ def backward(root: Value, grad: float = 1.0) -> None:
             continue
         x, y = node._x, node._y
         if y is not None:
-            x.grad += g * node._dx  # type: ignore[union-attr,operator]
+            x.grad += g * node._dx  # type: ignore[union-attr]
             y.grad += g * node._dy
         elif type(x) is tuple:
             for p, d in zip(x, node._dx):  # type: ignore[arg-type]
                 p.grad += g * d
         else:
-            x.grad += g * node._dx  # type: ignore[union-attr,operator]
+            x.grad += g * node._dx  # type: ignore[union-attr]
+
+
+def gradients(
+    output: Value,
+    inputs: Sequence[Value],
+    grad: float | Value = 1.0,
+    *,
+    create_graph: bool = False,
+) -> list[Any]:
+    """d output / d input for each input (0.0 where output does not depend on it).
+
+    No ``.grad`` is read or written, like ``torch.autograd.grad``. With ``create_graph`` the
+    results are Values whose graphs can be differentiated again.
+    """
+    found = gradient_map(output, grad, create_graph=create_graph)
+    return [found.get(x, 0.0) for x in inputs]
+
+
+def gradient_map(root: Value, seed: float | Value, *, create_graph: bool) -> dict[Value, Any]:
+    """d root / d node for every node root depends on, by the distributed chain rule.
+
+    Without create_graph the edges' recorded local derivatives (floats) are used. With it,
+    each node's rule is applied again, to Values this time: the very rule that computed the
+    recorded floats, so the results carry graphs of their own. That pass records even inside
+    ``no_grad()``: a derivative graph was asked for.
+    """
+    grads: dict[Value, Any] = {root: seed if isinstance(seed, Value) else as_float(seed, "seed")}
+    token = _recording.set(True) if create_graph else None
+    try:
+        for node in reversed(topological_order(root)):
+            g = grads.get(node)
+            if g is None:
+                continue
+            parents = node.parents
+            partials = (
+                node._op.local_derivatives(parents, node)  # type: ignore[union-attr]
+                if create_graph
+                else node.partials
+            )
+            for parent, d in zip(parents, partials):
+                if type(d) is float and d == 0.0:
+                    continue  # a constant 0: nothing to add, at any order
+                contribution = g if type(d) is float and d == 1.0 else g * d
+                previous = grads.get(parent)
+                grads[parent] = contribution if previous is None else previous + contribution
+    finally:
+        if token is not None:
+            _recording.reset(token)
+    return grads
+
+
+def _backward_with_graph(root: Value, seed: float | Value) -> None:
+    grads = gradient_map(root, seed, create_graph=True)
+    for node in topological_order(root):
+        node.grad = _as_value(grads.get(node, 0.0))
+    for node, g in grads.items():
+        if node._op is None:  # leaves accumulate, here too
+            old = node.grad
+            node.grad = _as_value(g) if type(old) is float and old == 0.0 else old + g
+
+
+def _as_value(g: Any) -> Value:
+    return g if isinstance(g, Value) else Value(g)
 
 
 def zero_grad(values: Iterable[Value]) -> None:

@@ -141,8 +141,8 @@ def primitive(
         def apply(*inputs: Any, **params: Any) -> Any:
             return apply_op(prim.bind(params) if params else prim, *inputs)
 
+        functools.update_wrapper(apply, forward)  # its name, docstring and signature
         apply.__name__ = apply.__qualname__ = prim.name
-        apply.__doc__ = forward.__doc__
         return apply
 
     return register

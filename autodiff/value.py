@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
     from autodiff.primitive import Primitive
@@ -41,7 +41,7 @@ class Value:
     __slots__ = ("_dx", "_dy", "_op", "_x", "_y", "data", "grad", "label")
 
     data: float
-    grad: float
+    grad: Any  # a float; a Value after backward(create_graph=True)
     label: str
     _op: Primitive | None
     _x: Value | tuple[Value, ...]
@@ -93,13 +93,15 @@ class Value:
             return (dx, self._dy)  # type: ignore[return-value]
         return dx if type(dx) is tuple else (dx,)  # type: ignore[return-value]
 
-    def backward(self, grad: float = 1.0) -> None:
+    def backward(self, grad: float | Value = 1.0, *, create_graph: bool = False) -> None:
         """Fill in ``.grad`` of every Value this one depends on: d self / d that Value.
 
         Leaves accumulate across calls (clear them with ``zero_grad``); every other node's
         ``.grad`` is recomputed by each call and kept afterwards so it can be displayed.
+        With ``create_graph`` each ``.grad`` is a Value with a graph of its own, so it can be
+        differentiated again (PyTorch's semantics; see the README on reference cycles).
         """
-        backward(self, grad)
+        backward(self, grad, create_graph=create_graph)
 
     # -- comparisons: by value; equality stays identity ---------------------------------------
 

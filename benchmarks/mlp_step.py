@@ -133,8 +133,8 @@ class Workload:
     # -- micrograd's own nn, if installed -----------------------------------------------------
 
     def micrograd_step(self) -> Callable[[], float]:
-        from micrograd.engine import Value as MValue  # type: ignore[import-not-found]
-        from micrograd.nn import MLP  # type: ignore[import-not-found]
+        from micrograd.engine import Value as MValue
+        from micrograd.nn import MLP
 
         model = MLP(SIZES[0], list(SIZES[1:]))
         for layer, ours in zip(model.layers, self.layers):

@@ -1,0 +1,225 @@
+"""Function transformations, as in JAX and HIPS autograd: grad, value_and_grad, jacobian,
+hessian and hvp.
+
+``grad(f)`` is a new function that returns the derivative of ``f``. Called directly it takes
+and returns numbers (floats); no ``.grad`` of any Value is read or written. Called while
+another transformation is evaluating its function, as in ``grad(grad(f))`` or
+``grad(lambda x: grad(f)(x) * x)``, it builds the graph of its result and returns Values, so
+the outer one can differentiate it: transformations compose to any order.
+
+Evaluating ``f`` records a graph even inside ``no_grad()``: a derivative was asked for. A
+``no_grad()`` block inside ``f`` is respected: what it computes counts as a constant.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from autodiff.backward import gradient_map
+from autodiff.grad_mode import _recording
+from autodiff.primitive import primitive
+from autodiff.value import Value, as_float
+
+Argnums = int | tuple[int, ...]
+
+# How many transformations are evaluating their function right now, in this thread or task.
+_depth: ContextVar[int] = ContextVar("autodiff_transformations", default=0)
+
+
+@primitive(lambda x, out: 1.0)
+def identity(x: float) -> float:
+    """x;  d/dx = 1. A fresh variable standing for an input of a nested transformation."""
+    return x
+
+
+def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """A function returning ``(f(*args), gradient of f with respect to args[argnums])``.
+
+    ``f`` returns one number (a Value or a float). With an int ``argnums`` the gradient is one
+    number; with a tuple, a tuple of them.
+    """
+    positions, single = _positions(argnums)
+
+    def evaluate(*args: Any) -> tuple[Any, Any]:
+        with _tracing() as nested:
+            call_args, variables = _variables(args, positions, nested, "grad")
+            out = f(*call_args)
+            _check_scalar(out, "grad")
+            grads = _gradients(out, variables, nested)
+        if not nested:
+            out, grads = _number(out), [_number(g) for g in grads]
+        return out, grads[0] if single else tuple(grads)
+
+    return evaluate
+
+
+def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """The gradient of f with respect to its argument(s) ``argnums``, as a function.
+
+    >>> from autodiff import grad
+    >>> grad(lambda x: x ** 3)(2.0)
+    12.0
+    >>> grad(grad(lambda x: x ** 3))(2.0)
+    12.0
+    """
+
+    def gradient(*args: Any) -> Any:
+        return value_and_grad(f, argnums)(*args)[1]
+
+    return gradient
+
+
+def jacobian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """The Jacobian of f, which returns one number or a list (or tuple) of them.
+
+    For several outputs: one row per output (a list or a tuple, as f returned them), each the
+    gradient of that output with respect to ``argnums``: one number, or a tuple for a tuple of
+    argnums. For one output: its gradient, as ``grad`` gives it.
+    """
+    positions, single = _positions(argnums)
+
+    def evaluate(*args: Any) -> Any:
+        with _tracing() as nested:
+            call_args, variables = _variables(args, positions, nested, "jacobian")
+            outs = f(*call_args)
+            several = isinstance(outs, (list, tuple))
+            rows = [_gradients(out, variables, nested) for out in (outs if several else [outs])]
+        if not nested:
+            rows = [[_number(g) for g in row] for row in rows]
+        shaped = [row[0] if single else tuple(row) for row in rows]
+        if not several:
+            return shaped[0]
+        return tuple(shaped) if isinstance(outs, tuple) else shaped
+
+    return evaluate
+
+
+def hessian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """The matrix of second derivatives of f: ``jacobian(grad(f, argnums), argnums)``.
+
+    One number for an int ``argnums``; a tuple of rows for a tuple.
+    """
+    return jacobian(grad(f, argnums), argnums)
+
+
+def hvp(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
+    """The Hessian of f times a vector, without forming the Hessian: ``hvp(f)(*args, vector=v)``.
+
+    The gradient of ``∇f · v``: two backward passes, however many arguments f has. ``vector``
+    is a number for an int ``argnums``, a sequence as long as the tuple otherwise.
+    """
+    _, single = _positions(argnums)
+
+    def product(*args: Any, vector: Any) -> Any:
+        directions = [vector] if single else list(vector)
+
+        def along_vector(*inner: Any) -> Any:
+            gradient = grad(f, argnums)(*inner)
+            parts = [gradient] if single else list(gradient)
+            if len(parts) != len(directions):
+                raise ValueError(
+                    f"hvp needs a vector of {len(parts)} numbers, got {len(directions)}"
+                )
+            return sum(g * v for g, v in zip(parts, directions))
+
+        return grad(along_vector, argnums)(*args)
+
+    return product
+
+
+# -- the machinery ----------------------------------------------------------------------------
+
+
+@contextmanager
+def _tracing() -> Iterator[bool]:
+    """Evaluate a transformation's function: record the graph; say whether we are nested."""
+    depth = _depth.get()
+    depth_token, recording_token = _depth.set(depth + 1), _recording.set(True)
+    try:
+        yield depth > 0
+    finally:
+        _recording.reset(recording_token)
+        _depth.reset(depth_token)
+
+
+def _positions(argnums: Argnums) -> tuple[tuple[int, ...], bool]:
+    """(the argument positions, whether argnums was a single int)."""
+    if isinstance(argnums, int) and not isinstance(argnums, bool):
+        return (argnums,), True
+    if (
+        isinstance(argnums, tuple)
+        and argnums
+        and all(isinstance(i, int) and not isinstance(i, bool) for i in argnums)
+    ):
+        if len(set(argnums)) != len(argnums):
+            raise ValueError(f"argnums must not repeat a position, got {argnums}")
+        return argnums, False
+    raise TypeError(f"argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
+
+
+def _variables(
+    args: Sequence[Any], positions: tuple[int, ...], nested: bool, name: str
+) -> tuple[list[Any], list[Value]]:
+    """The arguments, with a fresh variable at each differentiated position."""
+    call_args = list(args)
+    variables = []
+    for i in positions:
+        if not 0 <= i < len(args):
+            raise ValueError(
+                f"argnums {i} is out of range: the function was called with {len(args)} argument(s)"
+            )
+        arg = args[i]
+        if isinstance(arg, Value) and nested:
+            # A new node standing for this input: the inner derivative counts only the paths
+            # through it, not other uses of the outer variable (no perturbation confusion);
+            # the outer transformation still sees how it depends on that variable.
+            variable = identity(arg)
+        else:
+            number = arg.data if isinstance(arg, Value) else arg
+            variable = Value(as_float(number, f"{name}(argnums={i})"))
+        call_args[i] = variable
+        variables.append(variable)
+    return call_args, variables
+
+
+def _check_scalar(out: Any, name: str) -> None:
+    if isinstance(out, Value):
+        return
+    try:
+        as_float(out, name)
+    except TypeError:
+        raise TypeError(
+            f"{name} needs f to return one number (a Value or a float), got "
+            f"{type(out).__name__!r}; for several outputs use jacobian"
+        ) from None
+
+
+def _gradients(out: Any, variables: list[Value], nested: bool) -> list[Any]:
+    """d out / d variable for each variable; zeros, with a warning, if out depends on none."""
+    _check_scalar(out, "jacobian")
+    found = gradient_map(out, 1.0, create_graph=nested) if isinstance(out, Value) else {}
+    if not any(v in found for v in variables):
+        warnings.warn(
+            "the output does not depend on the argument(s) being differentiated: "
+            "their gradient is 0",
+            UserWarning,
+            stacklevel=_first_caller_outside_autodiff(),
+        )
+    return [found.get(v, 0.0) for v in variables]
+
+
+def _first_caller_outside_autodiff() -> int:
+    """The stack level of the user's code that called into the package, for warnings."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_globals["__name__"].startswith("autodiff."):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _number(x: Any) -> float:
+    return x.data if isinstance(x, Value) else float(x)
