@@ -7,9 +7,9 @@ back to every input.
 
 from autodiff.value import Operand, Value  # noqa: I001 -- Value first: the operations build on it
 from autodiff.arithmetic import pow, power
-from autodiff.backward import backward, gradients, topological_order, zero_grad
+from autodiff.backprop import backward, gradients, topological_order, zero_grad
 from autodiff.combinations import dot, logsumexp, max, min, prod, softmax, sum
-from autodiff.errors import DomainError
+from autodiff.errors import DomainError, UndefinedDerivative
 from autodiff.functions import (
     abs_ as abs,
     cos,
@@ -25,8 +25,8 @@ from autodiff.functions import (
 )
 from autodiff.functional import grad, hessian, hvp, jacobian, value_and_grad
 from autodiff.grad_mode import is_grad_enabled, no_grad
-from autodiff.gradcheck import GradcheckError, gradcheck
-from autodiff.primitive import PRIMITIVES, Primitive, primitive
+from autodiff.gradient_check import GradcheckError, gradcheck
+from autodiff.primitives import PRIMITIVES, Primitive, primitive
 
 __all__ = [
     "PRIMITIVES",
@@ -34,6 +34,7 @@ __all__ = [
     "GradcheckError",
     "Operand",
     "Primitive",
+    "UndefinedDerivative",
     "Value",
     "abs",
     "backward",

@@ -8,19 +8,20 @@ activation in which every output depends on every input.
 from __future__ import annotations
 
 import builtins
+import functools
 import math
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, overload
 
-from autodiff.primitive import PRIMITIVES, apply_variadic, primitive
+from autodiff.primitives import PRIMITIVES, apply_variadic, primitive
 from autodiff.value import Operand, Value, as_float
 
 
 @primitive(lambda xs, out: (1.0,) * len(xs), name="sum", symbol="Σ")
 def _sum(*xs: float) -> float:
     """Σ x_i;  ∂/∂x_i = 1"""
-    return math.fsum(xs)
+    return builtins.sum(xs, 0.0)  # as repeated +, overflow and inf included
 
 
 def _dot_derivative(args: Sequence[Any], out: Any) -> tuple[Any, ...]:
@@ -36,7 +37,7 @@ def _dot(*args: float) -> float:
     """z = Σ w_i·x_i + b over the inputs (w_1..w_n, x_1..x_n[, b])"""
     n = len(args) // 2
     # map stops at the shorter sequence, so b (if any) is left out of the products.
-    z: float = builtins.sum(map(operator.mul, args[:n], args[n:]))
+    z: float = builtins.sum(map(operator.mul, args[:n], args[n:]), 0.0)
     return z + args[-1] if len(args) % 2 else z
 
 
@@ -54,7 +55,7 @@ def _prod_derivative(xs: Sequence[Any], out: Any) -> list[Any]:
 @primitive(_prod_derivative, name="prod", symbol="Π")
 def _prod(*xs: float) -> float:
     """Π x_i;  ∂/∂x_i = Π_{j≠i} x_j"""
-    return math.prod(xs)
+    return math.prod(xs, start=1.0)
 
 
 def _one_hot(n: int, index: int) -> list[float]:
@@ -63,43 +64,38 @@ def _one_hot(n: int, index: int) -> list[float]:
     return hot
 
 
-def _first_max(xs: Sequence[Any]) -> int:
+def _first_best(xs: Sequence[Any], better: Callable[[Any, Any], bool]) -> int:
+    """The index of the first input that no later one beats (comparisons work on Values too)."""
     best = 0
     for i in range(1, len(xs)):
-        if xs[i] > xs[best]:
+        if better(xs[i], xs[best]):
             best = i
     return best
 
 
-def _first_min(xs: Sequence[Any]) -> int:
-    best = 0
-    for i in range(1, len(xs)):
-        if xs[i] < xs[best]:
-            best = i
-    return best
+def _at_least_one(name: str, xs: Sequence[float]) -> None:
+    if not xs:
+        raise ValueError(f"{name} needs at least one value")
 
 
-@primitive(lambda xs, out: _one_hot(len(xs), _first_max(xs)), name="max")
+@primitive(lambda xs, out: _one_hot(len(xs), _first_best(xs, operator.gt)), name="max")
 def _max(*xs: float) -> float:
     """max x_i;  subgradient: 1 for the first arg-max, 0 for the rest"""
-    if not xs:
-        raise ValueError("max needs at least one value")
+    _at_least_one("max", xs)
     return builtins.max(xs)
 
 
-@primitive(lambda xs, out: _one_hot(len(xs), _first_min(xs)), name="min")
+@primitive(lambda xs, out: _one_hot(len(xs), _first_best(xs, operator.lt)), name="min")
 def _min(*xs: float) -> float:
     """min x_i;  subgradient: 1 for the first arg-min, 0 for the rest"""
-    if not xs:
-        raise ValueError("min needs at least one value")
+    _at_least_one("min", xs)
     return builtins.min(xs)
 
 
 @primitive(lambda xs, out: softmax(xs), name="logsumexp")
 def _logsumexp(*xs: float) -> float:
     """log Σ e^x_i;  ∂/∂x_i = e^x_i / Σ_j e^x_j, the softmax of the inputs"""
-    if not xs:
-        raise ValueError("logsumexp needs at least one value")
+    _at_least_one("logsumexp", xs)
     m = builtins.max(xs)
     if math.isinf(m):
         return m
@@ -107,11 +103,13 @@ def _logsumexp(*xs: float) -> float:
     return m + math.log(math.fsum(math.exp(x - m) for x in xs))
 
 
-def _softmax_floats(zs: Sequence[float]) -> list[float]:
+@functools.lru_cache(maxsize=8)
+def _softmax_floats(zs: tuple[float, ...]) -> tuple[float, ...]:
+    # Cached: the n outputs of one softmax, and their rules, all need the same n values.
     m = builtins.max(zs)
     es = [math.exp(z - m) for z in zs]
     total = math.fsum(es)
-    return [e / total for e in es]
+    return tuple(e / total for e in es)
 
 
 def _softmax_derivative(zs: Sequence[Any], out: Any, *, index: int) -> list[Any]:
@@ -201,8 +199,7 @@ def softmax(values: Iterable[Any]) -> list[Any]:
     Jacobian entry ∂y_i/∂z_j = y_i (δ_ij − y_j). With numbers only: a list of floats.
     """
     zs = tuple(values)
-    if not zs:
-        raise ValueError("softmax needs at least one value")
+    _at_least_one("softmax", zs)
     if not builtins.any(isinstance(z, Value) for z in zs):
-        return _softmax_floats([as_float(z, "softmax") for z in zs])
+        return list(_softmax_floats(tuple(as_float(z, "softmax") for z in zs)))
     return [apply_variadic(_SOFTMAX.bind({"index": i}), *zs) for i in range(len(zs))]

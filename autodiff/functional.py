@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from autodiff.backward import gradient_map
+from autodiff.backprop import gradient_map
 from autodiff.grad_mode import _recording
-from autodiff.primitive import primitive
+from autodiff.primitives import primitive
 from autodiff.value import Value, as_float
 
 Argnums = int | tuple[int, ...]

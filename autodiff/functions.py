@@ -10,7 +10,10 @@ from __future__ import annotations
 import math
 
 from autodiff.errors import DomainError
-from autodiff.primitive import primitive
+from autodiff.primitives import primitive
+
+LEAKY_SLOPE = 0.01
+"""The slope of leaky_relu for x < 0, unless given."""
 
 
 @primitive(lambda x, out: out)
@@ -54,13 +57,13 @@ def sigmoid(x: float) -> float:
 @primitive(lambda x, out: 1.0 if x > 0 else 0.0)
 def relu(x: float) -> float:
     """max(0, x);  d/dx = 1 for x > 0, else 0 (the subgradient 0 at x = 0)"""
-    return x if x > 0 else 0.0
+    return 0.0 if x <= 0 else x  # so NaN stays NaN
 
 
 @primitive(lambda x, out, *, slope: 1.0 if x > 0 else slope, display="leaky_relu({slope:g})")
-def leaky_relu(x: float, *, slope: float = 0.01) -> float:
+def leaky_relu(x: float, *, slope: float = LEAKY_SLOPE) -> float:
     """x for x > 0, else slope·x;  d/dx = 1 for x > 0, else slope (the left slope at 0)"""
-    return x if x > 0 else slope * x
+    return slope * x if x <= 0 else x
 
 
 @primitive(lambda x, out: sigmoid(x))
@@ -73,7 +76,7 @@ def softplus(x: float) -> float:
 @primitive(lambda x, out: 1.0 if x > 0 else -1.0 if x < 0 else 0.0, name="abs")
 def abs_(x: float) -> float:
     """|x|;  d/dx = sign(x), with the subgradient 0 at x = 0"""
-    return x if x >= 0 else -x
+    return abs(x)
 
 
 @primitive(lambda x, out: cos(x))

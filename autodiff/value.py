@@ -6,7 +6,7 @@ import numbers
 from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
-    from autodiff.primitive import Primitive
+    from autodiff.primitives import Primitive
 
 Operand = Union["Value", float, int]
 """What the operators accept on either side: a Value or a real number."""
@@ -17,7 +17,10 @@ def as_float(x: object, where: str) -> float:
     if type(x) is float:
         return x
     if isinstance(x, numbers.Real):
-        return float(x)
+        try:
+            return float(x)
+        except OverflowError:
+            raise OverflowError(f"{where} got a number too large for a float") from None
     raise TypeError(f"{where} needs a real number, got {type(x).__name__!r}")
 
 
@@ -153,7 +156,7 @@ class Value:
         return apply_unary(_POWER.bind({"exponent": as_float(other, "Value ** exponent")}), self)
 
     def __rpow__(self, other: Operand) -> Value:
-        return apply_binary(_POW, other, self)
+        return apply_unary(_EXPONENTIAL.bind({"base": as_float(other, "number ** Value")}), self)
 
     def __neg__(self) -> Value:
         return apply_unary(_NEG, self)
@@ -184,8 +187,14 @@ class Value:
     def relu(self) -> Value:
         return apply_unary(_RELU, self)
 
-    def leaky_relu(self, slope: float = 0.01) -> Value:
-        return apply_unary(_LEAKY_RELU.bind({"slope": slope}), self)
+    def leaky_relu(self, slope: float | None = None) -> Value:
+        """x for x > 0, else slope·x; the slope defaults to ``autodiff.functions.LEAKY_SLOPE``."""
+        return apply_unary(
+            _LEAKY_RELU.bind({"slope": LEAKY_SLOPE if slope is None else slope}), self
+        )
+
+    def abs(self) -> Value:
+        return apply_unary(_ABS, self)
 
     def softplus(self) -> Value:
         return apply_unary(_SOFTPLUS, self)
@@ -205,11 +214,13 @@ def _compared(other: object) -> float:
 
 # The operators above apply primitives, which are built on Value: they are registered after it.
 from autodiff import arithmetic, functions  # noqa: E402, F401 -- they register the primitives
-from autodiff.backward import backward  # noqa: E402
-from autodiff.primitive import PRIMITIVES, apply_binary, apply_unary  # noqa: E402
+from autodiff.backprop import backward  # noqa: E402
+from autodiff.functions import LEAKY_SLOPE  # noqa: E402
+from autodiff.primitives import PRIMITIVES, apply_binary, apply_unary  # noqa: E402
 
-(_ADD, _SUB, _MUL, _DIV, _POW, _POWER, _NEG, _ABS) = (
-    PRIMITIVES[name] for name in ("add", "sub", "mul", "div", "pow", "power", "neg", "abs")
+(_ADD, _SUB, _MUL, _DIV, _POW, _POWER, _EXPONENTIAL, _NEG, _ABS) = (
+    PRIMITIVES[name]
+    for name in ("add", "sub", "mul", "div", "pow", "power", "exponential", "neg", "abs")
 )
 (_EXP, _LOG, _SQRT, _TANH, _SIGMOID, _RELU, _LEAKY_RELU, _SOFTPLUS, _SIN, _COS) = (
     PRIMITIVES[name]

@@ -79,6 +79,28 @@ def rule_matches_oracle(name: str, oracle: Oracle | None = None) -> Property:
     return check
 
 
+def rule_serves_values_too(name: str) -> Property:
+    """A rule applied to Values gives, in .data, the floats it recorded on the edges.
+
+    This is what makes one rule serve both the backward pass and derivatives of derivatives.
+    """
+    spec = ORACLES[name]
+
+    @given(arguments(name))
+    def check(point: Point) -> None:
+        xs = [Value(x) for x in point.inputs]
+        out = spec.engine(xs, point.params)
+        assert out.primitive is not None
+        on_values = out.primitive.local_derivatives(out.parents, out)
+        for recorded, value in zip(out.partials, on_values):
+            number = value.data if isinstance(value, Value) else value
+            assert close(number, recorded, rel=1e-12, abs_=1e-15), (
+                f"{name} at {point}: {number} != {recorded}"
+            )
+
+    return check
+
+
 def higher_derivative_matches_oracle(name: str, order: int) -> Property:
     """A derivative of the given order of a primitive, to any inputs, agrees with mpmath.
 

@@ -50,10 +50,6 @@ def test_wrong_types_raise_type_errors_that_name_them(
         (lambda: 1 / Value(0.0), "x / y needs y != 0"),
         (lambda: ad.sin(Value(math.inf)), "sin(x) needs a finite x, got x = inf"),
         (lambda: ad.cos(-math.inf), "cos(x) needs a finite x, got x = -inf"),
-        # The value exists but the derivative does not.
-        (lambda: ad.sqrt(Value(0.0)), "sqrt: the derivative at x = 0.0 is not a finite number"),
-        (lambda: Value(0.0) ** 0.5, "**0.5: the derivative at x = 0.0 is not a finite number"),
-        (lambda: Value(-2.0) ** Value(2.0), "no derivative with respect to y when x < 0"),
         # The same policy for plain numbers.
         (lambda: ad.log(-1.0), "log(x) needs x > 0, got x = -1.0"),
         (lambda: ad.power(0.0, exponent=-2), "x ** y needs y >= 0 when x = 0"),
@@ -71,9 +67,36 @@ def test_a_domain_error_is_a_value_error() -> None:
     assert issubclass(DomainError, ValueError)
 
 
-def test_outside_no_grad_only_the_value_is_needed() -> None:
-    with ad.no_grad():
-        assert ad.sqrt(Value(0.0)).data == 0.0  # no derivative is recorded, so none is needed
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (ad.sqrt, "sqrt: the derivative at x = 0.0 is not a finite number"),
+        (lambda x: x**0.5, "**0.5: the derivative at x = 0.0 is not a finite number"),
+        (lambda x: (x - 2) ** Value(2.0), "no derivative with respect to y at x = -2.0 < 0"),
+        (lambda x: (-2.0) ** (x + 2), "-2.0 ** y has no derivative with respect to y at y = 2.0"),
+    ],
+)
+def test_a_derivative_that_does_not_exist_is_an_error_only_if_a_gradient_needs_it(
+    make: Callable[[Value], Value], message: str
+) -> None:
+    x = Value(0.0)
+    y = make(x)  # the value exists: making the node is fine
+    (y * 0.0).backward()  # a zero gradient may cross the edge
+    with pytest.raises(DomainError) as error:
+        y.backward()
+    assert message in str(error.value)
+    assert "a gradient of 1.0 reached it" in str(error.value)
+
+
+def test_an_undefined_derivative_shows_on_its_edge() -> None:
+    y = ad.sqrt(Value(0.0))
+    assert isinstance(y.partials[0], ad.UndefinedDerivative)
+    assert f"{y.partials[0]:.3f}" == "undefined"
+
+
+def test_the_functional_api_reports_it_too() -> None:
+    with pytest.raises(DomainError, match=r"sqrt: the derivative at x = 0\.0"):
+        ad.grad(ad.sqrt)(0.0)
 
 
 def test_overflow_names_the_operation() -> None:

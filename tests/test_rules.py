@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from oracles import ORACLES
-from properties import KINKS, rule_matches_oracle, subgradient_at_kink
+from properties import KINKS, rule_matches_oracle, rule_serves_values_too, subgradient_at_kink
 
 from autodiff import PRIMITIVES
 
@@ -24,3 +24,8 @@ def test_value_and_first_derivatives_match_mpmath(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(KINKS))
 def test_documented_subgradient_at_the_kink(name: str) -> None:
     subgradient_at_kink(name)()
+
+
+@pytest.mark.parametrize("name", sorted(ORACLES))
+def test_each_rule_gives_the_same_derivatives_on_values_as_on_floats(name: str) -> None:
+    rule_serves_values_too(name)()

@@ -118,7 +118,20 @@ def test_truth_follows_the_float() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["exp", "log", "sqrt", "tanh", "sigmoid", "relu", "softplus", "sin", "cos"]
+    "name",
+    [
+        "exp",
+        "log",
+        "sqrt",
+        "tanh",
+        "sigmoid",
+        "relu",
+        "leaky_relu",
+        "softplus",
+        "abs",
+        "sin",
+        "cos",
+    ],
 )
 def test_each_function_is_a_method_and_a_package_function(name: str) -> None:
     x1, x2 = Value(0.7), Value(0.7)
@@ -133,8 +146,71 @@ def test_each_function_is_a_method_and_a_package_function(name: str) -> None:
 
 def test_abs_and_leaky_relu_as_functions() -> None:
     assert ad.abs(Value(-2.0)).data == 2.0
+    assert Value(-2.0).abs().data == 2.0
     assert ad.leaky_relu(Value(-2.0), slope=0.1).data == pytest.approx(-0.2)
+    assert ad.leaky_relu(Value(-2.0)).data == pytest.approx(-0.02)
     assert Value(-2.0).leaky_relu().data == pytest.approx(-0.02)
+    assert Value(-2.0).leaky_relu().partials == (ad.functions.LEAKY_SLOPE,)
+
+
+def test_a_number_to_a_value_power() -> None:
+    y = Value(3.0)
+    z = 2**y
+    assert (z.data, z.op) == (8.0, "2**")
+    assert z.parents == (y,)  # the constant base is a parameter, not an input
+    assert z.partials == pytest.approx((8 * math.log(2),))
+    assert (0 ** Value(0.5)).partials == (0.0,)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (ad.exp, TypeError, "exp() takes 1 input(s), got 0"),
+        (lambda: ad.leaky_relu(Value(1.0), 0.1), TypeError, "leaky_relu() takes 1 input(s), got 2"),
+        (
+            lambda: ad.leaky_relu(Value(1.0), slope="a"),
+            TypeError,
+            "leaky_relu(slope=...) needs a real number",
+        ),
+        (
+            lambda: Value(1.0).leaky_relu(Value(0.1)),  # type: ignore[arg-type]
+            TypeError,
+            "is a constant: pass a number, not a Value",
+        ),
+        (lambda: ad.tanh(Value(1.0), slope=1.0), TypeError, "tanh has no parameter slope"),
+        (
+            lambda: ad.power(Value(1.0)),
+            TypeError,
+            "power() missing 1 required keyword-only argument",
+        ),
+        (
+            lambda: ad.power(Value(1.0), exponent="2"),
+            TypeError,
+            "power(exponent=...) needs a real number",
+        ),
+        (lambda: Value(10**400), OverflowError, "Value(data) got a number too large for a float"),
+    ],
+)
+def test_wrong_calls_and_parameters_are_named(call, error, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error) as raised:
+        call()
+    assert message in str(raised.value)
+
+
+def test_empty_inputs_give_the_empty_sum_and_product() -> None:
+    assert (ad.sum([]), ad.prod([]), ad.dot([], [])) == (0.0, 1.0, 0.0)
+    assert all(type(x) is float for x in (ad.sum([]), ad.prod([]), ad.dot([], [])))
+
+
+def test_sum_adds_as_plus_does() -> None:
+    assert math.isnan(ad.sum([Value(math.inf), Value(-math.inf)]).data)
+    assert ad.sum([Value(1e308), Value(1e308)]).data == math.inf
+
+
+def test_nan_stays_nan_and_the_sign_of_zero_is_dropped_by_abs() -> None:
+    assert math.isnan(Value(math.nan).relu().data)
+    assert math.isnan(Value(math.nan).leaky_relu().data)
+    assert math.copysign(1.0, abs(Value(-0.0)).data) == 1.0
 
 
 def test_functions_of_numbers_return_floats() -> None:

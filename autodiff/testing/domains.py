@@ -76,7 +76,7 @@ def _softmax() -> st.SearchStrategy[Point]:
 
 
 def _power() -> st.SearchStrategy[Point]:
-    integer = st.integers(-3, 4).filter(lambda n: n != 0).map(float)
+    integer = st.integers(-3, 4).map(float)
     return st.one_of(
         _fixed(reals(-10, 10, avoid=[0.0], gap=1e-3), exponent=integer)(),
         _fixed(reals(1e-3, 10), exponent=reals(-2.5, 2.5))(),  # non-integer powers of x > 0
@@ -93,6 +93,7 @@ _DOMAINS: dict[str, Callable[[], st.SearchStrategy[Point]]] = {
     "identity": _fixed(WIDE),
     "pow": _fixed(reals(1e-2, 20), reals(-4, 4)),
     "power": _power,
+    "exponential": _fixed(reals(-20, 20), base=reals(1e-2, 10)),
     "exp": _fixed(reals(-50, 50)),
     "log": _fixed(reals(1e-6, 1e6)),
     "sqrt": _fixed(reals(1e-6, 1e6)),

@@ -65,6 +65,7 @@ OPS: dict[str, Op] = {
     "identity": Op(1, identity, lambda a: a),
     "pow": Op(2, lambda a, b: positive(a) ** bounded(b), lambda a, b: positive(a) ** bounded(b)),
     "power": Op(1, lambda a: a**2, lambda a: a**2),
+    "exponential": Op(1, lambda a: 2 ** bounded(a), lambda a: 2 ** bounded(a)),
     "exp": Op(1, lambda a: ad.exp(bounded(a)), lambda a: math.exp(bounded(a))),
     "log": Op(1, lambda a: ad.log(positive(a)), lambda a: math.log(positive(a))),
     "sqrt": Op(1, lambda a: ad.sqrt(positive(a)), lambda a: math.sqrt(positive(a))),

@@ -13,18 +13,21 @@ Conventions, for an operation with one input, two inputs, or any number of them:
     forward(*xs) -> out               derivative(xs, out) -> one ∂out/∂x_i per input
 
 Keyword-only parameters of the forward (``slope`` of leaky_relu) are constants, not inputs:
-the rule receives them by keyword too, and the node remembers them.
+the rule receives them by keyword too, and the node remembers them. Where a derivative does not
+exist the rule may raise ZeroDivisionError or return an ``UndefinedDerivative``: the edge keeps
+it, and only a gradient crossing it is an error.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import typing
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, overload
 
-from autodiff.errors import DomainError
+from autodiff.errors import DomainError, UndefinedDerivative
 from autodiff.grad_mode import _recording
 from autodiff.value import Operand, Value, as_float
 
@@ -53,16 +56,16 @@ class Primitive:
     ) -> None:
         self.name = name
         self.symbol = symbol or name
-        self.display = display  # how to show the parameters, e.g. "**{exponent:g}"
         self.forward = forward
         self.derivative = derivative
         self.arity = arity  # 1, 2, or None for any number of inputs
         self.params: Mapping[str, Any] = params or {}
+        self.display = display  # how to show the parameters, e.g. "**{exponent:g}"
         self._bound: dict[tuple[tuple[str, Any], ...], Primitive] = {}
 
     @property
     def label(self) -> str:
-        """The name with its parameters, as diagrams show it: ``leaky_relu(slope=0.1)``."""
+        """The name with its parameters, as diagrams show it: ``leaky_relu(0.1)``, ``**2``."""
         if not self.params:
             return self.symbol
         if self.display:
@@ -88,15 +91,14 @@ class Primitive:
         return bound
 
     def _bound_to(self, params: Mapping[str, Any]) -> Primitive:
-        forward = functools.partial(self.forward, **params)
-        derivative = functools.partial(self.derivative, **params)
+        checked = _checked_params(self, params)
         return Primitive(
             self.name,
-            forward,
-            derivative,
+            functools.partial(self.forward, **checked),
+            functools.partial(self.derivative, **checked),
             self.arity,
             symbol=self.symbol,
-            params=dict(params),
+            params=checked,
             display=self.display,
         )
 
@@ -106,7 +108,7 @@ class Primitive:
             return (self.derivative(inputs[0], output),)
         if self.arity == 2:
             return tuple(self.derivative(inputs[0], inputs[1], output))
-        return tuple(self.derivative(tuple(inputs), output))
+        return tuple(self.derivative(list(inputs), output))
 
 
 def primitive(
@@ -137,9 +139,14 @@ def primitive(
         )
         _registry[prim.name] = prim
         apply_op = APPLY[prim.arity]
+        defaults = _parameter_defaults(forward)
 
         def apply(*inputs: Any, **params: Any) -> Any:
-            return apply_op(prim.bind(params) if params else prim, *inputs)
+            if prim.arity is not None and len(inputs) != prim.arity:
+                raise TypeError(f"{prim.name}() takes {prim.arity} input(s), got {len(inputs)}")
+            if params or defaults:
+                return apply_op(prim.bind({**defaults, **params}), *inputs)
+            return apply_op(prim, *inputs)
 
         functools.update_wrapper(apply, forward)  # its name, docstring and signature
         apply.__name__ = apply.__qualname__ = prim.name
@@ -162,6 +169,39 @@ def _arity(forward: Callable[..., float]) -> int | None:
     )
 
 
+def _parameter_defaults(forward: Callable[..., float]) -> dict[str, Any]:
+    return {
+        p.name: p.default
+        for p in inspect.signature(forward).parameters.values()
+        if p.kind is p.KEYWORD_ONLY and p.default is not p.empty
+    }
+
+
+def _checked_params(prim: Primitive, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters, each a constant of the type the forward declares for it."""
+    declared = {
+        p.name: p
+        for p in inspect.signature(prim.forward).parameters.values()
+        if p.kind is p.KEYWORD_ONLY
+    }
+    unknown = set(params) - set(declared)
+    if unknown:
+        raise TypeError(f"{prim.name} has no parameter {', '.join(sorted(unknown))}")
+    missing = [name for name, p in declared.items() if name not in params and p.default is p.empty]
+    if missing:
+        raise TypeError(f"{prim.name} needs the parameter {', '.join(missing)}")
+    hints = typing.get_type_hints(prim.forward)
+    checked = dict(params)
+    for key, value in params.items():
+        if isinstance(value, Value):
+            raise TypeError(f"{prim.name}({key}=...) is a constant: pass a number, not a Value")
+        if hints.get(key) is float:
+            checked[key] = as_float(value, f"{prim.name}({key}=...)")
+        elif hints.get(key) is int and (not isinstance(value, int) or isinstance(value, bool)):
+            raise TypeError(f"{prim.name}({key}=...) needs an int, got {type(value).__name__!r}")
+    return checked
+
+
 # -- applying a primitive ---------------------------------------------------------------------
 # One function per arity, so the common operations make a node with no more work than needed:
 # these lines run for every operation of every graph.
@@ -178,11 +218,14 @@ def apply_unary(op: Primitive, x: Any) -> Any:
     a = x.data
     try:
         out = op.forward(a)
-        if not _recording.get():
-            return _leaf(out)
-        da = op.derivative(a, out)
     except ArithmeticError as error:
-        raise _arithmetic_error(op, (a,), error) from error
+        raise _forward_error(op, (a,), error) from error
+    if not _recording.get():
+        return _leaf(out)
+    try:
+        da = op.derivative(a, out)
+    except ArithmeticError:
+        da = _undefined(op, (a,))
     return _node(out, op, x, None, da, 0.0)
 
 
@@ -201,29 +244,35 @@ def apply_binary(op: Primitive, x: Any, y: Any) -> Any:
     a, b = x.data, y.data
     try:
         out = op.forward(a, b)
-        if not _recording.get():
-            return _leaf(out)
-        da, db = op.derivative(a, b, out)
     except ArithmeticError as error:
-        raise _arithmetic_error(op, (a, b), error) from error
+        raise _forward_error(op, (a, b), error) from error
+    if not _recording.get():
+        return _leaf(out)
+    try:
+        da, db = op.derivative(a, b, out)
+    except ArithmeticError:
+        da = db = _undefined(op, (a, b))
     return _node(out, op, x, y, da, db)
 
 
 def apply_variadic(op: Primitive, *xs: Any) -> Any:
-    """op(*xs): a node if any input is a Value, a float if all are numbers."""
+    """op(*xs): a node if any input is a Value, a float if all are numbers (or there are none)."""
     data = [x.data for x in xs if x.__class__ is Value]  # reads and checks in one pass
-    if len(data) != len(xs):
+    if len(data) != len(xs) or not xs:
         if not data and not any(isinstance(x, Value) for x in xs):
             return _on_numbers(op, *[as_float(x, op.name) for x in xs])
         xs = tuple([x if x.__class__ is Value else _as_value(x, op.name) for x in xs])
         data = [x.data for x in xs]
     try:
         out = op.forward(*data)
-        if not _recording.get():
-            return _leaf(out)
-        partials = tuple(op.derivative(data, out))
     except ArithmeticError as error:
-        raise _arithmetic_error(op, tuple(data), error) from error
+        raise _forward_error(op, tuple(data), error) from error
+    if not _recording.get():
+        return _leaf(out)
+    try:
+        partials = tuple(op.derivative(data, out))
+    except ArithmeticError:
+        partials = (_undefined(op, tuple(data)),) * len(xs)
     return _node(out, op, xs, None, partials, 0.0)
 
 
@@ -239,10 +288,10 @@ def _on_numbers(op: Primitive, *inputs: float) -> float:
     try:
         return op.forward(*inputs)
     except ArithmeticError as error:
-        raise _arithmetic_error(op, inputs, error) from error
+        raise _forward_error(op, inputs, error) from error
 
 
-def _node(out: float, op: Primitive, x: Any, y: Value | None, dx: Any, dy: float) -> Value:  # noqa: PLR0917 -- called for every operation: keywords cost time
+def _node(out: float, op: Primitive, x: Any, y: Value | None, dx: Any, dy: Any) -> Value:  # noqa: PLR0917 -- called for every operation: keywords cost time
     """A new node: its value, its operation, its inputs and their local derivatives.
 
     One or two inputs are kept inline (y is None for one); more are a tuple in x, with a
@@ -291,12 +340,20 @@ def _as_value(x: object, where: str) -> Value:
     return _leaf(as_float(x, where))
 
 
-def _arithmetic_error(op: Primitive, inputs: tuple[float, ...], error: Exception) -> Exception:
-    """The error of a float operation inside a primitive, restated with the primitive's name."""
-    names = ("x", "y") if len(inputs) <= 2 else ()
-    at = (
-        ", ".join(f"{name} = {x!r}" for name, x in zip(names, inputs)) or f"inputs {list(inputs)!r}"
-    )
+def _at(inputs: tuple[float, ...]) -> str:
+    if len(inputs) <= 2:
+        return ", ".join(f"{name} = {x!r}" for name, x in zip("xy", inputs))
+    return f"inputs {list(inputs)!r}"
+
+
+def _forward_error(op: Primitive, inputs: tuple[float, ...], error: Exception) -> Exception:
+    """A float error inside a primitive's forward, restated with the primitive's name."""
     if isinstance(error, OverflowError):
-        return OverflowError(f"{op.label}: the result at {at} is too large for a float")
-    return DomainError(f"{op.label}: the derivative at {at} is not a finite number")
+        return OverflowError(f"{op.label}: the result at {_at(inputs)} is too large for a float")
+    return DomainError(f"{op.label} is not defined at {_at(inputs)} ({error})")
+
+
+def _undefined(op: Primitive, inputs: tuple[float, ...]) -> UndefinedDerivative:
+    return UndefinedDerivative(
+        f"{op.label}: the derivative at {_at(inputs)} is not a finite number"
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from autodiff.errors import UndefinedDerivative
 from autodiff.grad_mode import _recording
 from autodiff.value import Value, as_float
 
@@ -104,8 +105,8 @@ def gradient_map(root: Value, seed: float | Value, *, create_graph: bool) -> dic
     try:
         for node in reversed(topological_order(root)):
             g = grads.get(node)
-            if g is None:
-                continue
+            if g is None or (type(g) is float and g == 0.0):
+                continue  # nothing reaches this node, or nothing but zeros
             parents = node.parents
             partials = (
                 node._op.local_derivatives(parents, node)  # type: ignore[union-attr]
@@ -113,9 +114,14 @@ def gradient_map(root: Value, seed: float | Value, *, create_graph: bool) -> dic
                 else node.partials
             )
             for parent, d in zip(parents, partials):
-                if type(d) is float and d == 0.0:
-                    continue  # a constant 0: nothing to add, at any order
-                contribution = g if type(d) is float and d == 1.0 else g * d
+                if type(d) is float:
+                    if d == 0.0:
+                        continue  # a constant 0: nothing to add, at any order
+                    contribution = g if d == 1.0 else g * d
+                elif type(d) is UndefinedDerivative:
+                    raise d.crossed_by(g)
+                else:
+                    contribution = g * d
                 previous = grads.get(parent)
                 grads[parent] = contribution if previous is None else previous + contribution
     finally:
