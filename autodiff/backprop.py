@@ -105,9 +105,13 @@ def gradient_map(root: Value, seed: float | Value, *, create_graph: bool) -> dic
     try:
         for node in reversed(topological_order(root)):
             g = grads.get(node)
-            if g is None or (type(g) is float and g == 0.0):
-                continue  # nothing reaches this node, or nothing but zeros
+            if g is None:
+                continue  # no path from root reaches this node
             parents = node.parents
+            if type(g) is float and g == 0.0:  # it passes on nothing; its inputs are reached
+                for parent in parents:
+                    grads.setdefault(parent, 0.0)
+                continue
             partials = (
                 node._op.local_derivatives(parents, node)  # type: ignore[union-attr]
                 if create_graph
@@ -115,8 +119,9 @@ def gradient_map(root: Value, seed: float | Value, *, create_graph: bool) -> dic
             )
             for parent, d in zip(parents, partials):
                 if type(d) is float:
-                    if d == 0.0:
-                        continue  # a constant 0: nothing to add, at any order
+                    if d == 0.0:  # a constant 0: nothing to add, at any order; but reached
+                        grads.setdefault(parent, 0.0)
+                        continue
                     contribution = g if d == 1.0 else g * d
                 elif type(d) is UndefinedDerivative:
                     raise d.crossed_by(g)

@@ -8,6 +8,7 @@ inputs are written in a stable form.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from autodiff.errors import DomainError
 from autodiff.primitives import primitive
@@ -79,7 +80,11 @@ def abs_(x: float) -> float:
     return abs(x)
 
 
-@primitive(lambda x, out: cos(x))
+def _sin_derivative(x: Any, out: Any) -> Any:
+    return cos(x)  # cos is defined below; the two rules refer to each other
+
+
+@primitive(_sin_derivative)
 def sin(x: float) -> float:
     """sin x;  d/dx sin x = cos x"""
     _check_finite("sin", x)

@@ -25,7 +25,7 @@ import inspect
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, overload
+from typing import Any, Protocol, overload
 
 from autodiff.errors import DomainError, UndefinedDerivative
 from autodiff.grad_mode import _recording
@@ -111,9 +111,46 @@ class Primitive:
         return tuple(self.derivative(list(inputs), output))
 
 
+class UnaryFunction(Protocol):
+    """A registered operation of one input: a Value gives a Value, a number a float."""
+
+    @overload
+    def __call__(self, x: Value, /, **params: Any) -> Value: ...
+    @overload
+    def __call__(self, x: float, /, **params: Any) -> float: ...
+
+
+class BinaryFunction(Protocol):
+    """A registered operation of two inputs: a Value among them gives a Value."""
+
+    @overload
+    def __call__(self, x: Value, y: Operand, /, **params: Any) -> Value: ...
+    @overload
+    def __call__(self, x: Operand, y: Value, /, **params: Any) -> Value: ...
+    @overload
+    def __call__(self, x: float, y: float, /, **params: Any) -> float: ...
+
+
+class _VariadicForward(Protocol):
+    def __call__(self, *xs: float) -> float: ...
+
+
+class Register(Protocol):
+    """What ``primitive(...)`` returns: it turns a forward into the registered operation."""
+
+    @overload
+    def __call__(self, forward: _VariadicForward) -> Callable[..., Any]: ...
+    @overload
+    def __call__(self, forward: Callable[[float], float]) -> UnaryFunction: ...
+    @overload
+    def __call__(self, forward: Callable[[float, float], float]) -> BinaryFunction: ...
+    @overload
+    def __call__(self, forward: Callable[..., float]) -> Callable[..., Any]: ...
+
+
 def primitive(
     derivative: Callable[..., Any], *, name: str = "", symbol: str = "", display: str = ""
-) -> Callable[[Callable[..., float]], Callable[..., Any]]:
+) -> Register:
     """Register an operation from its forward function (the decorated one) and its rule.
 
     The decorated function is replaced by one that takes Values or numbers: with at least one

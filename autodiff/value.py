@@ -6,6 +6,7 @@ import numbers
 from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
+    from autodiff.errors import UndefinedDerivative
     from autodiff.primitives import Primitive
 
 Operand = Union["Value", float, int]
@@ -49,8 +50,8 @@ class Value:
     _op: Primitive | None
     _x: Value | tuple[Value, ...]
     _y: Value | None
-    _dx: float | tuple[float, ...]
-    _dy: float
+    _dx: float | UndefinedDerivative | tuple[float | UndefinedDerivative, ...]
+    _dy: float | UndefinedDerivative
 
     def __init__(self, data: float, label: str = "") -> None:
         if not isinstance(label, str):
@@ -87,8 +88,11 @@ class Value:
         return x if type(x) is tuple else (x,)  # type: ignore[return-value]
 
     @property
-    def partials(self) -> tuple[float, ...]:
-        """∂self/∂parent for each parent, in the same order: the local derivatives."""
+    def partials(self) -> tuple[float | UndefinedDerivative, ...]:
+        """∂self/∂parent for each parent, in the same order: the local derivatives.
+
+        Where a derivative does not exist (sqrt at 0) the edge holds an UndefinedDerivative.
+        """
         if self._op is None:
             return ()
         dx = self._dx

@@ -24,7 +24,7 @@ from autodiff import DomainError, Value
         (lambda: [1] * Value(1.0), "unsupported operand type(s) for *: 'list' and 'Value'"),  # type: ignore[operator]
         (lambda: Value(1.0) ** "2", "Value ** exponent needs a real number, got 'str'"),  # type: ignore[operator]
         (lambda: Value(1.0) < "2", "got 'str'"),  # type: ignore[operator]
-        (lambda: ad.tanh("x"), "tanh needs a real number, got 'str'"),
+        (lambda: ad.tanh("x"), "tanh needs a real number, got 'str'"),  # type: ignore[call-overload]
         (lambda: ad.sum([Value(1.0), None]), "sum needs a real number, got 'NoneType'"),  # type: ignore[list-item]
         (lambda: ad.dot([Value(1.0)], ["a"]), "dot needs a real number, got 'str'"),  # type: ignore[list-item]
     ],

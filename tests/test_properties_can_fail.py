@@ -14,14 +14,17 @@ from properties import (
     chain_rule,
     distributed_chain_rule,
     gradient_matches_mpmath_on_random_graphs,
+    higher_derivative_matches_oracle,
     hunting,
     linearity,
     product_rule,
     rule_matches_oracle,
+    rule_serves_values_too,
     subgradient_at_kink,
     wrong_rule,
 )
 
+import autodiff as ad
 from autodiff import Value, topological_order
 
 
@@ -38,6 +41,20 @@ def test_oracle_property_catches_a_wrong_derivative() -> None:
 def test_oracle_property_catches_a_wrong_partial_of_a_variadic_op() -> None:
     with wrong_rule("dot", lambda args, out: (1.0,) * len(args)):
         fails(rule_matches_oracle("dot"))
+
+
+def test_higher_order_property_catches_a_rule_cut_off_from_the_graph() -> None:
+    def detached(x: object, out: object) -> float:
+        y = out.data if isinstance(out, Value) else float(out)  # type: ignore[arg-type]
+        return 1 - y * y  # right in value; but its derivative is now 0
+
+    with wrong_rule("tanh", detached):
+        fails(higher_derivative_matches_oracle("tanh", 2))
+
+
+def test_values_property_catches_a_rule_that_branches_on_its_input_type() -> None:
+    with wrong_rule("sin", lambda x, out: ad.cos(x) + (0.0 if type(x) is float else 1.0)):
+        fails(rule_serves_values_too("sin"))
 
 
 def test_kink_property_catches_a_different_subgradient() -> None:

@@ -166,7 +166,11 @@ def test_a_number_to_a_value_power() -> None:
     ("call", "error", "message"),
     [
         (ad.exp, TypeError, "exp() takes 1 input(s), got 0"),
-        (lambda: ad.leaky_relu(Value(1.0), 0.1), TypeError, "leaky_relu() takes 1 input(s), got 2"),
+        (
+            lambda: ad.leaky_relu(Value(1.0), 0.1),  # type: ignore[call-overload]
+            TypeError,
+            "leaky_relu() takes 1 input(s), got 2",
+        ),
         (
             lambda: ad.leaky_relu(Value(1.0), slope="a"),
             TypeError,

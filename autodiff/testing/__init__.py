@@ -13,7 +13,9 @@ README shows how to property-test a new primitive with these and ``gradcheck``.
 try:
     import hypothesis  # noqa: F401
 except ImportError as error:  # pragma: no cover - depends on the environment
-    raise ImportError("autodiff.testing needs hypothesis: pip install hypothesis") from error
+    raise ImportError(
+        "autodiff.testing needs hypothesis: pip install hypothesis (the 'testing' extra)"
+    ) from error
 
 from autodiff.testing.domains import Point, arguments, reals
 from autodiff.testing.expressions import OPS, Expression, Op, bounded, expressions, positive

@@ -1,0 +1,90 @@
+"""gradcheck: the engine's derivatives against central finite differences."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given
+from properties import points, run
+
+import autodiff as ad
+from autodiff import GradcheckError, Value, gradcheck, primitive
+from autodiff.testing import Expression, expressions
+
+
+def plain(x: Any) -> float:
+    """A rule's input as a float: using it cuts the derivative off from the graph."""
+    return x.data if isinstance(x, Value) else float(x)
+
+
+@primitive(derivative=lambda x, out: 3 * x * x)
+def cube(x: float) -> float:
+    return x**3
+
+
+@primitive(derivative=lambda x, out: 2 * x * x, name="cube_wrong_first")
+def cube_wrong_first(x: float) -> float:
+    return x**3
+
+
+@primitive(derivative=lambda x, out: 3 * plain(x) ** 2, name="cube_wrong_second")
+def cube_wrong_second(x: float) -> float:
+    """Right first derivative, computed on .data: its own derivative is lost (0, not 6x)."""
+    return x**3
+
+
+def test_a_right_rule_passes_to_second_order() -> None:
+    assert gradcheck(cube, 1.5, order=2) is True
+    assert gradcheck(lambda x, y: (x * y).tanh() + x**3 / y, 0.7, 1.3, order=2) is True
+
+
+def test_a_wrong_first_order_rule_is_caught_with_both_values_named() -> None:
+    with pytest.raises(GradcheckError) as error:
+        gradcheck(cube_wrong_first, 1.5)
+    message = str(error.value)
+    assert "∂f/∂x: analytic 4.5, numeric 6.7" in message
+
+
+def test_a_wrong_second_order_rule_passes_order_1_and_is_caught_by_order_2() -> None:
+    assert gradcheck(cube_wrong_second, 1.5) is True
+    with (
+        pytest.warns(UserWarning),  # the detached derivative does not depend on x
+        pytest.raises(GradcheckError, match=r"∂²f/∂x∂x: analytic 0.0, numeric 8.99"),
+    ):
+        gradcheck(cube_wrong_second, 1.5, order=2)
+
+
+def test_the_argument_is_named_by_the_function_s_parameters() -> None:
+    def f(weight: Value, bias: Value) -> Value:
+        return weight * bias + cube_wrong_first(bias)
+
+    with pytest.raises(GradcheckError, match="∂f/∂bias"):
+        gradcheck(f, 1.0, 2.0)
+
+
+def test_tolerances_are_parameters() -> None:
+    assert gradcheck(cube_wrong_first, 1.5, atol=3.0) is True
+    with pytest.raises(GradcheckError):
+        gradcheck(cube, 1.5, eps=1e-2, atol=0.0, rtol=1e-9)
+
+
+def test_order_must_be_1_or_2() -> None:
+    with pytest.raises(ValueError, match="order 1 or 2"):
+        gradcheck(cube, 1.0, order=3)
+
+
+@given(expressions(smooth=True), points(2))
+def test_gradcheck_passes_on_random_smooth_expressions(
+    expression: Expression, point: list[float]
+) -> None:
+    run(expression, [Value(x) for x in point])  # discards examples with large values
+    scale = max(1.0, abs(expression.reference(*point)))
+    assert gradcheck(expression, *point, atol=1e-5 * scale)
+
+
+def test_at_a_kink_the_subgradient_differs_from_the_finite_difference() -> None:
+    with pytest.raises(GradcheckError):
+        gradcheck(ad.relu, 0.0)
+    assert math.isclose(gradcheck(ad.relu, 0.5), True)

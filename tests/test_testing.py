@@ -1,0 +1,70 @@
+"""autodiff.testing: the strategies the package offers for property tests."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from oracles import ORACLES
+
+import autodiff as ad
+from autodiff import Value
+from autodiff.testing import OPS, Expression, Op, Point, arguments, expressions, reals
+
+
+@given(reals(-1, 1, avoid=[0.0, 0.5], gap=0.1))
+def test_reals_stay_in_range_and_away_from_the_points_to_avoid(x: float) -> None:
+    assert -1 <= x <= 1 and abs(x) > 0.1 and abs(x - 0.5) > 0.1
+
+
+@pytest.mark.parametrize("name", sorted(ORACLES))
+def test_every_point_is_inside_the_primitive_s_domain(name: str) -> None:
+    @given(arguments(name))
+    def check(point: Point) -> None:
+        xs = [Value(x) for x in point.inputs]
+        out = ORACLES[name].engine(xs, point.params)  # would raise outside the domain
+        out.backward()
+        assert all(math.isfinite(x.grad) for x in xs)
+
+    check()
+
+
+def test_an_unknown_primitive_has_no_domain() -> None:
+    with pytest.raises(KeyError, match="no domain is known for 'nope'"):
+        arguments("nope")
+
+
+def test_every_builtin_primitive_is_an_operation_of_random_expressions() -> None:
+    builtin = {
+        name for name, p in ad.PRIMITIVES.items() if p.forward.__module__.startswith("autodiff.")
+    }
+    assert builtin <= set(OPS)
+
+
+@given(expressions(n_inputs=3), st.lists(reals(-2, 2), min_size=3, max_size=3))
+def test_an_expression_on_values_equals_its_reference_on_floats(
+    expression: Expression, point: list[float]
+) -> None:
+    engine = expression(*(Value(x) for x in point))
+    value = engine.data if isinstance(engine, Value) else engine
+    assert math.isclose(value, expression.reference(*point), rel_tol=1e-9, abs_tol=1e-12)
+
+
+@given(expressions(n_inputs=1, smooth=True))
+def test_smooth_expressions_leave_out_kinks(expression: Expression) -> None:
+    assert not any(OPS[step.op].kinked for step in expression.steps)
+
+
+def test_extra_operations_join_the_expressions() -> None:
+    double = Op(1, lambda a: 2 * a, lambda a: 2 * a)
+    drawn = expressions(n_inputs=1, max_steps=3, extra={"double": double})
+    found: list[str] = []
+
+    @given(drawn)
+    def collect(expression: Expression) -> None:
+        found.extend(step.op for step in expression.steps)
+
+    collect()
+    assert "double" in found
