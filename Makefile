@@ -13,12 +13,12 @@ SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 # One stamp per set of extras, so `make demo` does not pull in the test tools.
 $(VENV)/.demo: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[plot,viz]"
 	@touch $@
 
 $(VENV)/.test: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,plot,viz,notebooks]"
 	@touch $@
 
 demo: $(VENV)/.demo
