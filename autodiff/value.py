@@ -63,7 +63,10 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        grad = self.grad
+        # After create_graph the grad is a Value: show its number, never recurse into it.
+        shown = f"Value(data={grad.data!r})" if isinstance(grad, Value) else repr(grad)
+        return f"Value(data={self.data!r}, grad={shown}{label})"
 
     # -- the graph, read-only ---------------------------------------------------------------
 

@@ -29,6 +29,12 @@ def test_repr_shows_data_grad_and_label() -> None:
     assert repr(Value(2.0, "a")) == "Value(data=2.0, grad=0.0, label='a')"
 
 
+def test_repr_of_a_value_holding_a_value_as_its_grad_does_not_recurse() -> None:
+    v = Value(2.0)
+    v.grad = v
+    assert repr(v) == "Value(data=2.0, grad=Value(data=2.0))"
+
+
 def test_a_leaf_shows_no_operation() -> None:
     v = Value(1.0)
     assert (v.op, v.parents, v.partials, v.primitive) == ("", (), (), None)
