@@ -1,6 +1,82 @@
 """Neural networks built on `autodiff`: neurons, layers, MLPs, losses, optimizers, training.
 
-Filled in by the nn issue; the package exists now so one distribution installs both.
+micrograd's API (``MLP(2, [16, 16, 1])``, ``parameters()``, ``zero_grad()``) runs unchanged.
+Each neuron is one affine node z = Σ w·x + b and one activation node y = f(z), labelled
+``w{k}.{j}.{i}``, ``b{k}.{j}``, ``z{k}.{j}``, ``y{k}.{j}`` (layer k, neuron j, input i, from 1),
+so a network's graph is the lectures' influence diagram; `neuron_of` and `layer_of` group its
+nodes for a diagram. `fit` trains with a progress bar; `python -m nn.demo` shows it all.
+
+    >>> import nn
+    >>> model = nn.MLP(2, [4, 1], init="xavier", seed=0)
+    >>> model.num_parameters()
+    17
+    >>> model([1.0, -1.0]).label
+    'z2.1'
 """
 
-__all__: list[str] = []
+from nn.activations import ACTIVATIONS
+from nn.datasets import load_digits, make_circles, make_moons, make_spirals, make_xor
+from nn.init import INITS
+from nn.io import load, save
+from nn.labels import layer_of, neuron_of
+from nn.losses import (
+    Loss,
+    bce_loss,
+    bce_with_logits,
+    cross_entropy_loss,
+    hinge,
+    hinge_loss,
+    kl_divergence,
+    l2_penalty,
+    mse_loss,
+    softmax_cross_entropy,
+    squared_error,
+)
+from nn.module import MLP, Layer, Module, Neuron
+from nn.optim import SGD, Adam, Optimizer, linear_decay
+from nn.plot import plot_decision_boundary, plot_history
+from nn.sampling import minibatches, train_test_split
+from nn.train import Evaluation, History, classify, evaluate, fit, predict
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITS",
+    "MLP",
+    "SGD",
+    "Adam",
+    "Evaluation",
+    "History",
+    "Layer",
+    "Loss",
+    "Module",
+    "Neuron",
+    "Optimizer",
+    "bce_loss",
+    "bce_with_logits",
+    "classify",
+    "cross_entropy_loss",
+    "evaluate",
+    "fit",
+    "hinge",
+    "hinge_loss",
+    "kl_divergence",
+    "l2_penalty",
+    "layer_of",
+    "linear_decay",
+    "load",
+    "load_digits",
+    "make_circles",
+    "make_moons",
+    "make_spirals",
+    "make_xor",
+    "minibatches",
+    "mse_loss",
+    "neuron_of",
+    "plot_decision_boundary",
+    "plot_history",
+    "predict",
+    "save",
+    "softmax_cross_entropy",
+    "squared_error",
+    "train_test_split",
+]

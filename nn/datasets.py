@@ -1,0 +1,105 @@
+"""Data sets: 2-D toy problems made in pure Python, and the 8×8 handwritten digits.
+
+Each toy generator returns (x, y): n points [x1, x2] and their classes, 0 or 1, in a random
+order; ``noise`` is the standard deviation of Gaussian noise added to each coordinate, and
+``seed`` follows `nn.rng` (None: drawn from Python's global random).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import importlib.resources
+import io
+import math
+from collections.abc import Callable
+
+from nn.checks import check_count, check_nonnegative, check_positive
+from nn.rng import Seed, make_rng
+
+Dataset = tuple[list[list[float]], list[int]]
+Shape = Callable[[float, int], tuple[float, float]]
+"""(t in [0, 1], class) -> a point of that class's curve."""
+
+
+def make_moons(n: int = 100, noise: float = 0.1, seed: Seed = None) -> Dataset:
+    """Two interleaving half circles: class 0 the upper one, class 1 the lower."""
+
+    def moon(t: float, label: int) -> tuple[float, float]:
+        angle = math.pi * t
+        if label == 0:
+            return math.cos(angle), math.sin(angle)
+        return 1 - math.cos(angle), 0.5 - math.sin(angle)
+
+    return _sample(moon, n, noise, seed)
+
+
+def make_circles(
+    n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed = None
+) -> Dataset:
+    """Two concentric circles: class 0 of radius 1, class 1 of radius ``factor`` < 1."""
+    check_positive("make_circles(factor)", factor)
+
+    def circle(t: float, label: int) -> tuple[float, float]:
+        radius = factor if label else 1.0
+        return radius * math.cos(2 * math.pi * t), radius * math.sin(2 * math.pi * t)
+
+    return _sample(circle, n, noise, seed)
+
+
+def make_spirals(
+    n: int = 100, noise: float = 0.05, turns: float = 1.0, seed: Seed = None
+) -> Dataset:
+    """Two interleaved spirals r = t, angle = 2π·turns·t (+ π for class 1), t in [0, 1]."""
+    check_positive("make_spirals(turns)", turns)
+
+    def spiral(t: float, label: int) -> tuple[float, float]:
+        angle = 2 * math.pi * turns * t + math.pi * label
+        return t * math.cos(angle), t * math.sin(angle)
+
+    return _sample(spiral, n, noise, seed)
+
+
+def make_xor(n: int = 100, noise: float = 0.2, seed: Seed = None) -> Dataset:
+    """XOR: clouds around the corners (±1, ±1); class 1 where the two signs differ."""
+
+    def corner(t: float, label: int) -> tuple[float, float]:
+        x = 1.0 if t < 0.5 else -1.0  # half of each class on either side
+        return x, -x if label else x
+
+    return _sample(corner, n, noise, seed)
+
+
+def _sample(shape: Shape, n: int, noise: float, seed: Seed) -> Dataset:
+    """n points, alternately of class 0 and 1, at evenly spaced t, with noise, shuffled."""
+    check_count("n", n)
+    check_nonnegative("noise", noise)
+    rng = make_rng(seed)
+    half = (n + 1) // 2
+    points = []
+    for i in range(n):
+        label = i % 2
+        count = half if label == 0 else n - half
+        x1, x2 = shape((i // 2) / max(count - 1, 1), label)
+        points.append(([x1 + rng.gauss(0, noise), x2 + rng.gauss(0, noise)], label))
+    rng.shuffle(points)
+    return [x for x, _ in points], [label for _, label in points]
+
+
+DIGITS_TASKS = ("ten", "two")
+
+
+def load_digits(task: str = "ten") -> Dataset:
+    """The 1797 8×8 digits of nn/data/digits.csv.gz: 64 pixels scaled to [0, 1], row by row.
+
+    ``task`` picks the targets, the lectures' two problems: "ten", the digit 0..9 (for a
+    softmax output); "two", 1 for a 2 and 0 for any other digit (for a sigmoid output).
+    """
+    if task not in DIGITS_TASKS:
+        raise ValueError(f"unknown digits task {task!r}; choose one of {', '.join(DIGITS_TASKS)}")
+    resource = importlib.resources.files("nn") / "data" / "digits.csv.gz"
+    with resource.open("rb") as compressed, gzip.open(compressed) as raw:
+        rows = list(csv.reader(io.TextIOWrapper(raw, encoding="ascii")))
+    images = [[int(pixel) / 16 for pixel in row[:64]] for row in rows]
+    digits = [int(row[64]) for row in rows]
+    return images, digits if task == "ten" else [int(d == 2) for d in digits]

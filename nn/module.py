@@ -1,0 +1,278 @@
+"""Neurons, layers and multi-layer perceptrons, with micrograd's API.
+
+A neuron is the lectures' affine combination z = Σ_i w_i·x_i + b, ONE `autodiff.dot` node,
+followed by its activation y = f(z), one more node; so the graph of a network is the
+lectures' influence diagram of z's and y's, labelled as `nn.labels` describes.
+
+As in micrograd, ``MLP(nin, nouts)`` has ReLU hidden layers and a linear output, weights drawn
+from U(−1, 1) and biases 0; calling a model (or a layer) whose last layer has one output
+returns a single Value. Unlike micrograd, a hidden layer of width 1 works.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Sequence
+
+import autodiff as ad
+from autodiff import Operand, Value
+from nn.activations import ELEMENTWISE, activate, check_activation
+from nn.checks import check_count
+from nn.init import weight_init
+from nn.labels import activation_label, bias_label, pre_activation_label, weight_label
+from nn.rng import Seed, make_rng
+
+Inputs = Sequence[Operand] | Operand
+"""One sample: a sequence of numbers or Values, or a lone one for a layer with one input."""
+
+
+class Module:
+    """Something with parameters: `parameters()`, `named_parameters()`, `zero_grad()`."""
+
+    def named_own_parameters(self) -> list[tuple[str, Value]]:
+        """(name, parameter) of the parameters held directly, not by a submodule."""
+        return []
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        """(name, submodule) of the direct submodules."""
+        return []
+
+    def parameters(self) -> list[Value]:
+        """Every parameter, in a fixed order: this module's own, then each child's."""
+        own = [p for _, p in self.named_own_parameters()]
+        return own + [p for _, child in self.named_children() for p in child.parameters()]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(dotted name, parameter) in the order of `parameters()`.
+
+        Names are attribute paths with 0-based list indices, as in PyTorch:
+        "layers.0.neurons.3.w.1" is ``model.layers[0].neurons[3].w[1]``, whose node label
+        (1-based, as in the lectures) is "w1.4.2".
+        """
+        named = self.named_own_parameters()
+        for prefix, child in self.named_children():
+            named += [(f"{prefix}.{name}", p) for name, p in child.named_parameters()]
+        return named
+
+    def num_parameters(self) -> int:
+        return len(self.parameters())
+
+    def zero_grad(self) -> None:
+        """Set every parameter's gradient to 0, before a backward pass accumulates anew."""
+        ad.zero_grad(self.parameters())
+
+
+class Neuron(Module):
+    """y = f(z), z = Σ_i w_i·x_i + b: with micrograd's ``nonlin``, f is ReLU, else linear.
+
+    ``activation`` names f instead (see `nn.activations`; softmax belongs to a Layer);
+    ``init`` names the weight scheme (see `nn.init`), which draws from ``seed`` (see `nn.rng`)
+    and uses ``fan_out``, the width of the layer; ``position`` = (layer, neuron) numbers the
+    labels of its nodes, from 1.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nonlin: bool = True,
+        *,
+        activation: str | None = None,
+        init: str = "uniform",
+        seed: Seed = None,
+        fan_out: int = 1,
+        position: tuple[int, int] = (1, 1),
+    ) -> None:
+        check_count("Neuron(nin)", nin)
+        self.activation = _activation(nonlin, activation)
+        if self.activation not in (*ELEMENTWISE, "linear"):
+            raise ValueError(f"{self.activation} is the activation of a whole Layer, not a Neuron")
+        draw, rng = weight_init(init), make_rng(seed)
+        k, j = position
+        self.w = [Value(draw(rng, nin, fan_out), weight_label(k, j, i + 1)) for i in range(nin)]
+        self.b = Value(0.0, bias_label(k, j))
+        self._z_label, self._y_label = pre_activation_label(k, j), activation_label(k, j)
+
+    @property
+    def nonlin(self) -> bool:
+        return self.activation != "linear"
+
+    def __call__(self, x: Inputs) -> Value:
+        (y,) = _activated(self.activation, [self.pre_activation(x)], [self._y_label])
+        return y
+
+    def pre_activation(self, x: Inputs) -> Value:
+        """z = Σ_i w_i·x_i + b."""
+        return self.combine(lift(x, len(self.w), "Neuron"))
+
+    def combine(self, xs: list[Value]) -> Value:
+        """z = Σ_i w_i·x_i + b, as one node, of inputs already checked and made Values."""
+        z = ad.dot(self.w, xs, self.b)
+        z.label = self._z_label
+        return z
+
+    def named_own_parameters(self) -> list[tuple[str, Value]]:
+        return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
+
+    def __repr__(self) -> str:
+        return f"Neuron({len(self.w)}, {self.activation})"
+
+
+class Layer(Module):
+    """nout neurons with nin inputs each, and one activation for all of them.
+
+    With micrograd's ``nonlin`` the activation is ReLU, else linear; ``activation`` names it
+    instead, softmax included. ``init`` and ``seed`` as for a Neuron; ``position`` numbers the
+    layer in the labels, from 1.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        nonlin: bool = True,
+        *,
+        activation: str | None = None,
+        init: str = "uniform",
+        seed: Seed = None,
+        position: int = 1,
+    ) -> None:
+        check_count("Layer(nin)", nin)
+        check_count("Layer(nout)", nout)
+        self.nin, self.position = nin, position
+        self.activation = _activation(nonlin, activation)
+        # A vector activation acts on the whole layer: its neurons only make the z's.
+        per_neuron = self.activation if self.activation in ELEMENTWISE else "linear"
+        rng = make_rng(seed)
+        self.neurons = [
+            Neuron(
+                nin,
+                activation=per_neuron,
+                init=init,
+                seed=rng,
+                fan_out=nout,
+                position=(position, j),
+            )
+            for j in range(1, nout + 1)
+        ]
+        self._y_labels = [activation_label(position, j) for j in range(1, nout + 1)]
+
+    def __call__(self, x: Inputs) -> Value | list[Value]:
+        """The activations; a single Value if the layer has one neuron, as in micrograd."""
+        return single_or_list(self.forward(x))
+
+    def forward(self, x: Inputs) -> list[Value]:
+        """The activations y_j = f(z)_j, as a list even for one neuron."""
+        return _activated(self.activation, self.pre_activations(x), self._y_labels)
+
+    def pre_activations(self, x: Inputs) -> list[Value]:
+        """z_j = Σ_i w_ji·x_i + b_j for each neuron j."""
+        xs = lift(x, self.nin, f"layer {self.position}")  # once for all the neurons
+        return [neuron.combine(xs) for neuron in self.neurons]
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        return [(f"neurons.{j}", neuron) for j, neuron in enumerate(self.neurons)]
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin} -> {len(self.neurons)}, {self.activation})"
+
+
+class MLP(Module):
+    """Layers of sizes nin → nouts[0] → ... → nouts[-1].
+
+    As in micrograd, hidden layers are ReLU and the output linear; ``activation`` and
+    ``output`` name them instead (see `nn.activations`). ``init`` and ``seed`` as for a Layer;
+    every layer draws from the one generator.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        *,
+        activation: str = "relu",
+        output: str = "linear",
+        init: str = "uniform",
+        seed: Seed = None,
+    ) -> None:
+        check_count("MLP(nin)", nin)
+        if isinstance(nouts, numbers.Number) or not nouts:
+            raise ValueError(f"MLP(nouts) needs a list of layer sizes, got {nouts!r}")
+        sizes = [nin, *nouts]
+        rng = make_rng(seed)
+        last = len(nouts) - 1
+        self.layers = [
+            Layer(
+                sizes[k],
+                sizes[k + 1],
+                activation=output if k == last else activation,
+                init=init,
+                seed=rng,
+                position=k + 1,
+            )
+            for k in range(len(nouts))
+        ]
+
+    @property
+    def output_activation(self) -> str:
+        return self.layers[-1].activation
+
+    def __call__(self, x: Inputs) -> Value | list[Value]:
+        """The outputs; a single Value if the last layer has one neuron, as in micrograd."""
+        return single_or_list(self.forward(x))
+
+    def forward(self, x: Inputs) -> list[Value]:
+        """The outputs, as a list even for one."""
+        h = self.layers[0].forward(x)
+        for layer in self.layers[1:]:
+            h = layer.forward(h)
+        return h
+
+    def logits(self, x: Inputs) -> list[Value]:
+        """The output layer's pre-activations z, before its activation (a list)."""
+        h: Inputs = x
+        for layer in self.layers[:-1]:
+            h = layer.forward(h)
+        return self.layers[-1].pre_activations(h)
+
+    def named_children(self) -> list[tuple[str, Module]]:
+        return [(f"layers.{k}", layer) for k, layer in enumerate(self.layers)]
+
+    def __repr__(self) -> str:
+        sizes = [self.layers[0].nin, *(len(layer.neurons) for layer in self.layers)]
+        lines = [f"MLP({' -> '.join(map(str, sizes))}, {self.num_parameters()} parameters)"]
+        lines += [f"  ({name}) {layer!r}" for name, layer in self.named_children()]
+        return "\n".join(lines)
+
+
+def lift(x: Inputs, n: int, where: str) -> list[Value]:
+    """The n inputs of one sample as Values (numbers become constant leaves), or a clear error."""
+    if isinstance(x, Value | numbers.Real):
+        x = [x]
+    try:
+        xs = list(x)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"{where} takes a sequence of numbers, got {type(x).__name__!r}") from None
+    if len(xs) != n:
+        raise ValueError(f"{where} takes {n} input{'s' * (n != 1)}, got {len(xs)}")
+    return [v if isinstance(v, Value) else Value(v) for v in xs]
+
+
+def single_or_list(ys: list[Value]) -> Value | list[Value]:
+    return ys[0] if len(ys) == 1 else ys
+
+
+def _activated(name: str, zs: list[Value], labels: Iterable[str]) -> list[Value]:
+    ys = activate(name, zs)
+    if ys is not zs:  # "linear" makes no node: y is z, and keeps the label z
+        for y, label in zip(ys, labels):
+            y.label = label
+    return ys
+
+
+def _activation(nonlin: bool, activation: str | None) -> str:
+    if activation is None:
+        return "relu" if nonlin else "linear"
+    name = check_activation(activation)
+    if not nonlin and name != "linear":
+        raise ValueError(f"nonlin=False contradicts activation={name!r}")
+    return name

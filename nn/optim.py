@@ -1,0 +1,126 @@
+"""Optimizers: SGD (with momentum and weight decay) and Adam, and learning-rate schedules.
+
+A learning rate is a positive number, or a schedule: a function of the step number k
+(0, 1, 2, ...) returning one, such as micrograd's demo ``linear_decay(1.0, 0.1, 100)``,
+lr(k) = 1.0 − 0.9·k/100. Updates run inside ``autodiff.no_grad()``: they record no graph.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+import autodiff as ad
+from autodiff import Value
+from nn.checks import check_count, check_fraction, check_nonnegative, check_positive
+
+Schedule = Callable[[int], float]
+
+
+def linear_decay(start: float, end: float, steps: int) -> Schedule:
+    """lr(k) = start + (end − start)·k/steps for k < steps, then end."""
+    check_positive("linear_decay(start)", start)
+    check_positive("linear_decay(end)", end)
+    check_count("linear_decay(steps)", steps)
+    return lambda k: start + (end - start) * min(k, steps) / steps
+
+
+class Optimizer:
+    """Updates parameters from their gradients: ``zero_grad()``, backward, ``step()``."""
+
+    def __init__(self, parameters: Iterable[Value], lr: float | Schedule) -> None:
+        self.parameters = list(parameters)
+        if not self.parameters:
+            raise ValueError(f"{type(self).__name__} got no parameters")
+        if not all(isinstance(p, Value) for p in self.parameters):
+            raise TypeError(f"{type(self).__name__} needs parameters that are Values")
+        if not callable(lr):
+            check_positive(f"{type(self).__name__}(lr)", lr)
+        self.lr = lr
+        self.steps = 0  # updates done so far: the k of a schedule
+
+    def learning_rate(self) -> float:
+        """The learning rate of the next step."""
+        if not callable(self.lr):
+            return self.lr
+        lr = self.lr(self.steps)
+        check_positive(f"the learning rate schedule at step {self.steps}", lr)
+        return lr
+
+    def zero_grad(self) -> None:
+        ad.zero_grad(self.parameters)
+
+    def step(self) -> None:
+        """One update from the gradients now in ``.grad``."""
+        lr = self.learning_rate()
+        with ad.no_grad():
+            self.update(lr)
+        self.steps += 1
+
+    def update(self, lr: float) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, as in PyTorch:
+
+    g = ∂L/∂p + weight_decay·p;  v = momentum·v + g;  p = p − lr·v   (v = g without momentum)
+    """
+
+    def __init__(
+        self,
+        parameters: Iterable[Value],
+        lr: float | Schedule,
+        *,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(parameters, lr)
+        check_fraction("SGD(momentum)", momentum)
+        check_nonnegative("SGD(weight_decay)", weight_decay)
+        self.momentum, self.weight_decay = momentum, weight_decay
+        self.velocity = [0.0] * len(self.parameters)
+
+    def update(self, lr: float) -> None:
+        momentum, decay, velocity = self.momentum, self.weight_decay, self.velocity
+        for i, p in enumerate(self.parameters):
+            g = p.grad + decay * p.data
+            if momentum:
+                g = velocity[i] = momentum * velocity[i] + g
+            p.data -= lr * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), as in PyTorch, at step t = 1, 2, ...:
+
+    g = ∂L/∂p + weight_decay·p;  m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g²;
+    p = p − lr·m̂ / (√v̂ + eps),  m̂ = m / (1 − β1^t),  v̂ = v / (1 − β2^t)
+    """
+
+    def __init__(
+        self,
+        parameters: Iterable[Value],
+        lr: float | Schedule = 1e-3,
+        *,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
+        super().__init__(parameters, lr)
+        for beta in betas:
+            check_fraction("Adam(betas)", beta)
+        check_positive("Adam(eps)", eps)
+        check_nonnegative("Adam(weight_decay)", weight_decay)
+        self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
+        self.m = [0.0] * len(self.parameters)
+        self.v = [0.0] * len(self.parameters)
+
+    def update(self, lr: float) -> None:
+        (beta1, beta2), eps, decay, m, v = self.betas, self.eps, self.weight_decay, self.m, self.v
+        t = self.steps + 1
+        m_scale, v_scale = 1 / (1 - beta1**t), 1 / (1 - beta2**t)
+        for i, p in enumerate(self.parameters):
+            g = p.grad + decay * p.data
+            m[i] = beta1 * m[i] + (1 - beta1) * g
+            v[i] = beta2 * v[i] + (1 - beta2) * g * g
+            p.data -= lr * m[i] * m_scale / (math.sqrt(v[i] * v_scale) + eps)

@@ -1,0 +1,107 @@
+"""Plots: the decision boundary of a 2-D classifier, and loss and accuracy curves.
+
+matplotlib is optional (``pip install "autodiff[plot]"``) and imported only here, when a
+plot is made. Figures are made without pyplot: no global state changes, no window opens,
+and Agg draws the PNGs, display or none; a notebook shows a returned figure as its PNG.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from nn.module import MLP
+from nn.train import History, classify
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+Path = str | os.PathLike[str]
+
+
+def plot_decision_boundary(
+    model: MLP,
+    x: Sequence[Sequence[float]],
+    y: Sequence[float],
+    path: Path | None = None,
+    *,
+    resolution: int = 60,
+    margin: float = 0.5,
+) -> Figure:
+    """The class the model gives each point of a resolution × resolution grid around the
+    data (see `nn.classify`), with the data on top, colored by y; written to path if given."""
+    if any(len(point) != 2 for point in x):
+        raise ValueError("plot_decision_boundary needs 2-D points")
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"resolution needs an int >= 2, got {resolution!r}")
+    axes_values = [_grid([point[i] for point in x], resolution, margin) for i in (0, 1)]
+    grid = [[u, v] for v in axes_values[1] for u in axes_values[0]]
+    classes = classify(model, grid)
+    rows = [classes[i : i + resolution] for i in range(0, len(classes), resolution)]
+    figure = _new_figure(figsize=(5, 5))
+    ax = figure.add_subplot()
+    ax.contourf(*axes_values, rows, cmap="coolwarm", alpha=0.4)
+    ax.scatter(
+        [point[0] for point in x],
+        [point[1] for point in x],
+        c=y,
+        cmap="coolwarm",
+        s=20,
+        edgecolors="k",
+    )
+    ax.set(title="decision boundary", xlabel="x1", ylabel="x2")
+    return _saved(figure, path)
+
+
+def plot_history(history: History, path: Path | None = None) -> Figure:
+    """Loss per epoch, and accuracy if recorded; training and validation; written to path."""
+    curves = [("loss", history.loss, history.val_loss)]
+    if history.accuracy:
+        curves.append(("accuracy", history.accuracy, history.val_accuracy))
+    figure = _new_figure(figsize=(5 * len(curves), 4))
+    for k, (name, train, validation) in enumerate(curves, start=1):
+        ax = figure.add_subplot(1, len(curves), k)
+        epochs = range(1, len(train) + 1)
+        ax.plot(epochs, train, label="training")
+        if validation:
+            ax.plot(epochs, validation, label="validation")
+        ax.set(title=name, xlabel="epoch")
+        ax.legend()
+    return _saved(figure, path)
+
+
+def _grid(values: list[float], n: int, margin: float) -> list[float]:
+    low, high = min(values) - margin, max(values) + margin
+    return [low + (high - low) * i / (n - 1) for i in range(n)]
+
+
+def _saved(figure: Figure, path: Path | None) -> Figure:
+    figure.tight_layout()
+    if path is not None:
+        figure.savefig(path, dpi=100)
+    return figure
+
+
+def _new_figure(**options: Any) -> Figure:
+    return _figure_class()(**options)
+
+
+@functools.cache
+def _figure_class() -> type[Figure]:
+    try:
+        from matplotlib.figure import Figure  # noqa: PLC0415 -- optional: imported when used
+    except ImportError:
+        raise ImportError('nn.plot needs matplotlib: pip install "autodiff[plot]"') from None
+
+    class PNGFigure(Figure):
+        """A Figure that IPython displays as its PNG, with or without pyplot."""
+
+        def _repr_png_(self) -> bytes:
+            buffer = io.BytesIO()
+            self.savefig(buffer, format="png", dpi=100)
+            return buffer.getvalue()
+
+    return PNGFigure

@@ -1,0 +1,181 @@
+"""Training: `fit` with a progress bar, `evaluate`, `predict` and `classify`.
+
+A sample's class is read off the output layer: for one output, 1 if its logit z > 0 (σ(z) > ½,
+a positive score), else 0; for several, the index of the largest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from tqdm.auto import tqdm  # type: ignore[import-untyped]  # tqdm ships no type hints
+
+import autodiff as ad
+from autodiff import Value
+from nn.checks import check_count, check_nonnegative, check_same_length
+from nn.losses import Loss, l2_penalty
+from nn.module import MLP
+from nn.optim import Optimizer
+from nn.rng import Seed, make_rng
+from nn.sampling import minibatches
+
+Samples = Sequence[Sequence[float]]
+
+
+@dataclass
+class History:
+    """Per epoch: the mean training loss and accuracy (measured during the epoch, as the
+    parameters moved), and the loss and accuracy on the validation data, if given."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+
+
+class Evaluation(NamedTuple):
+    loss: float
+    accuracy: float | None  # None for a loss without classes (mean squared error)
+
+
+def fit(
+    model: MLP,
+    x: Samples,
+    y: Sequence[Any],
+    *,
+    loss: Loss,
+    optimizer: Optimizer,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    l2: float = 0.0,
+    validation: tuple[Samples, Sequence[Any]] | None = None,
+    seed: Seed = None,
+    progress: bool = True,
+) -> History:
+    """Train model on (x, y): per batch, loss (+ l2·Σp²), backward, one optimizer step.
+
+    ``batch_size`` None trains on the whole data set at each step; otherwise the samples are
+    shuffled (from ``seed``, see `nn.rng`) into minibatches each epoch. ``progress`` shows a
+    bar (tqdm: a widget in Jupyter) with the epoch's running loss and accuracy.
+    """
+    _check_data("fit", x, y)
+    _check_loss_fits(model, loss)
+    check_count("epochs", epochs)
+    check_nonnegative("l2", l2)
+    if batch_size is not None:
+        check_count("batch_size", batch_size)
+    size = batch_size or len(x)
+    rng, parameters, history = make_rng(seed), model.parameters(), History()
+    with tqdm(total=epochs * math.ceil(len(x) / size), unit="step", disable=not progress) as bar:
+        for epoch in range(1, epochs + 1):
+            seen, total_loss, correct = 0, 0.0, 0
+            for xb, yb in minibatches(x, y, size, shuffle=batch_size is not None, seed=rng):
+                batch_loss, batch_correct = _step(
+                    model, xb, yb, loss=loss, optimizer=optimizer, parameters=parameters, l2=l2
+                )
+                seen += len(xb)
+                total_loss += batch_loss * len(xb)
+                correct += batch_correct
+                bar.set_postfix(_progress(epoch, epochs, total_loss / seen, correct / seen, loss))
+                bar.update()
+            history.loss.append(total_loss / seen)
+            if loss.target_class is not None:
+                history.accuracy.append(correct / seen)
+            if validation is not None:
+                _record_validation(history, evaluate(model, *validation, loss=loss))
+    return history
+
+
+def _step(
+    model: MLP,
+    xb: Samples,
+    yb: Sequence[Any],
+    *,
+    loss: Loss,
+    optimizer: Optimizer,
+    parameters: list[Value],
+    l2: float,
+) -> tuple[float, int]:
+    """One update from a batch: its mean loss, and how many of its samples were classed right."""
+    outputs = [_loss_inputs(model, loss, sample) for sample in xb]
+    data_loss = loss(outputs, yb)
+    objective = data_loss + l2_penalty(parameters, l2) if l2 else data_loss
+    optimizer.zero_grad()
+    objective.backward()
+    optimizer.step()
+    return data_loss.data, _count_correct(loss, outputs, yb)
+
+
+def evaluate(model: MLP, x: Samples, y: Sequence[Any], *, loss: Loss) -> Evaluation:
+    """The mean loss on (x, y), and the accuracy where the loss has classes; records no graph."""
+    _check_data("evaluate", x, y)
+    _check_loss_fits(model, loss)
+    with ad.no_grad():
+        outputs = [_loss_inputs(model, loss, sample) for sample in x]
+        mean_loss = loss(outputs, y).data
+    accuracy = None if loss.target_class is None else _count_correct(loss, outputs, y) / len(x)
+    return Evaluation(mean_loss, accuracy)
+
+
+def predict(model: MLP, x: Samples) -> list[list[float]]:
+    """The outputs of each sample (probabilities for a sigmoid or softmax output); no graph."""
+    with ad.no_grad():
+        return [[v.data for v in model.forward(sample)] for sample in x]
+
+
+def classify(model: MLP, x: Samples) -> list[int]:
+    """The class of each sample, read off its logits (see the module docstring); no graph."""
+    with ad.no_grad():
+        return [decide([z.data for z in model.logits(sample)]) for sample in x]
+
+
+def decide(scores: Sequence[float]) -> int:
+    """1 if the single score is > 0, else 0; the index of the largest of several."""
+    if len(scores) == 1:
+        return int(scores[0] > 0)
+    return max(range(len(scores)), key=scores.__getitem__)
+
+
+def _loss_inputs(model: MLP, loss: Loss, x: Sequence[float]) -> list[Value]:
+    """What loss takes of one sample: the logits if it applies the output activation itself."""
+    return model.logits(x) if loss.link else model.forward(x)
+
+
+def _count_correct(loss: Loss, outputs: list[list[Value]], targets: Sequence[Any]) -> int:
+    if loss.target_class is None:
+        return 0
+    target_class = loss.target_class
+    return sum(decide([v.data for v in o]) == target_class(t) for o, t in zip(outputs, targets))
+
+
+def _progress(
+    epoch: int, epochs: int, mean_loss: float, accuracy: float, loss: Loss
+) -> dict[str, str]:
+    shown = {"epoch": f"{epoch}/{epochs}", "loss": f"{mean_loss:.4f}"}
+    if loss.target_class is not None:
+        shown["accuracy"] = f"{accuracy:.1%}"
+    return shown
+
+
+def _record_validation(history: History, scores: Evaluation) -> None:
+    history.val_loss.append(scores.loss)
+    if scores.accuracy is not None:
+        history.val_accuracy.append(scores.accuracy)
+
+
+def _check_data(where: str, x: Samples, y: Sequence[Any]) -> None:
+    check_same_length(where, x, y)
+    if not x:
+        raise ValueError(f"{where} needs at least one sample")
+
+
+def _check_loss_fits(model: MLP, loss: Loss) -> None:
+    """A loss that applies an output activation itself needs the model's logits for it."""
+    if loss.link and model.output_activation not in (loss.link, "linear"):
+        raise ValueError(
+            f"the {loss.name} loss takes the logits of a {loss.link} (or linear) output; "
+            f"this model's output is {model.output_activation}"
+        )
