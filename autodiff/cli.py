@@ -1,0 +1,265 @@
+"""The ``autodiff`` command: derivatives and influence diagrams of an expression, and the demo.
+
+    autodiff grad "x**2 * sin(x)" --at x=1.5 [--second]
+    autodiff draw "tanh(x1*w1 + x2*w2 + b)" --at x1=2,x2=0,w1=-3,w2=1,b=6.88 -o neuron.svg
+    autodiff demo [...]
+
+Exit codes: 0 success; 1 the expression has no value or derivative at the point (log(-1), an
+overflow) or the diagram could not be rendered or written; 2 the command line is wrong (an
+expression outside the language, a malformed ``--at``), as argparse does. Errors are one
+line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import keyword
+import math
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+from autodiff.backprop import gradients
+from autodiff.diagram import draw, format_of
+from autodiff.errors import DomainError
+from autodiff.parse import FUNCTIONS, LANGUAGE, EvaluationError, InvalidExpressionError, parse
+from autodiff.rendering import RenderingError
+from autodiff.value import Value
+
+PROGRAM = "autodiff"
+
+
+class UsageError(Exception):
+    """The command line is wrong: exit code 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default: sys.argv[1:]); the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["demo"]:  # every option after it, --help included, is the demo's
+        return _demo(args[1:])
+    parser = _parser()
+    try:
+        options = parser.parse_args(args)
+    except SystemExit as exit_:  # --help, or argparse's own usage error
+        return exit_.code if isinstance(exit_.code, int) else 2
+    try:
+        code: int = options.run(options)
+    except (UsageError, InvalidExpressionError) as error:
+        return _fail(options.command, error, 2)
+    except (EvaluationError, DomainError, ArithmeticError, RenderingError, OSError) as error:
+        return _fail(options.command, error, 1)
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROGRAM,
+        description="Derivatives and influence diagrams with the autodiff engine.",
+        epilog=f"An expression may use {LANGUAGE}. One that starts with '-' needs a space "
+        'before it: " -x**2".',
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    grad = commands.add_parser(
+        "grad",
+        help="print an expression's value and derivatives",
+        description="Evaluate the expression at the point and print its value and its "
+        "derivative with respect to each variable.",
+    )
+    _add_expression(grad)
+    grad.add_argument("--second", action="store_true", help="also print second derivatives")
+    grad.set_defaults(run=_grad)
+    draw_ = commands.add_parser(
+        "draw",
+        help="draw an expression's influence diagram",
+        description="Evaluate the expression, run backward, and draw its influence diagram: "
+        "every value with its grad, every edge with its local derivative.",
+    )
+    _add_expression(draw_)
+    _add_diagram_options(draw_)
+    draw_.set_defaults(run=_draw)
+    commands.add_parser(
+        "demo",
+        help="run the nn demo (its options: autodiff demo --help)",
+        add_help=False,
+    )
+    return parser
+
+
+def _add_expression(command: argparse.ArgumentParser) -> None:
+    command.add_argument("expression", help=f"uses {LANGUAGE}")
+    command.add_argument(
+        "--at",
+        action="append",
+        default=[],
+        metavar="NAME=NUMBER,...",
+        help="the value of each variable, e.g. --at x=1.5,y=-2 (may be repeated)",
+    )
+
+
+def _add_diagram_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the diagram here, as its suffix says: .svg .png .pdf .dot "
+        "(default: print the DOT text)",
+    )
+    command.add_argument(
+        "--params",
+        default="",
+        metavar="NAMES",
+        help="variables to show as parameters, comma-separated",
+    )
+    command.add_argument(
+        "--highlight", metavar="NAME", help="draw the paths from this variable in red"
+    )
+    command.add_argument(
+        "--rankdir", choices=("LR", "TB"), default="LR", help="left to right, or top to bottom"
+    )
+    command.add_argument("--no-grad", action="store_true", help="leave the grads out")
+    command.add_argument(
+        "--no-derivatives", action="store_true", help="leave the edge derivatives out"
+    )
+    command.add_argument(
+        "--number-format", default=".4g", metavar="SPEC", help="as in format(x, SPEC) (default .4g)"
+    )
+    command.add_argument(
+        "--max-nodes", type=int, default=200, metavar="N", help="draw at most N nodes (default 200)"
+    )
+
+
+def _grad(options: argparse.Namespace) -> int:
+    out, variables = _evaluate(options.expression, options.at)
+    rows = [("f", out.data)]
+    firsts = gradients(out, variables, create_graph=options.second)
+    rows.extend((f"df/d{v.label}", _number(d)) for v, d in zip(variables, firsts))
+    if options.second:
+        for i, d in enumerate(firsts):
+            seconds = gradients(d, variables) if isinstance(d, Value) else [0.0] * len(variables)
+            rows.extend(
+                (_second_name(variables[i], variables[j]), seconds[j])
+                for j in range(i, len(variables))
+            )
+    width = max(len(name) for name, _ in rows)
+    for name, number in rows:
+        print(f"{name:<{width}} = {number!r}")
+    return 0
+
+
+def _draw(options: argparse.Namespace) -> int:
+    if options.output is not None:
+        with _usage_errors():
+            format_of(options.output)
+    out, variables = _evaluate(options.expression, options.at)
+    by_name = {v.label: v for v in variables}
+    params = [_variable(by_name, name, "--params") for name in _names(options.params)]
+    highlight = (
+        None if options.highlight is None else _variable(by_name, options.highlight, "--highlight")
+    )
+    out.backward()
+    with _usage_errors():  # an invalid --number-format or --max-nodes
+        diagram = draw(
+            out,
+            params=params,
+            highlight=highlight,
+            rankdir=options.rankdir,
+            show_grad=not options.no_grad,
+            show_derivatives=not options.no_derivatives,
+            number_format=options.number_format,
+            max_nodes=options.max_nodes,
+        )
+    if options.output is None:
+        print(diagram.source, end="")
+    else:
+        print(f"wrote {diagram.save(options.output)}")
+    return 0
+
+
+def _evaluate(expression: str, assignments: Sequence[str]) -> tuple[Value, list[Value]]:
+    """The expression's value at the point, as a Value, and its variables (labelled leaves)."""
+    formula = parse(expression)
+    point = parse_assignments(assignments)
+    missing = [name for name in formula.variables if name not in point]
+    if missing:
+        raise UsageError(
+            f"no value for {', '.join(missing)}: give it with --at {missing[0]}=NUMBER"
+        )
+    unused = [name for name in point if name not in formula.variables]
+    if unused:
+        raise UsageError(f"--at gives {', '.join(unused)}, which the expression does not use")
+    variables = [Value(point[name], name) for name in formula.variables]
+    out = formula.evaluate({v.label: v for v in variables})
+    if not isinstance(out, Value):  # an expression of numbers only
+        out = Value(out)
+    out.label = out.label or "f"
+    return out, variables
+
+
+def parse_assignments(assignments: Sequence[str]) -> dict[str, float]:
+    """``["x=1.5,y=-2"]`` as ``{"x": 1.5, "y": -2.0}``; UsageError if malformed."""
+    point: dict[str, float] = {}
+    for item in (part for text in assignments for part in text.split(",")):
+        name, equals, number = (s.strip() for s in item.partition("="))
+        if not equals:
+            raise UsageError(f"--at needs NAME=NUMBER, got {item!r}")
+        if not name.isidentifier() or keyword.iskeyword(name) or name in FUNCTIONS:
+            raise UsageError(f"--at: {name!r} cannot be a variable's name")
+        if name in point:
+            raise UsageError(f"--at gives {name} twice")
+        try:
+            value = float(number)
+        except ValueError:
+            raise UsageError(f"--at {name}: {number!r} is not a number") from None
+        if not math.isfinite(value):
+            raise UsageError(f"--at {name}: {number!r} is not a finite number")
+        point[name] = value
+    return point
+
+
+def _demo(argv: list[str]) -> int:
+    try:
+        demo = importlib.import_module("nn.demo")
+    except ModuleNotFoundError as error:
+        if error.name not in ("nn", "nn.demo"):
+            raise
+        return _fail("demo", "the nn package's demo (nn.demo) is not installed", 1)
+    code: int = demo.main(argv)
+    return code
+
+
+def _variable(variables: Mapping[str, Value], name: str, option: str) -> Value:
+    if name not in variables:
+        raise UsageError(f"{option}: {name!r} is not a variable of the expression")
+    return variables[name]
+
+
+def _names(text: str) -> list[str]:
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def _number(derivative: Value | float) -> float:
+    return derivative.data if isinstance(derivative, Value) else derivative
+
+
+def _second_name(a: Value, b: Value) -> str:
+    return f"d2f/d{a.label} d{b.label}"
+
+
+@contextmanager
+def _usage_errors() -> Iterator[None]:
+    """A ValueError raised by the block is the user's choice of options: a UsageError."""
+    try:
+        yield
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+
+
+def _fail(command: str, error: object, code: int) -> int:
+    print(f"{PROGRAM} {command}: error: {error}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,275 @@
+"""A small, safe expression language for the command line, evaluated with the engine.
+
+``parse("tanh(x1*w1 + x2*w2 + b)")`` reads the text with Python's ``ast`` module and compiles
+it, from an allow-list, into a program of engine operations: numbers, variables, ``+ - * / **``,
+unary ``-`` and ``+``, parentheses, and calls of the engine's functions (``FUNCTIONS``).
+Nothing else is accepted (attributes, subscripts, other calls, keywords, strings, lambdas,
+comprehensions...), and Python never evaluates the text: no eval, no exec.
+
+Everything is bounded: the text's length and its nesting depth are checked (and Python's own
+parser limits reported as errors), and numbers are floats from the start, so ``9**9**9**9``
+overflows at once instead of computing a huge integer. Errors are ``ExpressionError``:
+``InvalidExpressionError`` for text outside the language, ``EvaluationError`` for an expression
+that has no value at the given point (``log(-1)``, an overflow).
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from autodiff import arithmetic, combinations, functions
+from autodiff.value import Value
+
+MAX_LENGTH = 10_000
+"""The longest expression accepted, in characters."""
+MAX_DEPTH = 200
+"""The deepest nesting of operations accepted (a sum of many terms: use sum(...))."""
+
+Number = Value | float
+
+
+class ExpressionError(ValueError):
+    """An expression cannot be evaluated; the message says why."""
+
+
+class InvalidExpressionError(ExpressionError):
+    """The text is not an expression of the language, is too large, or names no variable."""
+
+
+class EvaluationError(ExpressionError):
+    """The expression has no value at this point: a domain error (log(-1)) or an overflow."""
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function the language can call, and whether it takes one argument or any number."""
+
+    apply: Callable[..., Any]
+    variadic: bool = False
+
+
+def _many(combine: Callable[[Any], Any]) -> Function:
+    return Function(lambda *xs: combine(xs), variadic=True)
+
+
+FUNCTIONS: Mapping[str, Function] = {
+    "exp": Function(functions.exp),
+    "log": Function(functions.log),
+    "sqrt": Function(functions.sqrt),
+    "tanh": Function(functions.tanh),
+    "sigmoid": Function(functions.sigmoid),
+    "relu": Function(functions.relu),
+    "leaky_relu": Function(functions.leaky_relu),  # its default slope, 0.01
+    "softplus": Function(functions.softplus),
+    "abs": Function(functions.abs_),
+    "sin": Function(functions.sin),
+    "cos": Function(functions.cos),
+    "sum": _many(combinations.sum),
+    "prod": _many(combinations.prod),
+    "max": _many(combinations.max),
+    "min": _many(combinations.min),
+    "logsumexp": _many(combinations.logsumexp),
+}
+"""The functions an expression may call: the engine's, by name."""
+
+
+def _power(x: Number, y: Number) -> Number:
+    # On two numbers, the engine's pow (math.pow): a float, never an int, and an error where
+    # Python's ** would return a complex number. With a Value, x ** n records "**n".
+    if isinstance(x, Value) or isinstance(y, Value):
+        return x**y
+    return arithmetic.pow(x, y)
+
+
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Number]] = {
+    ast.Add: arithmetic.add,
+    ast.Sub: arithmetic.sub,
+    ast.Mult: arithmetic.mul,
+    ast.Div: arithmetic.div,
+    ast.Pow: _power,
+}
+_UNARY: dict[type[ast.unaryop], Callable[[Any], Number]] = {
+    ast.USub: arithmetic.neg,
+    ast.UAdd: operator.pos,
+}
+LANGUAGE = "numbers, variables, + - * / **, parentheses and the functions " + ", ".join(FUNCTIONS)
+_REFUSED = {
+    ast.Attribute: "the attribute access",
+    ast.Subscript: "the subscript",
+    ast.Lambda: "the lambda",
+    **dict.fromkeys(
+        [ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp], "the comprehension"
+    ),
+    ast.Compare: "the comparison",
+    ast.BoolOp: "the logical operation",
+    ast.IfExp: "the conditional expression",
+    ast.NamedExpr: "the assignment",
+    ast.JoinedStr: "the f-string",
+    ast.Starred: "the unpacking",
+    ast.List: "the list",
+    ast.Tuple: "the tuple",
+    ast.Set: "the set",
+    ast.Dict: "the dict",
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    """A step of a program: apply a function to the last ``arity`` results."""
+
+    function: Callable[..., Number]
+    arity: int
+
+
+Step = float | str | Call  # push a number; push a variable's value; apply a function
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A parsed expression: its variables, in order of appearance, and its program."""
+
+    text: str
+    variables: tuple[str, ...]
+    program: tuple[Step, ...]  # postfix: every operation after its operands
+
+    def evaluate(self, values: Mapping[str, Number]) -> Number:
+        """The expression's value, a Value if any variable is one (its graph recorded).
+
+        Raises InvalidExpressionError if a variable has no value, EvaluationError if the
+        expression has none at this point, or it is not finite.
+        """
+        missing = [name for name in self.variables if name not in values]
+        if missing:
+            raise InvalidExpressionError(f"no value given for {', '.join(missing)}")
+        stack: list[Number] = []
+        try:
+            for step in self.program:
+                if isinstance(step, float):
+                    stack.append(step)
+                elif isinstance(step, str):
+                    stack.append(values[step])
+                else:
+                    arguments = stack[len(stack) - step.arity :]
+                    del stack[len(stack) - step.arity :]
+                    stack.append(step.function(*arguments))
+        except (ArithmeticError, ValueError) as error:  # DomainError is a ValueError
+            raise EvaluationError(str(error)) from None
+        result = stack.pop()
+        number = result.data if isinstance(result, Value) else result
+        if not math.isfinite(number):
+            raise EvaluationError(f"the value is {number}: a float overflowed along the way")
+        return result
+
+
+def parse(text: str) -> Formula:
+    """The Formula of text, or InvalidExpressionError saying what is wrong with it."""
+    if len(text) > MAX_LENGTH:
+        raise InvalidExpressionError(
+            f"the expression is {len(text)} characters long; at most {MAX_LENGTH} are accepted"
+        )
+    source = text.strip()  # so that " -x" may start with a space, not a command-line option
+    try:
+        tree = ast.parse(source, mode="eval")
+    except SyntaxError as error:  # null bytes too, from Python 3.12 on
+        raise InvalidExpressionError(f"not an expression: {error.msg}") from None
+    except ValueError as error:  # null bytes, before Python 3.12
+        raise InvalidExpressionError(f"not an expression: {error}") from None
+    except (RecursionError, MemoryError):
+        raise InvalidExpressionError(_too_deep()) from None
+    program = _compile(tree.body, source)
+    variables = dict.fromkeys(step for step in program if isinstance(step, str))
+    return Formula(text, tuple(variables), program)
+
+
+def evaluate(text: str, values: Mapping[str, Number]) -> Number:
+    """parse(text).evaluate(values)."""
+    return parse(text).evaluate(values)
+
+
+def _compile(body: ast.expr, text: str) -> tuple[Step, ...]:
+    """The postfix program of an expression's tree, checked node by node.
+
+    Walks the tree with its own stack, visiting each node before its operands, last operand
+    first; the reverse of that order lists every operation after its operands.
+    """
+    steps: list[Step] = []
+    pending: list[tuple[ast.expr, int]] = [(body, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidExpressionError(_too_deep())
+        step, operands = _step(node, text)
+        steps.append(step)
+        pending.extend((operand, depth + 1) for operand in operands)
+    return tuple(reversed(steps))
+
+
+def _step(node: ast.expr, text: str) -> tuple[Step, list[ast.expr]]:
+    """The step for one node of the tree, and the nodes of its operands, or the refusal."""
+    if isinstance(node, ast.Constant):
+        return _number(node.value, text, node), []
+    if isinstance(node, ast.Name):
+        if node.id in FUNCTIONS:
+            raise InvalidExpressionError(f"{node.id} is a function: call it, as in {node.id}(x)")
+        return node.id, []
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        return Call(_BINARY[type(node.op)], 2), [node.left, node.right]
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        return Call(_UNARY[type(node.op)], 1), [node.operand]
+    if isinstance(node, ast.Call):
+        return Call(_function(node, text).apply, len(node.args)), node.args
+    if isinstance(node, ast.BinOp | ast.UnaryOp):
+        raise _not_allowed("the operator in", text, node)
+    raise _not_allowed(_REFUSED.get(type(node), type(node).__name__), text, node)
+
+
+def _number(value: object, text: str, node: ast.expr) -> float:
+    if type(value) not in (int, float):  # not bool, complex, str, bytes, None, ...
+        raise _not_allowed("the constant", text, node)
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise InvalidExpressionError(f"the number {_snippet(text, node)} is too large for a float")
+    return number
+
+
+def _function(node: ast.Call, text: str) -> Function:
+    if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+        raise InvalidExpressionError(
+            f"only these functions can be called: {', '.join(FUNCTIONS)}; "
+            f"not {_snippet(text, node.func)}"
+        )
+    if node.keywords:
+        raise InvalidExpressionError(f"keyword arguments are not allowed: {_snippet(text, node)}")
+    name = node.func.id
+    function = FUNCTIONS[name]
+    count = len(node.args)
+    if count == 0 or (count > 1 and not function.variadic):
+        wanted = "at least one argument" if function.variadic else "one argument"
+        raise InvalidExpressionError(f"{name} takes {wanted}, got {count}: {_snippet(text, node)}")
+    return function
+
+
+def _not_allowed(what: str, text: str, node: ast.AST) -> InvalidExpressionError:
+    return InvalidExpressionError(
+        f"not allowed: {what} {_snippet(text, node)}; an expression may use {LANGUAGE}"
+    )
+
+
+def _snippet(text: str, node: ast.AST) -> str:
+    source = ast.get_source_segment(text, node) or type(node).__name__
+    return repr(source if len(source) <= 40 else source[:37] + "...")
+
+
+def _too_deep() -> str:
+    return (
+        f"the expression is nested too deeply (at most {MAX_DEPTH} levels); "
+        "for a long sum or product use sum(a, b, ...) or prod(a, b, ...)"
+    )

@@ -1,0 +1,181 @@
+"""The autodiff command: grad, draw, demo; exit codes and error messages, never a traceback."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autodiff.cli import main
+
+NEURON = ["tanh(x1*w1 + x2*w2 + b)", "--at", "x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432"]
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    """main(argv): its exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def printed(output: str) -> dict[str, float]:
+    return {
+        name.strip(): float(number)
+        for name, number in (line.split("=") for line in output.splitlines())
+    }
+
+
+def test_grad_prints_the_value_and_the_derivative() -> None:
+    code, out, err = run("grad", "x**2 * sin(x)", "--at", "x=1.5")
+    x = 1.5
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0].startswith("f     = 2.24436")
+    assert printed(out) == pytest.approx(
+        {"f": x**2 * math.sin(x), "df/dx": 2 * x * math.sin(x) + x**2 * math.cos(x)}
+    )
+
+
+def test_grad_prints_second_derivatives() -> None:
+    code, out, _ = run("grad", "x**2 * sin(x) + x*y", "--at", "y=-1", "--at", "x=1.5", "--second")
+    x = 1.5
+    assert code == 0
+    assert printed(out) == pytest.approx(
+        {
+            "f": x**2 * math.sin(x) - x,
+            "df/dx": 2 * x * math.sin(x) + x**2 * math.cos(x) - 1,
+            "df/dy": x,
+            "d2f/dx dx": 2 * math.sin(x) + 4 * x * math.cos(x) - x**2 * math.sin(x),
+            "d2f/dx dy": 1.0,
+            "d2f/dy dy": 0.0,
+        }
+    )
+
+
+def test_grad_of_numbers_alone_prints_the_value() -> None:
+    assert run("grad", "2 ** 10") == (0, "f = 1024.0\n", "")
+
+
+def test_draw_prints_the_dot_text() -> None:
+    code, out, _ = run("draw", *NEURON, "--params", "w1,w2,b", "--highlight", "x1")
+    assert code == 0
+    assert out.startswith("digraph influence {")
+    assert 'label="f = tanh\\ndata 0.7071\\ngrad 1"' in out
+    assert "green: parameters" in out and "#e03131" in out
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".png", ".pdf", ".dot"])
+def test_draw_writes_the_format_of_the_suffix(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"neuron{suffix}"
+    code, out, _ = run("draw", *NEURON, "-o", str(path), "--rankdir", "TB", "--no-grad")
+    assert (code, out) == (0, f"wrote {path}\n")
+    assert path.stat().st_size > 100
+
+
+def test_options_reach_the_diagram() -> None:
+    _, out, _ = run("draw", "x*y", "--at", "x=1,y=2", "--no-derivatives", "--number-format", ".2f")
+    assert "xlabel" not in out and "data 2.00" in out
+    _, out, _ = run("draw", "x*y", "--at", "x=1,y=2", "--max-nodes", "1")
+    assert "2 more nodes not shown" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["grad", "log(x)", "--at", "x=-1"], 1, "log(x) needs x > 0"),
+        (["grad", "9**9**9**9**9"], 1, "too large for a float"),
+        (["grad", "x * 1e308 * 10", "--at", "x=10"], 1, "overflowed"),
+        (["grad", "sqrt(x)", "--at", "x=0"], 1, "not a finite number"),
+        (["grad", "x.real", "--at", "x=1"], 2, "attribute access"),
+        (["grad", "__import__('os').system('echo hi')"], 2, "only these functions"),
+        (["grad", "x" * 1_000_000], 2, "at most 10000"),
+        (["grad", "(" * 3000 + "x" + ")" * 3000], 2, "not an expression"),
+        (["grad", " " + "-" * 5000 + "x", "--at", "x=1"], 2, "nested too deeply"),
+        (["grad", "x + y", "--at", "x=1"], 2, "no value for y: give it with --at y=NUMBER"),
+        (["grad", "x", "--at", "x"], 2, "--at needs NAME=NUMBER, got 'x'"),
+        (["grad", "x", "--at", "x=one"], 2, "'one' is not a number"),
+        (["grad", "x", "--at", "x=1,x=2"], 2, "gives x twice"),
+        (["grad", "x", "--at", "x=1,y=2"], 2, "does not use"),
+        (["grad", "x", "--at", "x=inf"], 2, "not a finite number"),
+        (["grad", "x", "--at", "exp=1"], 2, "cannot be a variable's name"),
+        (["grad", "x", "--at", "x=1,"], 2, "--at needs NAME=NUMBER"),
+        (["draw", "x", "--at", "x=1", "-o", "x.jpg"], 2, "use a name ending in one of"),
+        (["draw", "x", "--at", "x=1", "--params", "w"], 2, "'w' is not a variable"),
+        (["draw", "x", "--at", "x=1", "--number-format", "q"], 2, "number_format"),
+        (["draw", "x", "--at", "x=1", "--max-nodes", "0"], 2, "max_nodes"),
+        (["draw", "x", "--at", "x=1", "--max-nodes", "many"], 2, "invalid int value"),
+        (["frobnicate"], 2, "invalid choice"),
+        ([], 2, "required"),
+    ],
+)
+def test_errors_are_one_line_with_the_right_exit_code(
+    argv: list[str], code: int, message: str
+) -> None:
+    actual, _, err = run(*argv)
+    assert actual == code
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_a_diagram_that_cannot_be_rendered_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", "")
+    code, _, err = run("draw", *NEURON, "-o", str(tmp_path / "neuron.png"))
+    assert code == 1
+    assert "apt install graphviz" in err and "Traceback" not in err
+    assert run("draw", *NEURON, "-o", str(tmp_path / "neuron.dot"))[0] == 0
+
+
+@pytest.mark.parametrize("command", [[], ["grad"], ["draw"]])
+def test_help(command: list[str]) -> None:
+    code, out, _ = run(*command, "--help")
+    assert code == 0
+    assert out.startswith(f"usage: autodiff {' '.join(command)}".rstrip())
+    if not command:
+        assert "demo" in out
+
+
+def test_demo_hands_its_arguments_to_nn_demo(monkeypatch: pytest.MonkeyPatch) -> None:
+    received: list[list[str]] = []
+
+    def fake_main(argv: list[str]) -> int:
+        received.append(argv)
+        return 3
+
+    fake = types.ModuleType("nn.demo")
+    fake.main = fake_main  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "nn.demo", fake)
+    assert main(["demo", "--help", "--epochs", "2"]) == 3
+    assert received == [["--help", "--epochs", "2"]]
+
+
+def test_demo_without_nn_demo_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "nn.demo", None)  # importing it fails
+    code, _, err = run("demo")
+    assert code == 1 and "nn.demo" in err and "Traceback" not in err
+
+
+def test_python_m_autodiff_cli() -> None:
+    command = [sys.executable, "-m", "autodiff.cli", "grad", "x**2 * sin(x)", "--at", "x=1.5"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.startswith("f     = 2.24436")
+    done = subprocess.run([*command[:-1], "x=nope"], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stderr == "autodiff grad: error: --at x: 'nope' is not a number\n"
+
+
+@given(st.text(max_size=40), st.text(max_size=20))
+def test_any_command_line_exits_cleanly(expression: str, at: str) -> None:
+    code, _, err = run("grad", expression, "--at", at)
+    assert code in (0, 1, 2)
+    assert "Traceback" not in err
+    assert code == 0 or err.count("\n") == 1 or err.startswith("usage:")

