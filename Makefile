@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 # `make test SEED=<n>` replays a run exactly.
 SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench docs clean
 
 # One stamp per set of extras, so `make demo` does not pull in the test tools.
 $(VENV)/.demo: pyproject.toml
@@ -22,7 +22,12 @@ $(VENV)/.test: pyproject.toml
 	@touch $@
 
 demo: $(VENV)/.demo
-	$(PY) -m autodiff.demo
+	$(VENV)/bin/autodiff demo --out demo-output
+
+# The influence diagram the README shows.
+docs: $(VENV)/.demo
+	$(VENV)/bin/autodiff draw "tanh(x1*w1 + x2*w2 + b)" \
+	    --at x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432 --params w1,w2,b -o docs/neuron.svg
 
 test: $(VENV)/.test
 	$(PY) -m ruff check .
@@ -39,4 +44,4 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/engine.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis demo-output

@@ -9,6 +9,7 @@ from autodiff.value import Operand, Value  # noqa: I001 -- Value first: the oper
 from autodiff.arithmetic import pow, power
 from autodiff.backprop import backward, gradients, topological_order, zero_grad
 from autodiff.combinations import dot, logsumexp, max, min, prod, softmax, sum
+from autodiff.diagram import Diagram, draw
 from autodiff.errors import DomainError, UndefinedDerivative
 from autodiff.functions import (
     abs_ as abs,
@@ -26,26 +27,34 @@ from autodiff.functions import (
 from autodiff.functional import grad, hessian, hvp, jacobian, value_and_grad
 from autodiff.grad_mode import is_grad_enabled, no_grad
 from autodiff.gradient_check import GradcheckError, gradcheck
+from autodiff.paths import InfluencePath, TooManyPathsError, influence, paths
 from autodiff.primitives import PRIMITIVES, Primitive, primitive
+from autodiff.rendering import RenderingError
 
 __all__ = [
     "PRIMITIVES",
+    "Diagram",
     "DomainError",
     "GradcheckError",
+    "InfluencePath",
     "Operand",
     "Primitive",
+    "RenderingError",
+    "TooManyPathsError",
     "UndefinedDerivative",
     "Value",
     "abs",
     "backward",
     "cos",
     "dot",
+    "draw",
     "exp",
     "grad",
     "gradcheck",
     "gradients",
     "hessian",
     "hvp",
+    "influence",
     "is_grad_enabled",
     "jacobian",
     "leaky_relu",
@@ -54,6 +63,7 @@ __all__ = [
     "max",
     "min",
     "no_grad",
+    "paths",
     "pow",
     "power",
     "primitive",

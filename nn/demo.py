@@ -3,10 +3,13 @@
     python -m nn.demo [--dataset {moons,digits}] [--epochs N] [--out DIR] [--seed N]
 
 moons: micrograd's demo, MLP 2-16-16-1 on 100 two-moons points, SVM hinge loss + 1e-4·L2,
-SGD with the learning rate decaying linearly from 1.0 to 0.1; writes the decision boundary
-and the loss curve. digits: the lectures' ten-digit task, MLP 64-32-10 with a softmax output
-and cross-entropy, SGD with momentum 0.9 on minibatches of 32 (learning rate decaying
-linearly from 0.1 to 0.005), tested on a held-out fifth of the digits; writes the curves.
+SGD with the learning rate decaying linearly from 1.0 to 0.1; writes the decision boundary,
+the loss curve, and two influence diagrams: the lectures' neuron tanh(x1·w1 + x2·w2 + b),
+and the trained network on one input, a box per layer.
+
+digits: the lectures' ten-digit task, MLP 64-32-10 with a softmax output and cross-entropy,
+SGD with momentum 0.9 on minibatches of 32 (learning rate decaying linearly from 0.1 to
+0.005), tested on a held-out fifth of the digits; writes the curves.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
+from autodiff import Diagram, RenderingError, Value, draw
+from autodiff.parse import parse
 from nn.datasets import load_digits, make_moons
+from nn.labels import layer_of
 from nn.losses import cross_entropy_loss, hinge_loss
 from nn.module import MLP
 from nn.optim import SGD, linear_decay
@@ -55,7 +61,46 @@ def moons(epochs: int, out: Path, rng: random.Random) -> list[Path]:
     paths = [out / "moons-decision-boundary.png", out / "moons-loss.png"]
     plot_decision_boundary(model, points, y, paths[0])
     plot_history(history, paths[1])
-    return paths
+    return paths + influence_diagrams(model, points[0], out)
+
+
+NEURON = "tanh(x1*w1 + x2*w2 + b)"
+NEURON_POINT = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
+
+
+def influence_diagrams(model: MLP, point: list[float], out: Path) -> list[Path]:
+    """The neuron of the README and ``autodiff draw``, and the network on one input."""
+    variables = {name: Value(x, name) for name, x in NEURON_POINT.items()}
+    neuron = parse(NEURON).evaluate(variables)
+    assert isinstance(neuron, Value)
+    neuron.label = "y"
+    neuron.backward()
+    weights = [variables[name] for name in ("w1", "w2", "b")]
+    score = model(point)
+    assert isinstance(score, Value)
+    score.backward()
+    diagrams = {
+        "neuron": draw(neuron, params=weights),
+        # 16 × 16 derivatives between two layers cannot be read on their edges; the neuron's
+        # diagram shows them. Here: the values and gradients of every z and y.
+        "mlp-on-one-input": draw(
+            score,
+            params=model.parameters(),
+            show_params=False,
+            cluster=layer_of,
+            show_derivatives=False,
+        ),
+    }
+    return [_save(diagram, out / name) for name, diagram in diagrams.items()]
+
+
+def _save(diagram: Diagram, stem: Path) -> Path:
+    """As SVG; as DOT text, saying why, where nothing on this machine renders SVG."""
+    try:
+        return diagram.save(stem.with_suffix(".svg"))
+    except RenderingError as error:
+        print(f"{error}\nwriting the DOT text instead")
+        return diagram.save(stem.with_suffix(".dot"))
 
 
 def digits(epochs: int, out: Path, rng: random.Random) -> list[Path]:

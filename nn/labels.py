@@ -2,6 +2,7 @@
 
 Layer k, neuron j and input i are counted from 1, as in the lectures:
 
+- the inputs of the network, when given as numbers: ``x{i}`` (the lectures' y0.i);
 - parameters: weight ``w{k}.{j}.{i}`` and bias ``b{k}.{j}``;
 - pre-activation ``z{k}.{j}`` = Σ_i w{k}.{j}.{i}·y{k-1}.{i} + b{k}.{j};
 - activation ``y{k}.{j}`` = f(z{k}.{j}); a linear neuron makes no y node: its output is z.
@@ -16,6 +17,10 @@ import re
 from autodiff import Value
 
 _LABEL = re.compile(r"(?:w(\d+)\.(\d+)\.\d+|[bzy](\d+)\.(\d+))")
+
+
+def input_label(index: int) -> str:
+    return f"x{index}"
 
 
 def weight_label(layer: int, neuron: int, index: int) -> str:

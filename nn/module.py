@@ -19,7 +19,13 @@ from autodiff import Operand, Value
 from nn.activations import ELEMENTWISE, activate, check_activation
 from nn.checks import check_count
 from nn.init import weight_init
-from nn.labels import activation_label, bias_label, pre_activation_label, weight_label
+from nn.labels import (
+    activation_label,
+    bias_label,
+    input_label,
+    pre_activation_label,
+    weight_label,
+)
 from nn.rng import Seed, make_rng
 
 Inputs = Sequence[Operand] | Operand
@@ -254,7 +260,7 @@ def lift(x: Inputs, n: int, where: str) -> list[Value]:
         raise TypeError(f"{where} takes a sequence of numbers, got {type(x).__name__!r}") from None
     if len(xs) != n:
         raise ValueError(f"{where} takes {n} input{'s' * (n != 1)}, got {len(xs)}")
-    return [v if isinstance(v, Value) else Value(v) for v in xs]
+    return [v if isinstance(v, Value) else Value(v, input_label(i)) for i, v in enumerate(xs, 1)]
 
 
 def single_or_list(ys: list[Value]) -> Value | list[Value]:

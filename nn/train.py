@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from tqdm.auto import tqdm  # type: ignore[import-untyped]  # tqdm ships no type hints
+from tqdm.auto import tqdm
 
 import autodiff as ad
 from autodiff import Value

@@ -23,6 +23,10 @@ def test_the_moons_demo_trains_prints_and_draws(
     for name in ("moons-decision-boundary.png", "moons-loss.png"):
         assert (tmp_path / "out" / name).stat().st_size > 1000
         assert f"wrote {tmp_path / 'out' / name}" in printed
+    neuron = (tmp_path / "out" / "neuron.svg").read_text()
+    assert neuron.startswith("<?xml") and "y = tanh" in neuron and "data 0.7071" in neuron
+    network = (tmp_path / "out" / "mlp-on-one-input.svg").read_text()
+    assert "layer 1" in network and "z3.1 = Σw·x+b" in network and "x1" in network
 
 
 def test_the_digits_demo_reports_test_accuracy(
