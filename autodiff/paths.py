@@ -9,6 +9,7 @@ and refuses to list more than a limit. Nothing here recurses on the depth of a g
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -67,12 +68,11 @@ def paths(x: Value, y: Value, *, limit: int = DEFAULT_LIMIT) -> list[InfluencePa
     The sum of their products is dy/dx, as ``backward()`` computes it. A Value used twice
     by one operation (x * x) gives two edges, hence two paths. ``x is y`` gives one path of
     no edges (dy/dy = 1); a y that does not depend on x, none. More than ``limit`` paths
-    raise TooManyPathsError, before any is listed.
+    (a positive int) raise TooManyPathsError, before any is listed.
     """
     if not (isinstance(x, Value) and isinstance(y, Value)):
         raise TypeError(f"paths() needs two Values, got {type(x).__name__!r}, {type(y).__name__!r}")
-    if limit < 0:
-        raise ValueError(f"paths(limit=...) needs a limit >= 0, got {limit}")
+    limit = _positive_int(limit)
     order = topological_order(y)
     on_path = _on_paths(x, y, order)
     _check_count(x, y, order, on_path, limit)
@@ -107,6 +107,18 @@ def _on_paths(x: Value, y: Value, order: Sequence[Value]) -> frozenset[Value]:
         if any(parent in reached for parent in node.parents):
             reached.add(node)
     return frozenset(reached) if y in reached else frozenset()
+
+
+def _positive_int(limit: int) -> int:
+    if isinstance(limit, bool):  # True is an int to Python, not a number of paths
+        raise TypeError("paths(limit=...) needs an int, got a bool")
+    try:
+        number = operator.index(limit)
+    except TypeError:
+        raise TypeError(f"paths(limit=...) needs an int, got {type(limit).__name__!r}") from None
+    if number < 1:
+        raise ValueError(f"paths(limit=...) needs a positive int, got {number}")
+    return number
 
 
 def _check_count(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import TYPE_CHECKING, Any, Union
 
@@ -23,6 +24,21 @@ def as_float(x: object, where: str) -> float:
         except OverflowError:
             raise OverflowError(f"{where} got a number too large for a float") from None
     raise TypeError(f"{where} needs a real number, got {type(x).__name__!r}")
+
+
+def finite_float(x: object) -> float | None:
+    """x as a float if it is exactly an int or a float, and finite as a float; else None.
+
+    For numbers read from text (an expression, a model file): bools, strings, ints too large
+    for a float, inf and nan are not numbers there.
+    """
+    if type(x) is not float and type(x) is not int:
+        return None
+    try:
+        number = float(x)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 class Value:

@@ -159,9 +159,13 @@ class Workload:
 
         return step
 
+    def floor_parameters(self) -> list[float]:
+        """The parameters of the last floor step made, in the engine's order."""
+        return [p for layer in self._floor_layers for ws, b in layer for p in (*ws, b)]
+
     def check(self) -> float:
         """Largest parameter difference between the engine and the floor after one step each."""
         self.engine_step()()
         self.floor_step()()
-        floor = [p for layer in self._floor_layers for ws, b in layer for p in (*ws, b)]
+        floor = self.floor_parameters()
         return max(abs(a.data - b) for a, b in zip(self._engine_params, floor))

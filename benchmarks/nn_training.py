@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 import statistics
 import sys
 import time
@@ -27,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import mlp_step
 
 import nn
+from nn import demo
 
 
 def best_of(repeats: int, *runs: Callable[[], float]) -> list[float]:
@@ -88,28 +88,24 @@ def demo_step(repeats: int) -> None:
     )
     row(name, f"nn {1e3 * ours:.1f}", f"floor, plain {1e3 * plain:.1f}", f"{ours / plain:.2f}x")
     row(name, f"nn {1e3 * ours:.1f}", f"engine by hand {1e3 * engine:.1f}", f"{ours / engine:.2f}x")
+    print(f"\n(parameters after one step each, nn vs floor: {same_step(workload):.1e} apart)\n")
 
 
 def same_step(workload: mlp_step.Workload) -> float:
-    """Largest parameter difference between nn and the careful floor after one step each."""
+    """The largest difference between nn's parameters and the floor's after one step each."""
     model = nn_model(workload)
     nn_step(model, workload)()
     workload.floor_step()()
-    floor = [p for layer in workload._floor_layers for ws, b in layer for p in (*ws, b)]
-    return max(abs(p.data - q) for p, q in zip(model.parameters(), floor))
+    return max(abs(p.data - q) for p, q in zip(model.parameters(), workload.floor_parameters()))
 
 
 # -- 2. the ten digits --------------------------------------------------------------------------
-
-BATCH_SIZE = 32
 
 
 def digits(epochs: int, seed: int = 0) -> None:
     images, labels = nn.load_digits("ten")
     x_train, x_test, y_train, y_test = nn.train_test_split(images, labels, 0.2, seed=seed)
-    model = nn.MLP(64, [32, 10], output="softmax", init="xavier", seed=seed)
-    steps = epochs * math.ceil(len(x_train) / BATCH_SIZE)
-    optimizer = nn.SGD(model.parameters(), lr=nn.linear_decay(0.1, 0.005, steps), momentum=0.9)
+    model, optimizer = demo.digits_network(len(x_train), epochs, seed)
     seconds = []
     for epoch in range(epochs):
         start = time.perf_counter()
@@ -120,7 +116,7 @@ def digits(epochs: int, seed: int = 0) -> None:
             loss=nn.cross_entropy_loss,
             optimizer=optimizer,
             epochs=1,
-            batch_size=BATCH_SIZE,
+            batch_size=demo.BATCH_SIZE,
             seed=seed + epoch,
             progress=False,
         )
@@ -145,8 +141,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     row("---", "---", "---", "---")
     demo_step(repeats=5 if args.quick else 20)
     digits(epochs=3 if args.quick else 10)
-    apart = same_step(mlp_step.Workload())
-    print(f"\n(parameters after one demo step, nn vs floor: {apart:.1e} apart)")
 
 
 if __name__ == "__main__":

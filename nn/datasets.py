@@ -44,18 +44,21 @@ def make_circles(
         radius = factor if label else 1.0
         return radius * math.cos(2 * math.pi * t), radius * math.sin(2 * math.pi * t)
 
-    return _sample(circle, n, noise, seed)
+    return _sample(circle, n, noise, seed, closed=True)
 
 
 def make_spirals(
     n: int = 100, noise: float = 0.05, turns: float = 1.0, seed: Seed = None
 ) -> Dataset:
-    """Two interleaved spirals r = t, angle = 2π·turns·t (+ π for class 1), t in [0, 1]."""
+    """Two interleaved spirals, angle = 2π·turns·t (+ π for class 1), t in [0, 1], radius
+    growing linearly to 1 from 1/(1 + 4·turns): not from 0, where the two classes would meet,
+    but so that their starts are as far apart as their arms are along a radius."""
     check_positive("make_spirals(turns)", turns)
 
     def spiral(t: float, label: int) -> tuple[float, float]:
         angle = 2 * math.pi * turns * t + math.pi * label
-        return t * math.cos(angle), t * math.sin(angle)
+        radius = (1 + 4 * turns * t) / (1 + 4 * turns)
+        return radius * math.cos(angle), radius * math.sin(angle)
 
     return _sample(spiral, n, noise, seed)
 
@@ -70,8 +73,12 @@ def make_xor(n: int = 100, noise: float = 0.2, seed: Seed = None) -> Dataset:
     return _sample(corner, n, noise, seed)
 
 
-def _sample(shape: Shape, n: int, noise: float, seed: Seed) -> Dataset:
-    """n points, alternately of class 0 and 1, at evenly spaced t, with noise, shuffled."""
+def _sample(shape: Shape, n: int, noise: float, seed: Seed, *, closed: bool = False) -> Dataset:
+    """n points, alternately of class 0 and 1, at evenly spaced t, with noise, shuffled.
+
+    t runs from 0 to 1; on a ``closed`` curve it stops short of 1, which is the point t = 0
+    again (as scikit-learn's make_circles leaves out the endpoint).
+    """
     check_count("n", n)
     check_nonnegative("noise", noise)
     rng = make_rng(seed)
@@ -80,7 +87,8 @@ def _sample(shape: Shape, n: int, noise: float, seed: Seed) -> Dataset:
     for i in range(n):
         label = i % 2
         count = half if label == 0 else n - half
-        x1, x2 = shape((i // 2) / max(count - 1, 1), label)
+        steps = count if closed else max(count - 1, 1)
+        x1, x2 = shape((i // 2) / steps, label)
         points.append(([x1 + rng.gauss(0, noise), x2 + rng.gauss(0, noise)], label))
     rng.shuffle(points)
     return [x for x, _ in points], [label for _, label in points]

@@ -28,11 +28,12 @@ from nn.losses import cross_entropy_loss, hinge_loss
 from nn.module import MLP
 from nn.optim import SGD, linear_decay
 from nn.plot import plot_decision_boundary, plot_history
+from nn.rng import Seed
 from nn.sampling import train_test_split
 from nn.train import evaluate, fit
 
 EPOCHS = {"moons": 100, "digits": 10}
-BATCH_SIZE = 32
+BATCH_SIZE = 32  # of the digits
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -106,10 +107,8 @@ def _save(diagram: Diagram, stem: Path) -> Path:
 def digits(epochs: int, out: Path, rng: random.Random) -> list[Path]:
     images, labels = load_digits("ten")
     x_train, x_test, y_train, y_test = train_test_split(images, labels, test_fraction=0.2, seed=rng)
-    model = MLP(64, [32, 10], output="softmax", init="xavier", seed=rng)
+    model, optimizer = digits_network(len(x_train), epochs, rng)
     print(model)
-    steps = epochs * math.ceil(len(x_train) / BATCH_SIZE)
-    optimizer = SGD(model.parameters(), lr=linear_decay(0.1, 0.005, steps), momentum=0.9)
     history = fit(
         model,
         x_train,
@@ -131,14 +130,20 @@ def digits(epochs: int, out: Path, rng: random.Random) -> list[Path]:
     return [path]
 
 
+def digits_network(n_train: int, epochs: int, seed: Seed) -> tuple[MLP, SGD]:
+    """The ten-digit model, and its optimizer for epochs of n_train images in BATCH_SIZE's."""
+    model = MLP(64, [32, 10], output="softmax", init="xavier", seed=seed)
+    steps = epochs * math.ceil(n_train / BATCH_SIZE)
+    optimizer = SGD(model.parameters(), lr=linear_decay(0.1, 0.005, steps), momentum=0.9)
+    return model, optimizer
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autodiff demo", description="Train a small network with nn, and plot it."
     )
     parser.add_argument("--dataset", choices=sorted(EPOCHS), default="moons", help="default: moons")
-    parser.add_argument(
-        "--epochs", type=_positive_int, help="default: 100 for moons, 10 for digits"
-    )
+    parser.add_argument("--epochs", type=positive_int, help="default: 100 for moons, 10 for digits")
     parser.add_argument(
         "--out", default="demo-output", help="folder for the images (default: %(default)s)"
     )
@@ -146,11 +151,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     n = int(text)
     if n < 1:
         raise argparse.ArgumentTypeError(f"needs a positive int, got {n}")
     return n
+
+
+positive_int.__name__ = "positive int"  # argparse's error: "invalid positive int value: 'x'"
 
 
 if __name__ == "__main__":

@@ -13,13 +13,16 @@ import json
 import math
 import os
 import secrets
+import stat
 from pathlib import Path
 from typing import Any
 
+from autodiff.value import finite_float
 from nn.module import Module
 
 FORMAT, VERSION = "nn.parameters", 1
 _SHOWN = 5  # names listed in an error about missing or unexpected parameters
+_SHOWN_CHARS = 40  # of a value or name from the file, in an error: a file may hold huge ones
 
 
 def save(model: Module, path: str | os.PathLike[str]) -> None:
@@ -46,10 +49,15 @@ def write_atomically(path: Path, text: str) -> None:
     """Write text to a new file beside path, flush it to disk, then rename it over path.
 
     The rename is atomic, so readers (and a crash) see the old file or the new one, whole.
+    The new file keeps the permissions of the file it replaces (a private file stays
+    private); a file that did not exist gets the usual ones, those the umask leaves.
     """
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    mode = _mode_of(path)
     try:
         with open(temporary, "x", encoding="utf-8") as file:
+            if mode is not None:  # before the text goes in, so it is never more readable
+                os.chmod(temporary, mode)
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
@@ -65,11 +73,21 @@ def write_atomically(path: Path, text: str) -> None:
             os.close(directory)
 
 
+def _mode_of(path: Path) -> int | None:
+    """The permission bits of the file at path, None if there is none."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return None
+
+
 def _read_parameters(path: Path) -> dict[str, float]:
     try:
         content = json.loads(path.read_bytes(), object_pairs_hook=_no_duplicate_keys)
     except ValueError as error:  # bad JSON, text that is not UTF-8, a repeated key
         raise ValueError(f"{path} is not a parameter file: {error}") from None
+    except RecursionError:  # the decoder recurses once per level of nesting
+        raise ValueError(f"{path} is not a parameter file: it is nested too deeply") from None
     expected = {"format": FORMAT, "version": VERSION}
     if not isinstance(content, dict) or set(content) != {*expected, "parameters"}:
         raise ValueError(
@@ -77,7 +95,7 @@ def _read_parameters(path: Path) -> dict[str, float]:
         )
     for key, value in expected.items():
         if content[key] != value:
-            raise ValueError(f"{path}: {key} is {content[key]!r}, expected {value!r}")
+            raise ValueError(f"{path}: {key} is {_short_repr(content[key])}, expected {value!r}")
     parameters = content["parameters"]
     if not isinstance(parameters, dict):
         raise ValueError(f"{path}: parameters must be an object of name: number")
@@ -85,12 +103,11 @@ def _read_parameters(path: Path) -> dict[str, float]:
 
 
 def _finite_number(path: Path, name: str, value: object) -> float:
-    try:
-        number = float(value) if type(value) in (int, float) else math.nan  # type: ignore[arg-type]
-    except OverflowError:  # an int too large for a float
-        number = math.inf
-    if not math.isfinite(number):
-        raise ValueError(f"{path}: parameter {name} is {value!r}, not a finite number")
+    number = finite_float(value)
+    if number is None:
+        raise ValueError(
+            f"{path}: parameter {_shortened(name)} is {_short_repr(value)}, not a finite number"
+        )
     return number
 
 
@@ -119,4 +136,15 @@ def _check_names(path: str | os.PathLike[str], model: list[str], file: list[str]
 
 def _some(names: list[str]) -> str:
     more = len(names) - _SHOWN
-    return ", ".join(names[:_SHOWN]) + (f" and {more} more" if more > 0 else "")
+    return ", ".join(map(_shortened, names[:_SHOWN])) + (f" and {more} more" if more > 0 else "")
+
+
+def _short_repr(value: object) -> str:
+    """repr(value), cut short if long."""
+    return _shortened(repr(value))
+
+
+def _shortened(text: str) -> str:
+    if len(text) <= _SHOWN_CHARS:
+        return text
+    return f"{text[: _SHOWN_CHARS - 3]}... ({len(text)} characters)"

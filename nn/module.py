@@ -44,20 +44,29 @@ class Module:
         return []
 
     def parameters(self) -> list[Value]:
-        """Every parameter, in a fixed order: this module's own, then each child's."""
-        own = [p for _, p in self.named_own_parameters()]
-        return own + [p for _, child in self.named_children() for p in child.parameters()]
+        """Every parameter once, in a fixed order: this module's own, then each child's.
+
+        A parameter held in two places (a tied weight) is listed once, where first found, as
+        in PyTorch: an optimizer then updates it once per step, and L2 counts it once.
+        """
+        return [p for _, p in self.named_parameters()]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
-        """(dotted name, parameter) in the order of `parameters()`.
+        """(dotted name, parameter) in the order of `parameters()`, a tied one by its first name.
 
         Names are attribute paths with 0-based list indices, as in PyTorch:
         "layers.0.neurons.3.w.1" is ``model.layers[0].neurons[3].w[1]``, whose node label
         (1-based, as in the lectures) is "w1.4.2".
         """
+        first: dict[int, tuple[str, Value]] = {}
+        for name, p in self._named_parameters_with_repeats():
+            first.setdefault(id(p), (name, p))
+        return list(first.values())
+
+    def _named_parameters_with_repeats(self) -> list[tuple[str, Value]]:
         named = self.named_own_parameters()
         for prefix, child in self.named_children():
-            named += [(f"{prefix}.{name}", p) for name, p in child.named_parameters()]
+            named += [(f"{prefix}.{name}", p) for name, p in child._named_parameters_with_repeats()]
         return named
 
     def num_parameters(self) -> int:
@@ -88,7 +97,7 @@ class Neuron(Module):
         fan_out: int = 1,
         position: tuple[int, int] = (1, 1),
     ) -> None:
-        check_count("Neuron(nin)", nin)
+        nin = check_count("Neuron(nin)", nin)
         self.activation = _activation(nonlin, activation)
         if self.activation not in (*ELEMENTWISE, "linear"):
             raise ValueError(f"{self.activation} is the activation of a whole Layer, not a Neuron")
@@ -123,7 +132,19 @@ class Neuron(Module):
         return f"Neuron({len(self.w)}, {self.activation})"
 
 
-class Layer(Module):
+class Block(Module):
+    """A module that maps one sample to a list of outputs, `forward`; calling it gives them."""
+
+    def __call__(self, x: Inputs) -> Value | list[Value]:
+        """The outputs; a single Value if there is one, as in micrograd."""
+        return single_or_list(self.forward(x))
+
+    def forward(self, x: Inputs) -> list[Value]:
+        """The outputs, as a list even for one."""
+        raise NotImplementedError
+
+
+class Layer(Block):
     """nout neurons with nin inputs each, and one activation for all of them.
 
     With micrograd's ``nonlin`` the activation is ReLU, else linear; ``activation`` names it
@@ -142,8 +163,7 @@ class Layer(Module):
         seed: Seed = None,
         position: int = 1,
     ) -> None:
-        check_count("Layer(nin)", nin)
-        check_count("Layer(nout)", nout)
+        nin, nout = check_count("Layer(nin)", nin), check_count("Layer(nout)", nout)
         self.nin, self.position = nin, position
         self.activation = _activation(nonlin, activation)
         # A vector activation acts on the whole layer: its neurons only make the z's.
@@ -162,10 +182,6 @@ class Layer(Module):
         ]
         self._y_labels = [activation_label(position, j) for j in range(1, nout + 1)]
 
-    def __call__(self, x: Inputs) -> Value | list[Value]:
-        """The activations; a single Value if the layer has one neuron, as in micrograd."""
-        return single_or_list(self.forward(x))
-
     def forward(self, x: Inputs) -> list[Value]:
         """The activations y_j = f(z)_j, as a list even for one neuron."""
         return _activated(self.activation, self.pre_activations(x), self._y_labels)
@@ -182,7 +198,7 @@ class Layer(Module):
         return f"Layer({self.nin} -> {len(self.neurons)}, {self.activation})"
 
 
-class MLP(Module):
+class MLP(Block):
     """Layers of sizes nin → nouts[0] → ... → nouts[-1].
 
     As in micrograd, hidden layers are ReLU and the output linear; ``activation`` and
@@ -200,31 +216,34 @@ class MLP(Module):
         init: str = "uniform",
         seed: Seed = None,
     ) -> None:
-        check_count("MLP(nin)", nin)
-        if isinstance(nouts, numbers.Number) or not nouts:
-            raise ValueError(f"MLP(nouts) needs a list of layer sizes, got {nouts!r}")
-        sizes = [nin, *nouts]
+        sizes = [check_count("MLP(nin)", nin), *_layer_sizes(nouts)]
         rng = make_rng(seed)
-        last = len(nouts) - 1
+        n_layers = len(sizes) - 1
         self.layers = [
             Layer(
                 sizes[k],
                 sizes[k + 1],
-                activation=output if k == last else activation,
+                activation=output if k == n_layers - 1 else activation,
                 init=init,
                 seed=rng,
                 position=k + 1,
             )
-            for k in range(len(nouts))
+            for k in range(n_layers)
         ]
 
     @property
     def output_activation(self) -> str:
         return self.layers[-1].activation
 
-    def __call__(self, x: Inputs) -> Value | list[Value]:
-        """The outputs; a single Value if the last layer has one neuron, as in micrograd."""
-        return single_or_list(self.forward(x))
+    @property
+    def nin(self) -> int:
+        """The number of inputs."""
+        return self.layers[0].nin
+
+    @property
+    def nout(self) -> int:
+        """The number of outputs."""
+        return len(self.layers[-1].neurons)
 
     def forward(self, x: Inputs) -> list[Value]:
         """The outputs, as a list even for one."""
@@ -244,7 +263,7 @@ class MLP(Module):
         return [(f"layers.{k}", layer) for k, layer in enumerate(self.layers)]
 
     def __repr__(self) -> str:
-        sizes = [self.layers[0].nin, *(len(layer.neurons) for layer in self.layers)]
+        sizes = [self.nin, *(len(layer.neurons) for layer in self.layers)]
         lines = [f"MLP({' -> '.join(map(str, sizes))}, {self.num_parameters()} parameters)"]
         lines += [f"  ({name}) {layer!r}" for name, layer in self.named_children()]
         return "\n".join(lines)
@@ -252,6 +271,12 @@ class MLP(Module):
 
 def lift(x: Inputs, n: int, where: str) -> list[Value]:
     """The n inputs of one sample as Values (numbers become constant leaves), or a clear error."""
+    xs = check_inputs(x, n, where)
+    return [v if isinstance(v, Value) else Value(v, input_label(i)) for i, v in enumerate(xs, 1)]
+
+
+def check_inputs(x: Inputs, n: int, where: str) -> list[Operand]:
+    """The n inputs of one sample as a list, or a clear error."""
     if isinstance(x, Value | numbers.Real):
         x = [x]
     try:
@@ -260,7 +285,18 @@ def lift(x: Inputs, n: int, where: str) -> list[Value]:
         raise TypeError(f"{where} takes a sequence of numbers, got {type(x).__name__!r}") from None
     if len(xs) != n:
         raise ValueError(f"{where} takes {n} input{'s' * (n != 1)}, got {len(xs)}")
-    return [v if isinstance(v, Value) else Value(v, input_label(i)) for i, v in enumerate(xs, 1)]
+    return xs
+
+
+def _layer_sizes(nouts: Sequence[int]) -> list[int]:
+    """nouts as a list, or a clear error; its sizes are checked by the layers."""
+    try:
+        sizes = list(nouts)  # not `not nouts`: a NumPy array has no truth value
+    except TypeError:  # a lone number
+        sizes = []
+    if not sizes:
+        raise ValueError(f"MLP(nouts) needs a list of layer sizes, got {nouts!r}")
+    return sizes
 
 
 def single_or_list(ys: list[Value]) -> Value | list[Value]:

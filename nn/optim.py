@@ -29,7 +29,9 @@ class Optimizer:
     """Updates parameters from their gradients: ``zero_grad()``, backward, ``step()``."""
 
     def __init__(self, parameters: Iterable[Value], lr: float | Schedule) -> None:
-        self.parameters = list(parameters)
+        # Each parameter once, by identity (as in PyTorch): one given twice, or a tied weight,
+        # would otherwise be updated twice a step, and have two momentum or Adam states.
+        self.parameters = list({id(p): p for p in parameters}.values())
         if not self.parameters:
             raise ValueError(f"{type(self).__name__} got no parameters")
         if not all(isinstance(p, Value) for p in self.parameters):

@@ -19,14 +19,15 @@ from nn.train import History, classify
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-Path = str | os.PathLike[str]
+Destination = str | os.PathLike[str]
+"""Where to write a figure: a file name or path."""
 
 
 def plot_decision_boundary(
     model: MLP,
     x: Sequence[Sequence[float]],
     y: Sequence[float],
-    path: Path | None = None,
+    path: Destination | None = None,
     *,
     resolution: int = 60,
     margin: float = 0.5,
@@ -56,7 +57,7 @@ def plot_decision_boundary(
     return _saved(figure, path)
 
 
-def plot_history(history: History, path: Path | None = None) -> Figure:
+def plot_history(history: History, path: Destination | None = None) -> Figure:
     """Loss per epoch, and accuracy if recorded; training and validation; written to path."""
     curves = [("loss", history.loss, history.val_loss)]
     if history.accuracy:
@@ -78,7 +79,7 @@ def _grid(values: list[float], n: int, margin: float) -> list[float]:
     return [low + (high - low) * i / (n - 1) for i in range(n)]
 
 
-def _saved(figure: Figure, path: Path | None) -> Figure:
+def _saved(figure: Figure, path: Destination | None) -> Figure:
     figure.tight_layout()
     if path is not None:
         figure.savefig(path, dpi=100)

@@ -15,12 +15,17 @@ Seed = int | random.Random | None
 
 def make_rng(seed: Seed) -> random.Random:
     """The generator that `seed` stands for (see the module docstring)."""
+    check_seed(seed)
     if isinstance(seed, random.Random):
         return seed
     if seed is None:
         return random.Random(random.getrandbits(64))
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    return random.Random(seed)
+
+
+def check_seed(seed: object) -> None:
+    """A TypeError unless seed is a `Seed`: for a seed checked before it is used, if ever."""
+    if not (seed is None or isinstance(seed, random.Random | int)) or isinstance(seed, bool):
         raise TypeError(
             f"seed must be an int, a random.Random or None, got {type(seed).__name__!r}"
         )
-    return random.Random(seed)

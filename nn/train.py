@@ -17,9 +17,9 @@ import autodiff as ad
 from autodiff import Value
 from nn.checks import check_count, check_nonnegative, check_same_length
 from nn.losses import Loss, l2_penalty
-from nn.module import MLP
+from nn.module import MLP, check_inputs
 from nn.optim import Optimizer
-from nn.rng import Seed, make_rng
+from nn.rng import Seed, check_seed, make_rng
 from nn.sampling import minibatches
 
 Samples = Sequence[Sequence[float]]
@@ -60,19 +60,27 @@ def fit(
     ``batch_size`` None trains on the whole data set at each step; otherwise the samples are
     shuffled (from ``seed``, see `nn.rng`) into minibatches each epoch. ``progress`` shows a
     bar (tqdm: a widget in Jupyter) with the epoch's running loss and accuracy.
+
+    Every sample and target, of the training and the validation data, is checked against
+    the model and the loss before the first step: one that does not fit raises an error
+    naming it, and leaves the model untouched.
     """
-    _check_data("fit", x, y)
     _check_loss_fits(model, loss)
+    _check_data("fit", model, loss, x, y)
+    if validation is not None:
+        _check_data("validation", model, loss, *validation)
     check_count("epochs", epochs)
     check_nonnegative("l2", l2)
-    if batch_size is not None:
-        check_count("batch_size", batch_size)
-    size = batch_size or len(x)
-    rng, parameters, history = make_rng(seed), model.parameters(), History()
+    check_seed(seed)
+    shuffle = batch_size is not None
+    size = check_count("batch_size", batch_size) if shuffle else len(x)
+    # Only a shuffle needs a generator; made from no seed, it would move the global state.
+    rng = make_rng(seed) if shuffle else None
+    parameters, history = model.parameters(), History()
     with tqdm(total=epochs * math.ceil(len(x) / size), unit="step", disable=not progress) as bar:
         for epoch in range(1, epochs + 1):
             seen, total_loss, correct = 0, 0.0, 0
-            for xb, yb in minibatches(x, y, size, shuffle=batch_size is not None, seed=rng):
+            for xb, yb in minibatches(x, y, size, shuffle=shuffle, seed=rng):
                 batch_loss, batch_correct = _step(
                     model, xb, yb, loss=loss, optimizer=optimizer, parameters=parameters, l2=l2
                 )
@@ -111,8 +119,8 @@ def _step(
 
 def evaluate(model: MLP, x: Samples, y: Sequence[Any], *, loss: Loss) -> Evaluation:
     """The mean loss on (x, y), and the accuracy where the loss has classes; records no graph."""
-    _check_data("evaluate", x, y)
     _check_loss_fits(model, loss)
+    _check_data("evaluate", model, loss, x, y)
     with ad.no_grad():
         outputs = [_loss_inputs(model, loss, sample) for sample in x]
         mean_loss = loss(outputs, y).data
@@ -166,10 +174,14 @@ def _record_validation(history: History, scores: Evaluation) -> None:
         history.val_accuracy.append(scores.accuracy)
 
 
-def _check_data(where: str, x: Samples, y: Sequence[Any]) -> None:
+def _check_data(where: str, model: MLP, loss: Loss, x: Samples, y: Sequence[Any]) -> None:
+    """Every sample fits the model's inputs and every target the loss, or an error naming it."""
     check_same_length(where, x, y)
     if not x:
         raise ValueError(f"{where} needs at least one sample")
+    for i, sample in enumerate(x):
+        check_inputs(sample, model.nin, f"{where}: sample {i}: the model")
+    loss.check_targets(y, model.nout, where)
 
 
 def _check_loss_fits(model: MLP, loss: Loss) -> None:

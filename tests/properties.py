@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import mpmath
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from oracles import (
     MPMATH_OPS,
@@ -295,11 +295,3 @@ def distributed_chain_rule(gradients: Gradients = backward_gradients) -> Propert
             )
 
     return check
-
-
-def hunting(prop: Property) -> Property:
-    """The property set up to find a failure: many examples, no example database.
-
-    Hypothesis stops at the first failure, so a property that does fail costs little.
-    """
-    return settings(database=None, max_examples=2000)(prop)

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import math
 import subprocess
 import sys
 import types
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from can_fail import fails
 from hypothesis import given
 from hypothesis import strategies as st
 
+from autodiff import cli
 from autodiff.cli import main
+from autodiff.parse import Formula, parse
 
 NEURON = ["tanh(x1*w1 + x2*w2 + b)", "--at", "x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432"]
 
@@ -94,6 +99,10 @@ def test_options_reach_the_diagram() -> None:
         (["grad", "9**9**9**9**9"], 1, "too large for a float"),
         (["grad", "x * 1e308 * 10", "--at", "x=10"], 1, "overflowed"),
         (["grad", "sqrt(x)", "--at", "x=0"], 1, "not a finite number"),
+        (["grad", "1/x", "--at", "x=1e-170"], 1, "df/dx is -inf at this point"),
+        (["grad", "y/y", "--at", "y=1e-300", "--second"], 1, "d2f/dy dy is nan at this point"),
+        (["draw", "1/x", "--at", "x=1e-170"], 1, "the grad of x is -inf"),
+        (["draw", "0*log(x)", "--at", "x=5e-324"], 1, "the edge from x to log is inf"),
         (["grad", "x.real", "--at", "x=1"], 2, "attribute access"),
         (["grad", "__import__('os').system('echo hi')"], 2, "only these functions"),
         (["grad", "x" * 1_000_000], 2, "at most 10000"),
@@ -123,6 +132,11 @@ def test_errors_are_one_line_with_the_right_exit_code(
     assert actual == code
     assert message in err
     assert "Traceback" not in err
+
+
+def test_at_names_are_read_as_python_reads_the_expressions() -> None:
+    assert run("grad", "ﬁ*2", "--at", "ﬁ=3") == (0, "f      = 6.0\ndf/dfi = 2.0\n", "")
+    assert "gives fi twice" in run("grad", "fi", "--at", "ﬁ=3,fi=4")[2]
 
 
 def test_a_diagram_that_cannot_be_rendered_says_what_to_install(
@@ -165,17 +179,63 @@ def test_demo_without_nn_demo_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_python_m_autodiff_cli() -> None:
-    command = [sys.executable, "-m", "autodiff.cli", "grad", "x**2 * sin(x)", "--at", "x=1.5"]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = python_m_autodiff_cli("grad", "x**2 * sin(x)", "--at", "x=1.5")
     assert done.returncode == 0 and done.stdout.startswith("f     = 2.24436")
-    done = subprocess.run([*command[:-1], "x=nope"], capture_output=True, text=True, check=False)
+    done = python_m_autodiff_cli("grad", "x**2 * sin(x)", "--at", "x=nope")
     assert done.returncode == 2
     assert done.stderr == "autodiff grad: error: --at x: 'nope' is not a number\n"
 
 
-@given(st.text(max_size=40), st.text(max_size=20))
-def test_any_command_line_exits_cleanly(expression: str, at: str) -> None:
-    code, _, err = run("grad", expression, "--at", at)
-    assert code in (0, 1, 2)
-    assert "Traceback" not in err
-    assert code == 0 or err.count("\n") == 1 or err.startswith("usage:")
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["grad", "1if x else 2", "--at", "x=1"],  # Python's parser warns about "1if"
+        ["grad", "1if 1else " * 900 + "1"],
+        ["grad", "(" * 3_000 + "x" + ")" * 3_000],
+        ["grad", " " + "-" * 5_000 + "x", "--at", "x=1"],
+        ["grad", "y/y", "--at", "y=1e-300", "--second"],
+        ["draw", "x*2", "--at", "x=1", "-o", "/nonexistent/g.svg"],
+    ],
+    ids=["warning", "warnings", "parentheses", "minus signs", "nan", "unwritable"],
+)
+def test_a_hostile_command_line_gets_one_line_on_stderr(argv: list[str]) -> None:
+    done = python_m_autodiff_cli(*argv)
+    assert done.returncode in (1, 2)
+    assert done.stderr.startswith(f"autodiff {argv[0]}: error: ")
+    assert done.stderr.count("\n") == 1, done.stderr  # no traceback, no warning
+
+
+def python_m_autodiff_cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "autodiff.cli", *argv]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+def any_command_line_exits_cleanly() -> Callable[[], None]:
+    """main() returns an exit code, never raises, and an error is one line on stderr."""
+
+    @given(st.text(max_size=40), st.text(max_size=20))
+    def check(expression: str, at: str) -> None:
+        argv = ["grad", expression, "--at", at]
+        try:
+            code, _, err = run(*argv)
+        except Exception as error:  # escaping main, it would print a traceback
+            raise AssertionError(f"main({argv!r}) raised {error!r}") from error
+        assert code in (0, 1, 2)
+        assert code == 0 or err.count("\n") == 1 or err.startswith("usage:")
+
+    return check
+
+
+def test_any_command_line_exits_cleanly() -> None:
+    any_command_line_exits_cleanly()()
+
+
+def test_the_command_line_property_catches_an_escaping_exception(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def parse_leaking_python_errors(text: str) -> Formula:
+        ast.parse(text.strip(), mode="eval")  # a SyntaxError escapes
+        return parse(text)
+
+    monkeypatch.setattr(cli, "parse", parse_leaking_python_errors)
+    fails(any_command_line_exits_cleanly())

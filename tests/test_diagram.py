@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import random
 import re
 import sys
 from collections.abc import Callable
@@ -17,8 +15,10 @@ from hypothesis import strategies as st
 from test_paths import neuron
 
 import autodiff as ad
+import nn
 from autodiff import Value, diagram_source
 from autodiff.diagram import Diagram, draw, format_of
+from autodiff.diagram_source import DotText
 from autodiff.rendering import RenderingError
 
 NEURON_DOT = r"""digraph influence {
@@ -154,50 +154,61 @@ def test_highlight_draws_the_paths_from_a_value_in_red() -> None:
         draw(v["x1"], highlight=v["w2"])
 
 
-def layer_of(value: Value) -> str | None:
-    """'layer k' for the labels an MLP gives its nodes (w{k}.{j}.{i}, b{k}.{j}, z{k}.{j}, ...)."""
-    found = re.fullmatch(r"[wbzy](\d+)\.\d+(\.\d+)?", value.label)
-    return None if found is None else f"layer {found.group(1)}"
+def mlp_forward_pass() -> tuple[Value, list[Value]]:
+    """A real nn MLP's output on one input, after backward, and its parameters."""
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    out = model([0.5, -0.2])
+    assert isinstance(out, Value)  # one output neuron
+    out.backward()
+    return out, model.parameters()
 
 
-def mlp(sizes: list[int]) -> tuple[Value, list[Value]]:
-    """A tanh MLP's forward pass on one input, labelled like nn's, and its parameters."""
-    rng = random.Random(0)
-    ys = [Value(rng.uniform(-1, 1), f"x{i}") for i in range(1, sizes[0] + 1)]
-    params: list[Value] = []
-    for k, (n_in, n_out) in enumerate(itertools.pairwise(sizes), start=1):
-        outputs = []
-        for j in range(1, n_out + 1):
-            ws = [Value(rng.gauss(0, 1), f"w{k}.{j}.{i}") for i in range(1, n_in + 1)]
-            b = Value(0.0, f"b{k}.{j}")
-            params += [*ws, b]
-            z = ad.dot(ws, ys, b)
-            z.label = f"z{k}.{j}"
-            y = z.tanh()
-            y.label = f"y{k}.{j}"
-            outputs.append(y)
-        ys = outputs
-    return ys[0], params
+CLUSTER = re.compile(r'subgraph cluster_\d+ \{\n.*?label="([^"]*)".*?\n(.*?)\n  \}', re.S)
 
 
-def test_a_whole_mlp_forward_pass_renders_in_clusters() -> None:
-    y, params = mlp([2, 16, 16, 1])
-    y.backward()
-    source = draw(y, params=params, show_params=False, cluster=layer_of).source
-    assert len(nodes(source)) == 2 + 2 * (16 + 16 + 1)
-    assert source.count("subgraph cluster_") == 3
-    assert "337 parameters not shown" in source
-    texts = svg_texts(Diagram(source).render("svg"))
-    assert {"layer 1", "layer 2", "layer 3", "y3.1 = tanh"} <= set(texts)
+def cluster_sizes(source: str) -> dict[str, int]:
+    """How many nodes each cluster of the DOT text holds, by its name."""
+    return {name: len(nodes(members)) for name, members in CLUSTER.findall(source)}
+
+
+# 2 inputs; a z and a y for each of 16 + 16 hidden neurons; the linear output's z.
+MLP_NODES = 2 + 2 * (16 + 16) + 1
+LAYERS = {"layer 1": 32, "layer 2": 32, "layer 3": 1}
+NEURONS = {
+    **{f"layer {k}, neuron {j}": 2 for k in (1, 2) for j in range(1, 17)},
+    "layer 3, neuron 1": 1,
+}
+
+
+@pytest.mark.parametrize(
+    ("cluster", "sizes"), [(nn.layer_of, LAYERS), (nn.neuron_of, NEURONS)], ids=["layer", "neuron"]
+)
+def test_a_whole_mlp_forward_pass_renders_in_clusters(
+    cluster: Callable[[Value], str | None], sizes: dict[str, int]
+) -> None:
+    out, params = mlp_forward_pass()
+    diagram = draw(out, params=params, show_params=False, cluster=cluster)
+    assert diagram.nodes == len(nodes(diagram.source)) == MLP_NODES
+    assert cluster_sizes(diagram.source) == sizes
+    assert "337 parameters not shown" in diagram.source
+    texts = svg_texts(diagram.render("svg"))
+    assert {*sizes, "z3.1 = Σw·x+b"} <= set(texts)
 
 
 def test_a_large_graph_is_cut_with_a_visible_marker() -> None:
-    y, params = mlp([2, 16, 16, 1])
-    source = draw(y, params=params, max_nodes=50).source
-    assert len(nodes(source)) == 50
-    assert "⋯ 355 more nodes not shown\\n(max_nodes=50)" in source
-    assert any(edge.startswith("more -> ") for edge in edges(source))
-    assert "n0 [" in source  # the output is kept: the nearest nodes are
+    out, params = mlp_forward_pass()
+    diagram = draw(out, params=params, max_nodes=50)
+    assert diagram.nodes == len(nodes(diagram.source)) == 50
+    assert f"⋯ {MLP_NODES + 337 - 50} more nodes not shown\\n(max_nodes=50)" in diagram.source
+    marker_edges = [edge for edge in edges(diagram.source) if edge.startswith("more -> ")]
+    assert marker_edges  # and repr counts the drawn edges only
+    assert diagram.edges == len(edges(diagram.source)) - len(marker_edges)
+    assert "n0 [" in diagram.source  # the output is kept: the nearest nodes are
+
+
+def test_repr_counts_what_is_drawn_whatever_the_labels_say() -> None:
+    diagram = draw(Value(1.0, "a -> b -> c") * 2)
+    assert repr(diagram) == "<Diagram: 3 nodes, 2 edges; .source holds its DOT text>"
 
 
 def test_a_very_deep_chain_gives_dot_text_without_recursion() -> None:
@@ -280,7 +291,7 @@ def test_jupyter_displays_svg() -> None:
 
 def test_a_dot_failure_is_reported() -> None:
     with pytest.raises(RenderingError, match="dot failed"):
-        Diagram("digraph {").render("png")
+        Diagram(DotText("digraph {", 0, 0)).render("png")
 
 
 def without_dot(monkeypatch: pytest.MonkeyPatch) -> None:

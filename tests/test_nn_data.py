@@ -51,6 +51,29 @@ def test_without_noise_the_points_lie_on_their_curves() -> None:
     assert max(math.hypot(*p) for p in x) == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("make", GENERATORS)
+def test_without_noise_no_point_repeats_and_the_classes_stay_apart(
+    make: Callable[..., nn.datasets.Dataset],
+) -> None:
+    x, y = make(60, noise=0.0, seed=0)
+    classes = [[p for p, c in zip(x, y) if c == label] for label in (0, 1)]
+    if make is not nn.make_xor:  # whose points are its four corners
+        assert min(math.dist(p, q) for i, p in enumerate(x) for q in x[:i]) > 1e-6
+    assert min(math.dist(p, q) for p in classes[0] for q in classes[1]) > 0.1
+
+
+@pytest.mark.parametrize("turns", [0.5, 1.0, 3.0])
+def test_spirals_start_on_either_side_of_the_origin_as_far_apart_as_their_arms(
+    turns: float,
+) -> None:
+    x, y = nn.make_spirals(200, noise=0.0, turns=turns, seed=0)
+    start = 1 / (1 + 4 * turns)  # the arms, along a radius, are (1 − start)/(2·turns) apart
+    assert 2 * start == pytest.approx((1 - start) / (2 * turns))
+    inner = sorted(zip(x, y), key=lambda point: math.hypot(*point[0]))[:2]
+    (first, _), (second, _) = sorted(inner, key=lambda point: point[1])  # class 0, class 1
+    assert [*first, *second] == pytest.approx([start, 0.0, -start, 0.0])
+
+
 def test_the_digits_are_1797_images_of_64_pixels_in_zero_one() -> None:
     images, digits = nn.load_digits()
     assert len(images) == len(digits) == 1797

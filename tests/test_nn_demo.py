@@ -58,3 +58,9 @@ def test_bad_arguments_exit_with_a_usage_error(
         demo.main(argv)
     assert exit_.value.code == 2
     assert "usage: autodiff demo" in capsys.readouterr().err
+
+
+def test_a_bad_epochs_value_is_named_readably(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        demo.main(["--epochs", "x"])
+    assert "argument --epochs: invalid positive int value: 'x'" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,12 @@ def bad_files() -> list[tuple[str, str, str]]:
             r"repeated key layers\.0\.neurons\.0\.b",
         ),
         ("not utf-8", '{"format": "\udcff"}', "is not a parameter file"),
+        ("deeply nested", "[" * 100_000 + "]" * 100_000, "is nested too deeply"),
+        (
+            "deeply nested parameter",
+            document({**params, MODEL_NAMES[0]: "@"}).replace('"@"', "[" * 100_000 + "]" * 100_000),
+            "is nested too deeply",
+        ),
     ]
 
 
@@ -195,8 +202,40 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(
     assert [p.name for p in tmp_path.iterdir()] == ["model.json"]
 
 
-def test_a_saved_file_gets_the_usual_permissions(tmp_path: Path) -> None:
-    umask = os.umask(0o022)
-    os.umask(umask)
-    nn.save(nn.MLP(2, [1], seed=0), tmp_path / "model.json")
-    assert (tmp_path / "model.json").stat().st_mode & 0o777 == 0o666 & ~umask
+def test_huge_values_are_cut_short_in_errors(tmp_path: Path) -> None:
+    model = nn.MLP(2, [1], seed=0)
+    path = tmp_path / "huge.json"
+    write_parameters(path, {**good(model), MODEL_NAMES[0]: int("9" * 400)})
+    with pytest.raises(
+        ValueError, match=r"w\.0 is 9{30,}\.\.\. \(400 characters\), not a"
+    ) as error:
+        nn.load(model, path)
+    assert len(str(error.value)) < len(str(path)) + 120
+    write_parameters(path, good(model), version="v" * 1000)
+    with pytest.raises(ValueError, match=r"version is 'v+\.\.\. \(1002 characters\), expected 1$"):
+        nn.load(model, path)
+    write_parameters(path, {**good(model), "x" * 1000: 0.5})
+    with pytest.raises(ValueError, match=r"unexpected x+\.\.\. \(1000 characters\)$"):
+        nn.load(model, path)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_new_file_gets_the_usual_permissions_and_a_replaced_one_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    umask = os.umask(0o027)
+    try:
+        nn.save(nn.MLP(2, [1], seed=0), tmp_path / "new.json")
+    finally:
+        os.umask(umask)
+    assert mode(tmp_path / "new.json") == 0o640  # 0o666 less the umask, as open() gives
+    for kept in (0o600, 0o664):
+        path = tmp_path / f"{kept:o}.json"
+        path.write_text("old")
+        path.chmod(kept)
+        nn.save(nn.MLP(2, [1], seed=0), path)
+        assert mode(path) == kept and path.read_text().startswith("{")

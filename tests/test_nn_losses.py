@@ -176,11 +176,17 @@ def test_a_loss_is_the_mean_over_the_batch() -> None:
         (
             lambda: nn.softmax_cross_entropy([Value(1.0)] * 3, 3),
             ValueError,
-            "class 3 is out of range",
+            r"the target must be a class in 0\.\.2, got 3",
         ),
         (lambda: nn.softmax_cross_entropy([Value(1.0)] * 3, 1.5), TypeError, "must be an int"),  # type: ignore[arg-type]
         (lambda: nn.kl_divergence([Value(1.0)] * 2, [0.5, 0.6]), ValueError, "distribution"),
-        (lambda: nn.squared_error([Value(1.0)], [1.0, 2.0]), ValueError, "1 outputs but 2"),
+        (lambda: nn.kl_divergence([Value(1.0)] * 2, [1.0]), ValueError, "must be 2 numbers"),
+        (lambda: nn.kl_divergence([Value(1.0)] * 2, ["1", 0]), ValueError, "must be 2 numbers"),  # type: ignore[list-item]
+        (lambda: nn.squared_error([Value(1.0)], [1.0, 2.0]), ValueError, "must be 1 number, one"),
+        (lambda: nn.hinge(Value(1.0), 0), ValueError, r"the target must be -1 or \+1, got 0"),
+        (lambda: nn.hinge_loss([Value(1.0)], [True]), ValueError, r"must be -1 or \+1, got True"),
+        (lambda: nn.bce_with_logits(Value(1.0), -1), ValueError, r"a number in \[0, 1\], got -1"),
+        (lambda: nn.bce_loss([Value(1.0)], [float("nan")]), ValueError, r"\[0, 1\], got nan"),
         (lambda: nn.l2_penalty([Value(1.0)], -1.0), ValueError, "alpha"),
     ],
 )

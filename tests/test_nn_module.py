@@ -190,3 +190,28 @@ def test_a_sample_that_is_not_a_sequence_of_numbers_is_a_type_error() -> None:
         nn.MLP(2, [1], seed=0)(None)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="seed must be an int"):
         nn.MLP(2, [1], seed="x")  # type: ignore[arg-type]
+
+
+def test_a_tied_weight_is_one_parameter_named_where_first_found() -> None:
+    model = nn.MLP(2, [2, 1], seed=0)
+    first, second = model.layers[0].neurons
+    second.w = first.w  # both neurons share one weight vector
+    assert model.num_parameters() == 9 - 2
+    assert len({id(p) for p in model.parameters()}) == len(model.parameters())
+    named = dict(model.named_parameters())
+    assert named["layers.0.neurons.0.w.1"] is first.w[1]
+    assert "layers.0.neurons.1.w.1" not in named and "layers.0.neurons.1.b" in named
+    penalty = nn.l2_penalty(model.parameters(), 1.0).data
+    assert penalty == pytest.approx(sum(p.data**2 for p in model.parameters()))
+
+
+def test_numpy_integers_are_sizes() -> None:
+    np = pytest.importorskip("numpy")
+    model = nn.MLP(np.int64(2), np.array([4, 1]), seed=0)
+    assert repr(model).startswith("MLP(2 -> 4 -> 1, 17 parameters)")
+    assert type(model.nin) is int  # not a NumPy integer
+    assert nn.Layer(np.int32(3), np.int64(2), seed=0).nin == 3
+    with pytest.raises(ValueError, match=r"MLP\(nouts\) needs a list of layer sizes"):
+        nn.MLP(2, np.int64(3), seed=0)
+    with pytest.raises(ValueError, match=r"MLP\(nin\) needs a positive int, got True"):
+        nn.MLP(True, [1], seed=0)

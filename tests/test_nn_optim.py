@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 
@@ -112,3 +113,22 @@ def test_a_schedule_that_reaches_zero_is_refused_at_that_step() -> None:
 def test_parameters_must_be_values() -> None:
     with pytest.raises(TypeError, match="parameters that are Values"):
         nn.SGD([1.0], lr=0.1)  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda ps: nn.SGD(ps, lr=0.1), 0.8),  # p − 0.1·2, not p − 2·0.1·2
+        (lambda ps: nn.SGD(ps, lr=0.1, momentum=0.9), 0.8),
+        (lambda ps: nn.Adam(ps, lr=0.1), 0.9),  # Adam's first step moves each by lr
+    ],
+)
+def test_a_parameter_given_twice_is_updated_once(
+    make: Callable[[list[Value]], nn.Optimizer], expected: float
+) -> None:
+    p = Value(1.0)
+    optimizer = make([p, p])
+    assert optimizer.parameters == [p]
+    (2 * p).backward()  # dL/dp = 2
+    optimizer.step()
+    assert p.data == pytest.approx(expected)

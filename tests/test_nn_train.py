@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 import autodiff as ad
@@ -176,3 +178,144 @@ def test_samples_and_targets_must_match() -> None:
         nn.evaluate(model, [], [], loss=nn.hinge_loss)
     with pytest.raises(ValueError, match="layer 1 takes 2 inputs, got 3"):
         nn.predict(model, [[0.0, 1.0, 2.0]])
+
+
+def values(model: nn.MLP) -> list[float]:
+    return [p.data for p in model.parameters()]
+
+
+TEN_SAMPLES = [[0.0, 1.0]] * 10
+
+
+@pytest.mark.parametrize(
+    ("output", "loss", "y", "error", "message"),
+    [
+        (
+            "linear",
+            nn.hinge_loss,
+            [0, 1] * 5,  # trains on class 1 only: 0·score is never inside the margin
+            ValueError,
+            r"hinge loss, target 0 must be -1 or \+1, got 0",
+        ),
+        (
+            "sigmoid",
+            nn.bce_loss,
+            [1] * 9 + [-1],
+            ValueError,
+            r"binary cross-entropy loss, target 9 must be a number in \[0, 1\], got -1",
+        ),
+        (
+            "softmax",
+            nn.cross_entropy_loss,
+            [0] * 9 + [5],  # in the fourth batch of 3: found only then, without the check
+            ValueError,
+            r"cross-entropy loss, target 9 must be a class in 0\.\.2, got 5",
+        ),
+        (
+            "softmax",
+            nn.cross_entropy_loss,
+            [0] * 9 + [0.5],
+            TypeError,
+            "cross-entropy loss, target 9 must be an int class, got 0.5",
+        ),
+        (
+            "linear",
+            nn.mse_loss,
+            [1.0] * 9 + [[1.0, 2.0]],
+            ValueError,
+            r"mean squared error loss, target 9 must be 1 number, one per output, got \[1\.0, 2",
+        ),
+        (
+            "linear",
+            nn.mse_loss,
+            [1.0] * 9 + ["1"],
+            ValueError,
+            "mean squared error loss, target 9 must be 1 number, one per output, got '1'",
+        ),
+    ],
+)
+def test_every_target_is_checked_against_the_loss_before_the_first_step(
+    output: str, loss: nn.Loss, y: list[object], error: type[Exception], message: str
+) -> None:
+    model = nn.MLP(2, [3 if output == "softmax" else 1], output=output, seed=0)
+    before = values(model)
+    with pytest.raises(error, match=f"^fit: for the {message}"):
+        nn.fit(
+            model,
+            TEN_SAMPLES,
+            y,
+            loss=loss,
+            optimizer=nn.SGD(model.parameters(), lr=0.1),
+            batch_size=3,
+            seed=0,
+            progress=False,
+        )
+    assert values(model) == before
+
+
+@pytest.mark.parametrize(
+    ("x", "validation", "message"),
+    [
+        (
+            [*TEN_SAMPLES[:9], [0.0, 1.0, 2.0]],
+            None,
+            "fit: sample 9: the model takes 2 inputs, got 3",
+        ),
+        (TEN_SAMPLES, ([], []), "validation needs at least one sample"),
+        (TEN_SAMPLES, ([[0.0, 1.0]], []), "validation: 1 samples but 0 targets"),
+        (
+            TEN_SAMPLES,
+            ([[0.0, 1.0]] * 2, [1, 0]),
+            r"validation: for the hinge loss, target 1 must be -1 or \+1, got 0",
+        ),
+    ],
+)
+def test_samples_and_validation_data_are_checked_before_the_first_step(
+    x: list[list[float]], validation: tuple[list[list[float]], list[int]] | None, message: str
+) -> None:
+    model = nn.MLP(2, [1], seed=0)
+    before = values(model)
+    with pytest.raises(ValueError, match=message):
+        nn.fit(
+            model,
+            x,
+            [1, -1] * 5,
+            loss=nn.hinge_loss,
+            optimizer=nn.SGD(model.parameters(), lr=0.1),
+            batch_size=3,
+            validation=validation,
+            seed=0,
+            progress=False,
+        )
+    assert values(model) == before
+
+
+def test_evaluate_checks_the_targets_too() -> None:
+    model = nn.MLP(2, [1], seed=0)
+    with pytest.raises(ValueError, match="evaluate: for the hinge loss, target 0 must be -1 or"):
+        nn.evaluate(model, [[0.0, 1.0]], [0], loss=nn.hinge_loss)
+
+
+def test_full_batches_leave_the_global_random_state_alone() -> None:
+    model = nn.MLP(2, [1], seed=0)
+    state = random.getstate()
+    nn.fit(
+        model,
+        TEN_SAMPLES,
+        [1, -1] * 5,
+        loss=nn.hinge_loss,
+        optimizer=nn.SGD(model.parameters(), lr=0.1),
+        epochs=2,
+        progress=False,
+    )
+    assert random.getstate() == state
+    with pytest.raises(TypeError, match="seed must be an int"):  # though no shuffle needs it
+        nn.fit(
+            model,
+            TEN_SAMPLES,
+            [1, -1] * 5,
+            loss=nn.hinge_loss,
+            optimizer=nn.SGD(model.parameters(), lr=0.1),
+            seed="0",  # type: ignore[arg-type]
+            progress=False,
+        )
