@@ -12,6 +12,7 @@ returns a single Value. Unlike micrograd, a hidden layer of width 1 works.
 from __future__ import annotations
 
 import numbers
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 
 import autodiff as ad
@@ -132,16 +133,16 @@ class Neuron(Module):
         return f"Neuron({len(self.w)}, {self.activation})"
 
 
-class Block(Module):
+class Block(Module, ABC):
     """A module that maps one sample to a list of outputs, `forward`; calling it gives them."""
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
         """The outputs; a single Value if there is one, as in micrograd."""
         return single_or_list(self.forward(x))
 
+    @abstractmethod
     def forward(self, x: Inputs) -> list[Value]:
         """The outputs, as a list even for one."""
-        raise NotImplementedError
 
 
 class Layer(Block):

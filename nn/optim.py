@@ -8,6 +8,7 @@ lr(k) = 1.0 − 0.9·k/100. Updates run inside ``autodiff.no_grad()``: they reco
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 
 import autodiff as ad
@@ -25,7 +26,7 @@ def linear_decay(start: float, end: float, steps: int) -> Schedule:
     return lambda k: start + (end - start) * min(k, steps) / steps
 
 
-class Optimizer:
+class Optimizer(ABC):
     """Updates parameters from their gradients: ``zero_grad()``, backward, ``step()``."""
 
     def __init__(self, parameters: Iterable[Value], lr: float | Schedule) -> None:
@@ -59,8 +60,9 @@ class Optimizer:
             self.update(lr)
         self.steps += 1
 
+    @abstractmethod
     def update(self, lr: float) -> None:
-        raise NotImplementedError
+        """Move each parameter, with this learning rate (inside no_grad)."""
 
 
 class SGD(Optimizer):
