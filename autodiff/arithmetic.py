@@ -11,7 +11,7 @@ from typing import Any
 
 from autodiff.errors import DomainError, UndefinedDerivative
 from autodiff.primitives import primitive
-from autodiff.value import Value
+from autodiff.value import data_of
 
 # Rules whose derivatives are constants return the same float objects every time,
 # so those edges allocate nothing.
@@ -82,7 +82,7 @@ def _pow_derivative(x: Any, y: Any, out: Any) -> tuple[Any, Any]:
         return dx, out * log(x)
     if x < 0:  # y is an integer (the forward saw to it): x^y is real, log x is not
         return dx, UndefinedDerivative(
-            f"x ** y has no derivative with respect to y at x = {_data(x)!r} < 0 (log x is not "
+            f"x ** y has no derivative with respect to y at x = {data_of(x)!r} < 0 (log x is not "
             "real); use x ** n with a number n for a constant exponent"
         )
     return dx, 0.0
@@ -95,7 +95,7 @@ def _exponential_derivative(y: Any, out: Any, *, base: float) -> Any:
     if base == 0 and y > 0:
         return 0.0  # 0^y is 0 for every y > 0
     return UndefinedDerivative(
-        f"{base!r} ** y has no derivative with respect to y at y = {_data(y)!r}"
+        f"{base!r} ** y has no derivative with respect to y at y = {data_of(y)!r}"
     )
 
 
@@ -104,11 +104,6 @@ def exponential(y: float, *, base: float) -> float:
     """b ** y for a constant base b;  d/dy = b^y·log b"""
     _check_power(base, y)
     return math.pow(base, y)
-
-
-def _data(x: Any) -> float:
-    """A rule's input as a number, for a message (a rule may get a float or a Value)."""
-    return x.data if isinstance(x, Value) else float(x)
 
 
 @primitive(_pow_derivative, symbol="**")

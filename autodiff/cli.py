@@ -27,7 +27,7 @@ from autodiff.diagram_source import breadth_first
 from autodiff.errors import DomainError
 from autodiff.parse import FUNCTIONS, LANGUAGE, EvaluationError, InvalidExpressionError, parse
 from autodiff.rendering import RenderingError
-from autodiff.value import Value
+from autodiff.value import Value, data_of
 
 PROGRAM = "autodiff"
 
@@ -136,7 +136,7 @@ def _grad(options: argparse.Namespace) -> int:
     out, variables = _evaluate(options.expression, options.at)
     rows = [("f", out.data)]
     firsts = gradients(out, variables, create_graph=options.second)
-    rows.extend((f"df/d{v.label}", _number(d)) for v, d in zip(variables, firsts))
+    rows.extend((f"df/d{v.label}", data_of(d)) for v, d in zip(variables, firsts))
     if options.second:
         for i, d in enumerate(firsts):
             seconds = gradients(d, variables) if isinstance(d, Value) else [0.0] * len(variables)
@@ -244,10 +244,6 @@ def _names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
-def _number(derivative: Value | float) -> float:
-    return derivative.data if isinstance(derivative, Value) else derivative
-
-
 def _second_name(a: Value, b: Value) -> str:
     return f"d2f/d{a.label} d{b.label}"
 
@@ -255,7 +251,7 @@ def _second_name(a: Value, b: Value) -> str:
 def _derivatives_drawn(out: Value) -> Iterator[tuple[str, float]]:
     """The grads of out's diagram, then the derivatives on its edges, named."""
     nodes = breadth_first(out)
-    yield from ((f"the grad of {_node_name(node)}", _number(node.grad)) for node in nodes)
+    yield from ((f"the grad of {_node_name(node)}", data_of(node.grad)) for node in nodes)
     for node in nodes:
         for parent, derivative in zip(node.parents, node.partials):
             if isinstance(derivative, float):  # not an UndefinedDerivative, drawn as such

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from autodiff.paths import influence
-from autodiff.value import Value
+from autodiff.value import Value, as_count, data_of
 
 ClusterOf = Callable[[Value], str | None]
 
@@ -61,10 +61,7 @@ class Options:
             raise ValueError(
                 f"number_format {self.number_format!r} is not a format for floats; try '.4g'"
             ) from None
-        if isinstance(self.max_nodes, bool) or not isinstance(self.max_nodes, int):
-            raise TypeError(f"max_nodes must be an int, got {type(self.max_nodes).__name__!r}")
-        if self.max_nodes < 1:
-            raise ValueError(f"max_nodes must be at least 1, got {self.max_nodes}")
+        as_count(self.max_nodes, "draw(max_nodes=...)")
 
 
 @dataclass(frozen=True)
@@ -178,8 +175,7 @@ def _node_attributes(v: Value, kind: str, on_path: bool, options: Options) -> di
     lines = [title] if title else []
     lines.append(f"data {format(v.data, options.number_format)}")
     if options.show_grad:
-        grad = v.grad.data if isinstance(v.grad, Value) else v.grad
-        lines.append(f"grad {format(grad, options.number_format)}")
+        lines.append(f"grad {format(data_of(v.grad), options.number_format)}")
     highlight = _HIGHLIGHT_NODE if on_path else {}
     return {"label": "\n".join(lines), **_KIND_STYLES[kind], **highlight}
 

@@ -23,7 +23,7 @@ from typing import Any
 from autodiff.backprop import gradient_map
 from autodiff.grad_mode import _recording
 from autodiff.primitives import primitive
-from autodiff.value import Value, as_float
+from autodiff.value import Value, as_float, data_of
 
 Argnums = int | tuple[int, ...]
 
@@ -52,7 +52,7 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
             _check_scalar(out, "grad")
             grads = _gradients(out, variables, nested)
         if not nested:
-            out, grads = _number(out), [_number(g) for g in grads]
+            out, grads = data_of(out), [data_of(g) for g in grads]
         return out, grads[0] if single else tuple(grads)
 
     return evaluate
@@ -90,7 +90,7 @@ def jacobian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
             several = isinstance(outs, (list, tuple))
             rows = [_gradients(out, variables, nested) for out in (outs if several else [outs])]
         if not nested:
-            rows = [[_number(g) for g in row] for row in rows]
+            rows = [[data_of(g) for g in row] for row in rows]
         shaped = [row[0] if single else tuple(row) for row in rows]
         if not several:
             return shaped[0]
@@ -219,7 +219,3 @@ def _first_caller_outside_autodiff() -> int:
     while frame.f_back is not None and frame.f_globals["__name__"].startswith("autodiff."):
         frame, level = frame.f_back, level + 1
     return level
-
-
-def _number(x: Any) -> float:
-    return x.data if isinstance(x, Value) else float(x)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autodiff import arithmetic, combinations, functions
-from autodiff.value import Value, finite_float
+from autodiff.value import Value, data_of, finite_float
 
 MAX_LENGTH = 10_000
 """The longest expression accepted, in characters."""
@@ -161,7 +161,7 @@ class Formula:
         except (ArithmeticError, ValueError) as error:  # DomainError is a ValueError
             raise EvaluationError(str(error)) from None
         result = stack.pop()
-        number = result.data if isinstance(result, Value) else result
+        number = data_of(result)
         if not math.isfinite(number):
             raise EvaluationError(f"the value is {number}: a float overflowed along the way")
         return result

@@ -9,13 +9,12 @@ and refuses to list more than a limit. Nothing here recurses on the depth of a g
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autodiff.backprop import topological_order
 from autodiff.errors import DomainError, UndefinedDerivative
-from autodiff.value import Value
+from autodiff.value import Value, as_count
 
 DEFAULT_LIMIT = 10_000
 """How many paths ``paths`` lists at most, unless told otherwise."""
@@ -72,7 +71,7 @@ def paths(x: Value, y: Value, *, limit: int = DEFAULT_LIMIT) -> list[InfluencePa
     """
     if not (isinstance(x, Value) and isinstance(y, Value)):
         raise TypeError(f"paths() needs two Values, got {type(x).__name__!r}, {type(y).__name__!r}")
-    limit = _positive_int(limit)
+    limit = as_count(limit, "paths(limit=...)")
     order = topological_order(y)
     on_path = _on_paths(x, y, order)
     _check_count(x, y, order, on_path, limit)
@@ -107,18 +106,6 @@ def _on_paths(x: Value, y: Value, order: Sequence[Value]) -> frozenset[Value]:
         if any(parent in reached for parent in node.parents):
             reached.add(node)
     return frozenset(reached) if y in reached else frozenset()
-
-
-def _positive_int(limit: int) -> int:
-    if isinstance(limit, bool):  # True is an int to Python, not a number of paths
-        raise TypeError("paths(limit=...) needs an int, got a bool")
-    try:
-        number = operator.index(limit)
-    except TypeError:
-        raise TypeError(f"paths(limit=...) needs an int, got {type(limit).__name__!r}") from None
-    if number < 1:
-        raise ValueError(f"paths(limit=...) needs a positive int, got {number}")
-    return number
 
 
 def _check_count(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from typing import TYPE_CHECKING, Any, Union
 
 if TYPE_CHECKING:
@@ -24,6 +25,24 @@ def as_float(x: object, where: str) -> float:
         except OverflowError:
             raise OverflowError(f"{where} got a number too large for a float") from None
     raise TypeError(f"{where} needs a real number, got {type(x).__name__!r}")
+
+
+def as_count(x: object, where: str) -> int:
+    """x as a positive int (an index, not a bool), or an error that names `where`."""
+    if isinstance(x, bool):  # True is an int to Python, not a count
+        raise TypeError(f"{where} needs an int, got a bool")
+    try:
+        count = operator.index(x)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(f"{where} needs an int, got {type(x).__name__!r}") from None
+    if count < 1:
+        raise ValueError(f"{where} needs a positive int, got {count}")
+    return count
+
+
+def data_of(x: Value | float) -> float:
+    """The number a Value holds, or the number itself (rules and results may be either)."""
+    return x.data if isinstance(x, Value) else float(x)
 
 
 def finite_float(x: object) -> float | None:

@@ -32,15 +32,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import mlp_step
+from timing import best_of, ratio, row
 
 import autodiff
 from autodiff import Value
-
-
-def best_of(repeats: int, *runs: Callable[[], float]) -> list[float]:
-    """The best time of each run, repeated in turn so that all see the same machine state."""
-    times = [[run() for run in runs] for _ in range(repeats)]
-    return [min(column) for column in zip(*times)]
 
 
 def optional(name: str) -> ModuleType | None:
@@ -146,14 +141,6 @@ def memory_per_node(n_nodes: int) -> tuple[float, float, float]:
 
 
 # -- the table --------------------------------------------------------------------------------
-
-
-def row(name: str, *cells: str) -> None:
-    print(f"| {name} | " + " | ".join(cells) + " |")
-
-
-def ratio(a: float, b: float) -> str:
-    return f"{a / b:.2f}x"
 
 
 def main(argv: Sequence[str] | None = None) -> None:

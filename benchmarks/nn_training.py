@@ -24,20 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import mlp_step
+from timing import best_of, ratio, row
 
 import nn
 from nn import demo
-
-
-def best_of(repeats: int, *runs: Callable[[], float]) -> list[float]:
-    """The best time of each run, repeated in turn so that all see the same machine state."""
-    times = [[run() for run in runs] for _ in range(repeats)]
-    return [min(column) for column in zip(*times)]
-
-
-def row(*cells: str) -> None:
-    print("| " + " | ".join(cells) + " |")
-
 
 # -- 1. micrograd's demo step ------------------------------------------------------------------
 
@@ -84,10 +74,10 @@ def demo_step(repeats: int) -> None:
         name,
         f"nn {1e3 * ours:.1f}",
         f"floor, careful {1e3 * careful:.1f}",
-        f"{ours / careful:.2f}x",
+        ratio(ours, careful),
     )
-    row(name, f"nn {1e3 * ours:.1f}", f"floor, plain {1e3 * plain:.1f}", f"{ours / plain:.2f}x")
-    row(name, f"nn {1e3 * ours:.1f}", f"engine by hand {1e3 * engine:.1f}", f"{ours / engine:.2f}x")
+    row(name, f"nn {1e3 * ours:.1f}", f"floor, plain {1e3 * plain:.1f}", ratio(ours, plain))
+    row(name, f"nn {1e3 * ours:.1f}", f"engine by hand {1e3 * engine:.1f}", ratio(ours, engine))
     print(f"\n(parameters after one step each, nn vs floor: {same_step(workload):.1e} apart)\n")
 
 
