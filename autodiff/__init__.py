@@ -3,52 +3,42 @@
 A ``Value`` holds one float. Operations on Values record a computational graph whose edges
 carry local derivatives; ``backward()`` applies the distributed chain rule from the output
 back to every input.
+
+The layers, each importing only those before it: the engine (`value`, `primitives`, `ops`,
+`code`, `errors`, `grad_mode`, `domains`); the transformations (`transforms`,
+`gradient_check`); the influence diagrams (`diagrams`); the command line (`cli`).
 """
 
-from autodiff.value import Operand, Value  # noqa: I001 -- Value first: the operations build on it
-from autodiff.arithmetic import pow, power
-from autodiff.backprop import backward, gradients, topological_order, zero_grad
-from autodiff.combinations import dot, logsumexp, max, min, prod, softmax, sum
-from autodiff.diagram import Diagram, draw
-from autodiff.errors import DomainError, UndefinedDerivative
-from autodiff.functions import (
-    abs_ as abs,
-    cos,
-    exp,
-    leaky_relu,
-    log,
-    relu,
-    sigmoid,
-    sin,
-    softplus,
-    sqrt,
-    tanh,
-)
-from autodiff.functional import grad, hessian, hvp, jacobian, value_and_grad
+from autodiff import ops
+from autodiff.diagrams import Diagram, RenderingError, draw
+from autodiff.diagrams.paths import InfluencePath, TooManyPathsError, influence, paths
+from autodiff.domains import Domain, Integers, Interval
+from autodiff.errors import DomainError, Undefined
 from autodiff.grad_mode import is_grad_enabled, no_grad
 from autodiff.gradient_check import GradcheckError, gradcheck
-from autodiff.paths import InfluencePath, TooManyPathsError, influence, paths
-from autodiff.primitives import PRIMITIVES, Primitive, primitive
-from autodiff.rendering import RenderingError
+from autodiff.ops import *  # noqa: F403 -- every built-in operation, as ops.__all__ lists them
+from autodiff.primitives import PRIMITIVES, Function, Primitive, primitive
+from autodiff.transforms import grad, hessian, hvp, jacobian, value_and_grad
+from autodiff.value import Operand, Value, backward, gradients, topological_order, zero_grad
 
 __all__ = [
     "PRIMITIVES",
     "Diagram",
+    "Domain",
     "DomainError",
+    "Function",
     "GradcheckError",
     "InfluencePath",
+    "Integers",
+    "Interval",
     "Operand",
     "Primitive",
     "RenderingError",
     "TooManyPathsError",
-    "UndefinedDerivative",
+    "Undefined",
     "Value",
-    "abs",
     "backward",
-    "cos",
-    "dot",
     "draw",
-    "exp",
     "grad",
     "gradcheck",
     "gradients",
@@ -57,26 +47,11 @@ __all__ = [
     "influence",
     "is_grad_enabled",
     "jacobian",
-    "leaky_relu",
-    "log",
-    "logsumexp",
-    "max",
-    "min",
     "no_grad",
     "paths",
-    "pow",
-    "power",
     "primitive",
-    "prod",
-    "relu",
-    "sigmoid",
-    "sin",
-    "softmax",
-    "softplus",
-    "sqrt",
-    "sum",
-    "tanh",
     "topological_order",
     "value_and_grad",
     "zero_grad",
 ]
+__all__ += ops.__all__

@@ -1,4 +1,5 @@
-"""What the engine adds to Python's errors: values outside an operation's domain."""
+"""What the engine adds to Python's errors: values outside an operation's domain, and edges
+whose derivative does not exist."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ class DomainError(ValueError):
     """
 
 
-class UndefinedDerivative:
+class Undefined:
     """The local derivative on an edge where it is not a finite number (√x at x = 0).
 
-    Making such a node is fine: √0 is 0. Only a gradient crossing the edge would be infinite
-    or undefined, so a backward pass that sends a nonzero gradient across it raises
-    DomainError with this message; a zero gradient passes. A rule may return one, e.g.
-    ``UndefinedDerivative("x ** y has no derivative in y when x < 0")``.
+    A value, not an exception: making such a node is fine, since √0 is 0. Multiplying it by
+    a gradient is where the backward pass decides, in this one place, what happens: a zero
+    gradient crossing the edge passes nothing on, and a nonzero one raises DomainError with
+    this message. A derivative rule may return one, e.g. ``Undefined("no derivative in y")``.
     """
 
     __slots__ = ("message",)
@@ -26,12 +27,13 @@ class UndefinedDerivative:
         self.message = message
 
     def crossed_by(self, gradient: object) -> DomainError:
-        """The error for a gradient arriving at this edge."""
-        return DomainError(f"{self.message}, and a gradient of {gradient!r} reached it")
+        """The error for a nonzero gradient arriving at this edge."""
+        return DomainError(f"{self.message}, and a gradient of {_number(gradient)!r} reached it")
 
     def __rmul__(self, gradient: object) -> float:
-        # The backward pass multiplies each gradient by the edge's derivative: here it stops.
-        if type(gradient) is float and gradient == 0.0:
+        # The chain rule multiplies each gradient by the edge's derivative: here it stops,
+        # unless the gradient is zero (a float, or a Value holding 0 after create_graph).
+        if _number(gradient) == 0.0:
             return 0.0
         raise self.crossed_by(gradient)
 
@@ -39,4 +41,8 @@ class UndefinedDerivative:
         return "undefined"
 
     def __repr__(self) -> str:
-        return f"UndefinedDerivative({self.message!r})"
+        return f"Undefined({self.message!r})"
+
+
+def _number(gradient: object) -> object:
+    return getattr(gradient, "data", gradient)  # a Value's number, without importing Value

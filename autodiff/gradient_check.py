@@ -6,8 +6,8 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autodiff.functional import grad, hessian
 from autodiff.grad_mode import no_grad
+from autodiff.transforms import grad, hessian
 from autodiff.value import Value, as_float
 
 

@@ -2,9 +2,17 @@
 
 A primitive computes on floats. Applied to Values it records a graph node, together with the
 local derivative of its output with respect to each input, given by its rule at once: the edge
-weights of the influence diagram. The rule is written with operations that work on floats and
-Values alike, so the very same rule applied to Values gives derivatives that can themselves be
-differentiated (higher order), and no formula is ever written twice.
+weights of the influence diagram. The rule has three readers, and is written once for all:
+
+- floats: the derivatives recorded on each new node. The rule is written out as code once
+  (by applying it to `autodiff.code.Symbol`s) and compiled, so that computing it takes no
+  more than a hand-written formula would;
+- Values: derivatives of derivatives (``create_graph``, ``grad(grad(f))``) apply the very same
+  rule to Values, building the graph of the derivative;
+- code: the compiler writes a traced graph's backward pass from the same Symbols.
+
+So a rule uses arithmetic and the registered operations only, and never branches in Python
+on a value: a case split is itself an operation (``step``, ``sign``), recomputed at each point.
 
 Conventions, for an operation with one input, two inputs, or any number of them::
 
@@ -14,20 +22,23 @@ Conventions, for an operation with one input, two inputs, or any number of them:
 
 Keyword-only parameters of the forward (``slope`` of leaky_relu) are constants, not inputs:
 the rule receives them by keyword too, and the node remembers them. Where a derivative does not
-exist the rule may raise ZeroDivisionError or return an ``UndefinedDerivative``: the edge keeps
-it, and only a gradient crossing it is an error.
+exist the rule may fail (1/0) or return an ``Undefined``: the edge keeps an Undefined, and only
+a nonzero gradient crossing it is an error.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import numbers
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, Protocol, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
-from autodiff.errors import DomainError, UndefinedDerivative
+from autodiff.code import Program, Symbol
+from autodiff.domains import Domain
+from autodiff.errors import DomainError, Undefined
 from autodiff.grad_mode import _recording
 from autodiff.value import Operand, Value, as_float
 
@@ -35,13 +46,33 @@ _new = object.__new__
 _registry: dict[str, Primitive] = {}
 PRIMITIVES: Mapping[str, Primitive] = MappingProxyType(_registry)
 """Every registered primitive by name, built-in and user-defined."""
+_operations: dict[str, Function] = {}
+OPERATIONS: Mapping[str, Function] = MappingProxyType(_operations)
+"""Every registered operation by name, as it is called: the Function a registration made."""
 _BOUND_CACHE_SIZE = 256  # distinct parameter sets kept per primitive (x**2, x**0.5, ...)
+_FAILURES = (ArithmeticError, ValueError)  # a number outside a domain (DomainError included)
 
 
 class Primitive:
-    """An operation: its name, its forward function on floats and its local-derivative rule."""
+    """An operation: its name, forward function on floats and local-derivative rule, and what
+    the project's tooling knows of it (see `register`)."""
 
-    __slots__ = ("_bound", "arity", "derivative", "display", "forward", "name", "params", "symbol")
+    __slots__ = (
+        "_bound",
+        "arity",
+        "builtin",
+        "code",
+        "derivative",
+        "display",
+        "domain",
+        "float_derivative",
+        "forward",
+        "language",
+        "name",
+        "params",
+        "reference",
+        "symbol",
+    )
 
     def __init__(
         self,
@@ -51,17 +82,29 @@ class Primitive:
         arity: int | None,
         *,
         symbol: str = "",
-        params: Mapping[str, Any] | None = None,
         display: str = "",
+        params: Mapping[str, Any] | None = None,
+        code: str | None = None,
+        domain: Domain | None = None,
+        reference: Callable[..., Any] | None = None,
+        language: bool = False,
+        builtin: bool = False,
     ) -> None:
         self.name = name
         self.symbol = symbol or name
+        self.display = display  # how to show the parameters, e.g. "**{exponent:g}"
         self.forward = forward
         self.derivative = derivative
         self.arity = arity  # 1, 2, or None for any number of inputs
         self.params: Mapping[str, Any] = params or {}
-        self.display = display  # how to show the parameters, e.g. "**{exponent:g}"
+        self.code = code  # the forward as a Python expression of {x}, {y} or {xs}, and params
+        self.domain = domain
+        self.reference = reference or forward  # plain-math, for random expressions
+        self.language = language  # offered by the command line's expression language
+        self.builtin = builtin
         self._bound: dict[tuple[tuple[str, Any], ...], Primitive] = {}
+        # The rule on floats, compiled on first use: rules may name operations defined after.
+        self.float_derivative: Callable[..., Any] = self._compile_on_first_use
 
     @property
     def label(self) -> str:
@@ -76,6 +119,14 @@ class Primitive:
     def __repr__(self) -> str:
         return f"<primitive {self.label}>"
 
+    @property
+    def rule_code(self) -> str | None:
+        """The rule on floats, as the Python source it is compiled from; None for a rule that
+        is called as it is (one of many inputs, or one that cannot be written as code)."""
+        if self.float_derivative == self._compile_on_first_use:
+            self.float_derivative = _compiled_rule(self)
+        return getattr(self.float_derivative, "__source__", None)
+
     def bind(self, params: Mapping[str, Any]) -> Primitive:
         """This primitive with its constant parameters fixed (and remembered, for display)."""
         key = tuple(params.items())
@@ -88,6 +139,8 @@ class Primitive:
         bound = self._bound_to(params)
         if len(self._bound) < _BOUND_CACHE_SIZE:
             self._bound[key] = bound
+        else:  # not kept, so not worth compiling its rule: it is called as it is
+            bound.float_derivative = _checked_rule(bound)
         return bound
 
     def _bound_to(self, params: Mapping[str, Any]) -> Primitive:
@@ -98,98 +151,295 @@ class Primitive:
             functools.partial(self.derivative, **checked),
             self.arity,
             symbol=self.symbol,
-            params=checked,
             display=self.display,
+            params=checked,
+            code=self.code,
+            domain=self.domain,
+            reference=functools.partial(self.reference, **checked),
+            language=self.language,
+            builtin=self.builtin,
         )
 
-    def local_derivatives(self, inputs: Sequence[Any], output: Any) -> tuple[Any, ...]:
-        """The rule at these inputs and output, floats or Values: one derivative per input."""
-        if self.arity == 1:
-            return (self.derivative(inputs[0], output),)
-        if self.arity == 2:
-            return tuple(self.derivative(inputs[0], inputs[1], output))
-        return tuple(self.derivative(list(inputs), output))
+    def derivatives_on_values(self, inputs: Sequence[Value], output: Value) -> tuple[Any, ...]:
+        """The rule applied to Values: one derivative per input, each with a graph of its own.
+
+        Where the rule fails (sqrt's 0.5/out at 0), every edge is Undefined there, as on floats.
+        """
+        try:
+            result = _call_rule(self.derivative, self.arity, inputs, output)
+        except _FAILURES:
+            return (_undefined(self, [x.data for x in inputs]),) * len(inputs)
+        except TypeError as error:
+            raise TypeError(
+                f"the derivative rule of {self.name} cannot be applied to Values, which "
+                f"derivatives of derivatives need ({error}); write it with autodiff's "
+                "operations (autodiff.sin, not math.sin)"
+            ) from error
+        return _checked_shape(self, result, len(inputs))
+
+    def _compile_on_first_use(self, *args: Any) -> Any:
+        self.float_derivative = _compiled_rule(self)
+        return self.float_derivative(*args)
 
 
-class UnaryFunction(Protocol):
-    """A registered operation of one input: a Value gives a Value, a number a float."""
+# -- what a registration returns -------------------------------------------------------------
+
+
+class Function:
+    """A registered operation, called like the function it was made from.
+
+    On Values it records a node; on numbers only it returns a float. ``primitive`` is the
+    registered Primitive, so nothing needs to look an operation up by its name.
+    """
+
+    def __init__(self, primitive: Primitive, forward: Callable[..., float]) -> None:
+        self.primitive = primitive
+        keywords = _keyword_parameters(forward)
+        self._parameters = [p.name for p in keywords]
+        self._defaults = {p.name: p.default for p in keywords if p.default is not p.empty}
+        self.__wrapped__ = forward  # its signature, for help() and inspect
+        self.__doc__, self.__module__ = forward.__doc__, forward.__module__
+        self.__name__ = self.__qualname__ = primitive.name
+
+    if TYPE_CHECKING:  # each kind below states what it returns
+
+        def __call__(self, *args: Any, **params: Any) -> Any: ...
+
+    def __repr__(self) -> str:
+        return f"<operation {self.primitive.name}>"
+
+    def _bound(self, args: tuple[Any, ...], n: int, params: Mapping[str, Any]) -> Primitive:
+        """The primitive with its parameters: given by keyword, or by position after the n
+        inputs (``leaky_relu(x, 0.2)``), or their defaults."""
+        if len(args) != n:
+            extra = args[n:]
+            if len(args) < n or len(extra) > len(self._parameters):
+                most = f" and at most {len(self._parameters)} parameter(s)" if extra else ""
+                raise TypeError(
+                    f"{self.primitive.name}() takes {n} input(s){most}, got {len(args)}"
+                )
+            params = {**dict(zip(self._parameters, extra)), **params}
+        if params or self._defaults:
+            return self.primitive.bind({**self._defaults, **params})
+        return self.primitive
+
+
+class Unary(Function):
+    """A registered operation of one input."""
 
     @overload
-    def __call__(self, x: Value, /, **params: Any) -> Value: ...
+    def __call__(self, x: Value, /, *params: Any, **named: Any) -> Value: ...
     @overload
-    def __call__(self, x: float, /, **params: Any) -> float: ...
+    def __call__(self, x: float, /, *params: Any, **named: Any) -> float: ...
+    def __call__(self, *args: Any, **params: Any) -> Any:
+        return apply_unary(self._bound(args, 1, params), args[0])
 
 
-class BinaryFunction(Protocol):
-    """A registered operation of two inputs: a Value among them gives a Value."""
+class Binary(Function):
+    """A registered operation of two inputs."""
 
     @overload
-    def __call__(self, x: Value, y: Operand, /, **params: Any) -> Value: ...
+    def __call__(self, x: Value, y: Operand, /, *params: Any, **named: Any) -> Value: ...
     @overload
-    def __call__(self, x: Operand, y: Value, /, **params: Any) -> Value: ...
+    def __call__(self, x: Operand, y: Value, /, *params: Any, **named: Any) -> Value: ...
     @overload
-    def __call__(self, x: float, y: float, /, **params: Any) -> float: ...
+    def __call__(self, x: float, y: float, /, *params: Any, **named: Any) -> float: ...
+    def __call__(self, *args: Any, **params: Any) -> Any:
+        op = self._bound(args, 2, params)
+        made = apply_binary(op, args[0], args[1])
+        if made is NotImplemented:
+            kinds = f"{type(args[0]).__name__!r} and {type(args[1]).__name__!r}"
+            raise TypeError(f"unsupported operand type(s) for {op.symbol}: {kinds}")
+        return made
 
 
-class _VariadicForward(Protocol):
+class Variadic(Function):
+    """A registered operation of any number of inputs, given as one iterable (as to sum)."""
+
+    @overload
+    def __call__(self, values: Iterable[float], /, *params: Any, **named: Any) -> float: ...
+    @overload
+    def __call__(self, values: Iterable[Operand], /, *params: Any, **named: Any) -> Value: ...
+    def __call__(self, *args: Any, **params: Any) -> Any:
+        op = self._bound(args, 1, params)
+        values = args[0]
+        if isinstance(values, Value | numbers.Number | str):
+            raise TypeError(
+                f"{self.primitive.name}() takes an iterable of numbers or Values, "
+                f"got {type(values).__name__!r}"
+            )
+        return apply_variadic(op, *values)
+
+
+# -- registering -----------------------------------------------------------------------------
+
+_KINDS: dict[int | None, type[Function]] = {1: Unary, 2: Binary, None: Variadic}
+_BINARY_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv"}
+_UNARY_OPERATORS = {"-": "neg", "abs": "abs"}
+
+
+def register(
+    forward: Callable[..., float],
+    derivative: Callable[..., Any],
+    *,
+    name: str = "",
+    symbol: str = "",
+    display: str = "",
+    domain: Domain | None = None,
+    reference: Callable[..., Any] | None = None,
+    builtin: bool = False,
+    code: str | None = None,
+    operator: str = "",
+    method: bool = False,
+    language: bool = False,
+) -> Function:
+    """Register an operation: every fact about it, stated in this one call.
+
+    ``name`` (default: the forward's), ``symbol`` and ``display``: how diagrams show it.
+    ``domain`` and ``reference``: for testing it (`autodiff.domains`; the reference, a plain
+    float function of the same inputs, defaults to the forward). The built-in operations also
+    state ``code``, the forward as an expression for generated code, the ``operator`` of Value
+    it defines, whether it is a ``method`` of Value, and whether the command line's
+    expression ``language`` offers it.
+    """
+    arity = _arity(forward)
+    prim = Primitive(
+        name or forward.__name__,
+        forward if builtin else _checked_forward(forward, name or forward.__name__),
+        derivative,
+        arity,
+        symbol=symbol or operator,  # an operator shows as itself: +, *, abs
+        display=display,
+        code=code,
+        domain=domain,
+        reference=reference,
+        language=language,
+        builtin=builtin,
+    )
+    previous = _registry.get(prim.name)
+    if previous is not None and previous.builtin:
+        raise ValueError(
+            f"cannot register {prim.name!r}: it is a built-in operation of autodiff, used by "
+            "Value's methods and operators and by other rules; choose another name"
+        )
+    function = _KINDS[arity](prim, forward)
+    _registry[prim.name], _operations[prim.name] = prim, function
+    if operator:
+        _attach_operator(prim, operator)
+    if method:
+        setattr(Value, prim.name, _method(function))
+    return function
+
+
+class _ManyInputs(Protocol):
     def __call__(self, *xs: float) -> float: ...
 
 
-class Register(Protocol):
+class Registration(Protocol):
     """What ``primitive(...)`` returns: it turns a forward into the registered operation."""
 
     @overload
-    def __call__(self, forward: _VariadicForward) -> Callable[..., Any]: ...
+    def __call__(self, forward: _ManyInputs) -> Variadic: ...  # type: ignore[overload-overlap]
     @overload
-    def __call__(self, forward: Callable[[float], float]) -> UnaryFunction: ...
+    def __call__(self, forward: Callable[[float], float]) -> Unary: ...
     @overload
-    def __call__(self, forward: Callable[[float, float], float]) -> BinaryFunction: ...
+    def __call__(self, forward: Callable[[float, float], float]) -> Binary: ...
     @overload
-    def __call__(self, forward: Callable[..., float]) -> Callable[..., Any]: ...
+    def __call__(self, forward: Callable[..., float]) -> Function: ...
 
 
 def primitive(
-    derivative: Callable[..., Any], *, name: str = "", symbol: str = "", display: str = ""
-) -> Register:
+    derivative: Callable[..., Any],
+    *,
+    name: str = "",
+    symbol: str = "",
+    display: str = "",
+    domain: Domain | None = None,
+    reference: Callable[..., Any] | None = None,
+) -> Registration:
     """Register an operation from its forward function (the decorated one) and its rule.
 
     The decorated function is replaced by one that takes Values or numbers: with at least one
     Value among its inputs it returns a Value that records the node; with numbers only it
-    returns a float. See the module docstring for the signatures. ``symbol`` is how diagrams
-    show the operation (default: its name); ``display`` formats it with its parameters
-    (default: ``name(key=value)``). Registering a name again replaces the entry in
-    ``PRIMITIVES`` (convenient when a notebook cell is run twice)::
+    returns a float. An operation of any number of inputs (``def f(*xs)``) is called with one
+    iterable of them, as ``sum`` is. See the module docstring for the rule's conventions;
+    ``symbol`` is how diagrams show the operation (default: its name), ``display`` formats it
+    with its parameters (default: ``name(key=value)``); ``domain`` and ``reference`` let
+    `autodiff.testing` draw points for it and put it into random expressions. Registering a
+    name again replaces your earlier registration (a notebook cell run twice); a built-in
+    name is refused::
 
         @primitive(derivative=lambda x, out: 3 * x * x)
         def cube(x: float) -> float:
             return x**3
     """
 
-    def register(forward: Callable[..., float]) -> Callable[..., Any]:
-        prim = Primitive(
-            name or forward.__name__,
+    def decorate(forward: Callable[..., float]) -> Function:
+        return register(
             forward,
             derivative,
-            _arity(forward),
+            name=name,
             symbol=symbol,
             display=display,
+            domain=domain,
+            reference=reference,
         )
-        _registry[prim.name] = prim
-        apply_op = APPLY[prim.arity]
-        defaults = _parameter_defaults(forward)
 
-        def apply(*inputs: Any, **params: Any) -> Any:
-            if prim.arity is not None and len(inputs) != prim.arity:
-                raise TypeError(f"{prim.name}() takes {prim.arity} input(s), got {len(inputs)}")
-            if params or defaults:
-                return apply_op(prim.bind({**defaults, **params}), *inputs)
-            return apply_op(prim, *inputs)
+    return decorate  # type: ignore[return-value]
 
-        functools.update_wrapper(apply, forward)  # its name, docstring and signature
-        apply.__name__ = apply.__qualname__ = prim.name
-        return apply
 
-    return register
+def _attach_operator(prim: Primitive, symbol: str) -> None:
+    """Value's (and Symbol's) operator for prim: ``__add__`` and ``__radd__`` for "+"."""
+    if prim.arity == 2:
+        dunder = _BINARY_OPERATORS[symbol]
+
+        # apply_binary returns NotImplemented for an operand it does not take, so that Python
+        # tries the other operand's reflected operator (Undefined's, say).
+        def forward_operator(self: Any, other: Any) -> Any:
+            return apply_binary(prim, self, other)
+
+        def reflected_operator(self: Any, other: Any) -> Any:
+            return apply_binary(prim, other, self)
+
+        for number_type in (Value, Symbol):
+            setattr(number_type, f"__{dunder}__", forward_operator)
+            setattr(number_type, f"__r{dunder}__", reflected_operator)
+    else:
+
+        def unary_operator(self: Any) -> Any:
+            return apply_unary(prim, self)
+
+        for number_type in (Value, Symbol):
+            setattr(number_type, f"__{_UNARY_OPERATORS[symbol]}__", unary_operator)
+
+
+def is_operand(x: object) -> bool:
+    """Whether an operator of Value takes x: a Value, a Symbol or a real number."""
+    return type(x) is Value or isinstance(x, Value | Symbol | numbers.Real)
+
+
+def _method(function: Function) -> Callable[..., Value]:
+    """Value.<name>(**params), micrograd style; parameters may also be given by position."""
+    names = function._parameters
+    prim = function.primitive
+
+    if not names:
+
+        def method(self: Value) -> Value:
+            made: Value = apply_unary(prim, self)
+            return made
+
+    else:
+
+        def method(self: Value, *args: Any, **params: Any) -> Value:  # type: ignore[misc]
+            if len(args) > len(names):
+                raise TypeError(f"{prim.name}() takes at most {len(names)} parameter(s)")
+            result: Value = function(self, **dict(zip(names, args)), **params)
+            return result
+
+    method.__name__ = method.__qualname__ = prim.name
+    method.__doc__ = function.__doc__
+    return method
 
 
 def _arity(forward: Callable[..., float]) -> int | None:
@@ -206,28 +456,23 @@ def _arity(forward: Callable[..., float]) -> int | None:
     )
 
 
-def _parameter_defaults(forward: Callable[..., float]) -> dict[str, Any]:
-    return {
-        p.name: p.default
-        for p in inspect.signature(forward).parameters.values()
-        if p.kind is p.KEYWORD_ONLY and p.default is not p.empty
-    }
+def _keyword_parameters(forward: Callable[..., float]) -> list[inspect.Parameter]:
+    """The constant parameters of a forward: its keyword-only ones."""
+    parameters = inspect.signature(forward).parameters.values()
+    return [p for p in parameters if p.kind is p.KEYWORD_ONLY]
 
 
 def _checked_params(prim: Primitive, params: Mapping[str, Any]) -> dict[str, Any]:
     """The parameters, each a constant of the type the forward declares for it."""
-    declared = {
-        p.name: p
-        for p in inspect.signature(prim.forward).parameters.values()
-        if p.kind is p.KEYWORD_ONLY
-    }
+    forward = inspect.unwrap(prim.forward)
+    declared = {p.name: p for p in _keyword_parameters(forward)}
     unknown = set(params) - set(declared)
     if unknown:
         raise TypeError(f"{prim.name} has no parameter {', '.join(sorted(unknown))}")
     missing = [name for name, p in declared.items() if name not in params and p.default is p.empty]
     if missing:
         raise TypeError(f"{prim.name} needs the parameter {', '.join(missing)}")
-    hints = typing.get_type_hints(prim.forward)
+    hints = typing.get_type_hints(forward)
     checked = dict(params)
     for key, value in params.items():
         if isinstance(value, Value):
@@ -239,55 +484,148 @@ def _checked_params(prim: Primitive, params: Mapping[str, Any]) -> dict[str, Any
     return checked
 
 
+def _checked_forward(forward: Callable[..., Any], name: str) -> Callable[..., float]:
+    """A user's forward, whose result is made a float, or refused if it is not a real number."""
+
+    @functools.wraps(forward)
+    def checked(*inputs: float, **params: Any) -> float:
+        out = forward(*inputs, **params)
+        if type(out) is float:
+            return out
+        if type(out) is not bool and isinstance(out, numbers.Real):
+            return float(out)
+        if isinstance(out, numbers.Complex):
+            raise DomainError(f"{name}: the result at {_at(inputs)} is {out!r}, not a real number")
+        raise TypeError(f"the forward of {name} must return a real number, got {out!r}")
+
+    return checked
+
+
+# -- the rule on floats and on Values ---------------------------------------------------------
+
+
+def _call_rule(rule: Callable[..., Any], arity: int | None, inputs: Sequence[Any], out: Any) -> Any:
+    if arity == 1:
+        return rule(inputs[0], out)
+    if arity == 2:
+        return rule(inputs[0], inputs[1], out)
+    return rule(list(inputs), out)
+
+
+def _checked_shape(prim: Primitive, result: Any, n: int) -> tuple[Any, ...]:
+    """The rule's result as one derivative per input, or a TypeError naming the primitive."""
+    if prim.arity == 1:
+        if not _is_derivative(result):
+            raise TypeError(
+                f"the derivative rule of {prim.name} must return one derivative (a number), "
+                f"got {result!r}"
+            )
+        return (result,)
+    if not isinstance(result, tuple | list) or len(result) != n:
+        got = f"{len(result)} values" if isinstance(result, tuple | list) else repr(result)
+        raise TypeError(
+            f"the derivative rule of {prim.name} must return {n} derivatives, one per input, "
+            f"got {got}"
+        )
+    bad = [d for d in result if not _is_derivative(d)]
+    if bad:
+        raise TypeError(f"the derivative rule of {prim.name} returned {bad[0]!r}, not a number")
+    return tuple(result)
+
+
+def _is_derivative(d: object) -> bool:
+    return type(d) is not bool and isinstance(d, numbers.Real | Value | Symbol | Undefined)
+
+
+def _compiled_rule(prim: Primitive) -> Callable[..., Any]:
+    """The rule on floats, written out as code from Symbols and compiled (see the module
+    docstring); a rule that cannot be written so (one calling math.sin, say) is called as it
+    is. Either way a rule returning the wrong number of derivatives is refused here."""
+    if prim.arity is None:  # its code would depend on the number of inputs: called as it is
+        # (a built-in's is trusted, as the tests check it; it runs for every node of a network)
+        return prim.derivative if prim.builtin else _checked_rule(prim)
+    program = Program()
+    names = ["x", "out"] if prim.arity == 1 else ["x", "y", "out"]
+    symbols = [program.argument(name) for name in names]
+    try:
+        result = _call_rule(prim.derivative, prim.arity, symbols[:-1], symbols[-1])
+    except Exception:
+        return _checked_rule(prim)
+    derivatives = [
+        program.expression(_as_float_literal(d)) for d in _checked_shape(prim, result, prim.arity)
+    ]
+    returned = derivatives[0] if prim.arity == 1 else f"({', '.join(derivatives)})"
+    return program.function("derivative", names, returned)
+
+
+def _as_float_literal(d: Any) -> Any:
+    return float(d) if type(d) is int else d
+
+
+def _checked_rule(prim: Primitive) -> Callable[..., Any]:
+    """The rule itself, on floats, its results checked: for rules not compiled to code."""
+    rule, arity = prim.derivative, prim.arity
+    if arity == 1:
+
+        def unary(x: float, out: float) -> Any:
+            return _checked_shape(prim, rule(x, out), 1)[0]
+
+        return unary
+    if arity == 2:
+
+        def binary(x: float, y: float, out: float) -> Any:
+            return _checked_shape(prim, rule(x, y, out), 2)
+
+        return binary
+
+    def variadic(xs: list[float], out: float) -> Any:
+        return _checked_shape(prim, rule(xs, out), len(xs))
+
+    return variadic
+
+
 # -- applying a primitive ---------------------------------------------------------------------
 # One function per arity, so the common operations make a node with no more work than needed:
 # these lines run for every operation of every graph.
 
 
-@overload
-def apply_unary(op: Primitive, x: Value) -> Value: ...
-@overload
-def apply_unary(op: Primitive, x: float) -> float: ...
 def apply_unary(op: Primitive, x: Any) -> Any:
-    """op(x): a node if x is a Value, a float if x is a number."""
+    """op(x): a node if x is a Value, a float if x is a number, a Symbol if x is one."""
     if type(x) is not Value and not isinstance(x, Value):
-        return _on_numbers(op, as_float(x, op.name))
+        return _not_on_values(op, (x,))
     a = x.data
     try:
         out = op.forward(a)
-    except ArithmeticError as error:
+    except _FAILURES as error:
         raise _forward_error(op, (a,), error) from error
     if not _recording.get():
         return _leaf(out)
     try:
-        da = op.derivative(a, out)
-    except ArithmeticError:
+        da = op.float_derivative(a, out)
+    except _FAILURES:
         da = _undefined(op, (a,))
     return _node(out, op, x, None, da, 0.0)
 
 
-@overload
-def apply_binary(op: Primitive, x: Value, y: Operand) -> Value: ...
-@overload
-def apply_binary(op: Primitive, x: Operand, y: Value) -> Value: ...
-@overload
-def apply_binary(op: Primitive, x: float, y: float) -> float: ...
 def apply_binary(op: Primitive, x: Any, y: Any) -> Any:
-    """op(x, y): a node if either is a Value, a float if both are numbers."""
+    """op(x, y): a node if either is a Value, a float if both are numbers (NotImplemented if
+    one is a Value and the other not a number)."""
     if type(x) is not Value or type(y) is not Value:
-        x, y = _binary_operands(op, x, y)
-        if type(x) is float:
-            return _on_numbers(op, x, y)
+        if not (isinstance(x, Value) or isinstance(y, Value)):
+            return _not_on_values(op, (x, y))
+        if not (is_operand(x) and is_operand(y)):
+            return NotImplemented
+        x, y = _as_value(x, op), _as_value(y, op)
     a, b = x.data, y.data
     try:
         out = op.forward(a, b)
-    except ArithmeticError as error:
+    except _FAILURES as error:
         raise _forward_error(op, (a, b), error) from error
     if not _recording.get():
         return _leaf(out)
     try:
-        da, db = op.derivative(a, b, out)
-    except ArithmeticError:
+        da, db = op.float_derivative(a, b, out)
+    except _FAILURES:
         da = db = _undefined(op, (a, b))
     return _node(out, op, x, y, da, db)
 
@@ -296,36 +634,41 @@ def apply_variadic(op: Primitive, *xs: Any) -> Any:
     """op(*xs): a node if any input is a Value, a float if all are numbers (or there are none)."""
     data = [x.data for x in xs if x.__class__ is Value]  # reads and checks in one pass
     if len(data) != len(xs) or not xs:
-        if not data and not any(isinstance(x, Value) for x in xs):
-            return _on_numbers(op, *[as_float(x, op.name) for x in xs])
-        xs = tuple([x if x.__class__ is Value else _as_value(x, op.name) for x in xs])
+        if not any(isinstance(x, Value) for x in xs):
+            return _not_on_values(op, xs)
+        xs = tuple([x if x.__class__ is Value else _as_value(x, op) for x in xs])
         data = [x.data for x in xs]
     try:
         out = op.forward(*data)
-    except ArithmeticError as error:
+    except _FAILURES as error:
         raise _forward_error(op, tuple(data), error) from error
     if not _recording.get():
         return _leaf(out)
     try:
-        partials = tuple(op.derivative(data, out))
-    except ArithmeticError:
+        partials = tuple(op.float_derivative(data, out))
+    except _FAILURES:
         partials = (_undefined(op, tuple(data)),) * len(xs)
     return _node(out, op, xs, None, partials, 0.0)
 
 
-APPLY: dict[int | None, Callable[..., Any]] = {
+APPLY: Mapping[int | None, Callable[..., Any]] = {
     1: apply_unary,
     2: apply_binary,
     None: apply_variadic,
 }
+"""The function that applies a primitive of each arity."""
 
 
-def _on_numbers(op: Primitive, *inputs: float) -> float:
-    """op on plain numbers: a float, no graph."""
+def _not_on_values(op: Primitive, inputs: Sequence[Any]) -> Any:
+    """op on inputs none of which is a Value: code if any is a Symbol, else a float."""
+    for x in inputs:
+        if isinstance(x, Symbol):
+            return x.program.apply(op, inputs)
+    numbers_ = [as_float(x, op.name) for x in inputs]
     try:
-        return op.forward(*inputs)
-    except ArithmeticError as error:
-        raise _forward_error(op, inputs, error) from error
+        return op.forward(*numbers_)
+    except _FAILURES as error:
+        raise _forward_error(op, tuple(numbers_), error) from error
 
 
 def _node(out: float, op: Primitive, x: Any, y: Value | None, dx: Any, dy: Any) -> Value:  # noqa: PLR0917 -- called for every operation: keywords cost time
@@ -338,7 +681,7 @@ def _node(out: float, op: Primitive, x: Any, y: Value | None, dx: Any, dy: Any) 
     node.data = out
     node.grad = 0.0
     node.label = ""
-    node._op = op
+    node._prim = op
     node._x = x
     node._y = y
     node._dx = dx
@@ -351,46 +694,35 @@ def _leaf(out: float) -> Value:
     node.data = out
     node.grad = 0.0
     node.label = ""
-    node._op = None
+    node._prim = None
     return node
 
 
-def _binary_operands(op: Primitive, x: object, y: object) -> tuple[Any, Any]:
-    """Both as Values if either is one, both as floats if neither is, else a TypeError."""
-    try:
-        if isinstance(x, Value) or isinstance(y, Value):
-            return _as_value(x, op.name), _as_value(y, op.name)
-        return as_float(x, op.name), as_float(y, op.name)
-    except TypeError:
-        raise TypeError(
-            f"unsupported operand type(s) for {op.symbol}: "
-            f"{type(x).__name__!r} and {type(y).__name__!r}"
-        ) from None
-
-
-def _as_value(x: object, where: str) -> Value:
+def _as_value(x: object, op: Primitive) -> Value:
     """x itself if it is a Value, else a constant leaf holding the number x."""
     if type(x) is float:
         return _leaf(x)
     if isinstance(x, Value):
         return x
-    return _leaf(as_float(x, where))
+    return _leaf(as_float(x, op.name))
 
 
-def _at(inputs: tuple[float, ...]) -> str:
+def _at(inputs: Sequence[float]) -> str:
     if len(inputs) <= 2:
         return ", ".join(f"{name} = {x!r}" for name, x in zip("xy", inputs))
     return f"inputs {list(inputs)!r}"
 
 
-def _forward_error(op: Primitive, inputs: tuple[float, ...], error: Exception) -> Exception:
-    """A float error inside a primitive's forward, restated with the primitive's name."""
+def _forward_error(op: Primitive, inputs: Sequence[float], error: Exception) -> Exception:
+    """An error inside a primitive's forward, restated with the primitive's name."""
+    if isinstance(error, DomainError):
+        return error  # already names the operation and the value
     if isinstance(error, OverflowError):
         return OverflowError(f"{op.label}: the result at {_at(inputs)} is too large for a float")
     return DomainError(f"{op.label} is not defined at {_at(inputs)} ({error})")
 
 
-def _undefined(op: Primitive, inputs: tuple[float, ...]) -> UndefinedDerivative:
-    return UndefinedDerivative(
-        f"{op.label}: the derivative at {_at(inputs)} is not a finite number"
+def _undefined(op: Primitive, inputs: Sequence[float]) -> Undefined:
+    return Undefined(
+        f"{op.label}: the derivative at {_at(inputs)} does not exist as a finite real number"
     )

@@ -1,13 +1,14 @@
 """Hypothesis strategies for property-testing derivative rules: the project's, and yours.
 
 - ``reals``: floats in a range, away from given points (kinks, poles).
-- ``arguments(name)``: inputs (and parameters) in the domain of a built-in primitive.
+- ``arguments(operation)``: inputs (and parameters) in the domain a registered operation
+  states (``primitive(..., domain=...)``).
 - ``expressions()``: random expression graphs over a few inputs, with shared subexpressions
-  and reused leaves, using every primitive (and any you add), each with a plain-float
-  reference of the same expression written with ``math``.
+  and reused leaves, using every built-in operation (and any of yours), each with a
+  plain-float reference of the same expression.
 
-Needs hypothesis (``pip install hypothesis``; the project's ``dev`` extra has it). The
-README shows how to property-test a new primitive with these and ``gradcheck``.
+Needs hypothesis (the 'testing' extra). The README shows how to property-test a new primitive
+with these and ``gradcheck``.
 """
 
 try:
@@ -17,17 +18,17 @@ except ImportError as error:  # pragma: no cover - depends on the environment
         "autodiff.testing needs hypothesis: pip install hypothesis (the 'testing' extra)"
     ) from error
 
-from autodiff.testing.domains import Point, arguments, reals
-from autodiff.testing.expressions import OPS, Expression, Op, bounded, expressions, positive
+from autodiff.domains import bounded, positive
+from autodiff.testing.graphs import Expression, expressions, operations
+from autodiff.testing.strategies import Point, arguments, reals
 
 __all__ = [
-    "OPS",
     "Expression",
-    "Op",
     "Point",
     "arguments",
     "bounded",
     "expressions",
+    "operations",
     "positive",
     "reals",
 ]

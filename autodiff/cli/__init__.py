@@ -13,23 +13,28 @@ line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import importlib
 import keyword
 import math
 import sys
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from importlib.metadata import EntryPoint, entry_points
 
-from autodiff.backprop import gradients
-from autodiff.diagram import draw, format_of
-from autodiff.diagram_source import breadth_first
+from autodiff.cli.expression import (
+    FUNCTIONS,
+    LANGUAGE,
+    EvaluationError,
+    InvalidExpressionError,
+    parse,
+)
+from autodiff.diagrams import RenderingError, draw, format_of
+from autodiff.diagrams.dot import breadth_first
 from autodiff.errors import DomainError
-from autodiff.parse import FUNCTIONS, LANGUAGE, EvaluationError, InvalidExpressionError, parse
-from autodiff.rendering import RenderingError
-from autodiff.value import Value, data_of
+from autodiff.value import Value, data_of, gradients
 
 PROGRAM = "autodiff"
+COMMANDS = "autodiff.commands"
 
 
 class UsageError(Exception):
@@ -39,9 +44,14 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line ``argv`` (default: sys.argv[1:]); the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args[:1] == ["demo"]:  # every option after it, --help included, is the demo's
-        return _demo(args[1:])
-    parser = _parser()
+    plugins = commands()
+    if args[:1] and args[0] in plugins:  # every option after it, --help included, is its own
+        try:
+            run: Callable[[list[str]], int] = plugins[args[0]].load()
+        except ImportError as error:
+            return _fail(args[0], f"cannot load {plugins[args[0]].value}: {error}", 1)
+        return run(args[1:])
+    parser = _parser(plugins)
     try:
         options = parser.parse_args(args)
     except SystemExit as exit_:  # --help, or argparse's own usage error
@@ -55,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(plugins: Mapping[str, EntryPoint]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROGRAM,
         description="Derivatives and influence diagrams with the autodiff engine.",
@@ -81,11 +91,11 @@ def _parser() -> argparse.ArgumentParser:
     _add_expression(draw_)
     _add_diagram_options(draw_)
     draw_.set_defaults(run=_draw)
-    commands.add_parser(
-        "demo",
-        help="run the nn demo (its options: autodiff demo --help)",
-        add_help=False,
-    )
+    for name, entry in sorted(plugins.items()):
+        package = entry.value.split(".")[0]
+        commands.add_parser(
+            name, help=f"{package}'s {name} (autodiff {name} --help)", add_help=False
+        )
     return parser
 
 
@@ -223,15 +233,11 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, float]:
     return point
 
 
-def _demo(argv: list[str]) -> int:
-    try:
-        demo = importlib.import_module("nn.demo")
-    except ModuleNotFoundError as error:
-        if error.name not in ("nn", "nn.demo"):
-            raise
-        return _fail("demo", "the nn package's demo (nn.demo) is not installed", 1)
-    code: int = demo.main(argv)
-    return code
+def commands() -> dict[str, EntryPoint]:
+    """Commands other installed packages add (nn adds ``demo``), by name: each a function of
+    the rest of the command line, returning the exit code. Loaded only when run, and named in
+    the entry-point group "autodiff.commands", so that this package imports none of them."""
+    return {entry.name: entry for entry in entry_points(group=COMMANDS)}
 
 
 def _variable(variables: Mapping[str, Value], name: str, option: str) -> Value:

@@ -20,21 +20,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from autodiff.backprop import gradient_map
 from autodiff.grad_mode import _recording
-from autodiff.primitives import primitive
-from autodiff.value import Value, as_float, data_of
+from autodiff.ops import identity
+from autodiff.value import Value, as_float, data_of, propagate
 
 Argnums = int | tuple[int, ...]
 
 # How many transformations are evaluating their function right now, in this thread or task.
 _depth: ContextVar[int] = ContextVar("autodiff_transformations", default=0)
-
-
-@primitive(lambda x, out: 1.0)
-def identity(x: float) -> float:
-    """x;  d/dx = 1. A fresh variable standing for an input of a nested transformation."""
-    return x
 
 
 def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
@@ -202,7 +195,7 @@ def _check_scalar(out: Any, name: str) -> None:
 def _gradients(out: Any, variables: list[Value], nested: bool) -> list[Any]:
     """d out / d variable for each variable; zeros, with a warning, if out depends on none."""
     _check_scalar(out, "jacobian")
-    found = gradient_map(out, 1.0, create_graph=nested) if isinstance(out, Value) else {}
+    found = propagate(out, 1.0, create_graph=nested) if isinstance(out, Value) else {}
     if not any(v in found for v in variables):
         warnings.warn(
             "the output does not depend on the argument(s) being differentiated: "

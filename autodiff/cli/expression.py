@@ -23,8 +23,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from autodiff import arithmetic, combinations, functions
-from autodiff.value import Value, data_of, finite_float
+from autodiff import ops
+from autodiff.primitives import OPERATIONS, Function
+from autodiff.value import Value, data_of
 
 MAX_LENGTH = 10_000
 """The longest expression accepted, in characters."""
@@ -46,37 +47,17 @@ class EvaluationError(ExpressionError):
     """The expression has no value at this point: a domain error (log(-1)) or an overflow."""
 
 
-@dataclass(frozen=True)
-class Function:
-    """A function the language can call, and whether it takes one argument or any number."""
-
-    apply: Callable[..., Any]
-    variadic: bool = False
-
-
-def _many(combine: Callable[[Any], Any]) -> Function:
-    return Function(lambda *xs: combine(xs), variadic=True)
-
-
 FUNCTIONS: Mapping[str, Function] = {
-    "exp": Function(functions.exp),
-    "log": Function(functions.log),
-    "sqrt": Function(functions.sqrt),
-    "tanh": Function(functions.tanh),
-    "sigmoid": Function(functions.sigmoid),
-    "relu": Function(functions.relu),
-    "leaky_relu": Function(functions.leaky_relu),  # its default slope, 0.01
-    "softplus": Function(functions.softplus),
-    "abs": Function(functions.abs_),
-    "sin": Function(functions.sin),
-    "cos": Function(functions.cos),
-    "sum": _many(combinations.sum),
-    "prod": _many(combinations.prod),
-    "max": _many(combinations.max),
-    "min": _many(combinations.min),
-    "logsumexp": _many(combinations.logsumexp),
+    name: f for name, f in OPERATIONS.items() if f.primitive.language
 }
-"""The functions an expression may call: the engine's, by name."""
+"""The functions an expression may call: the engine's operations its registrations offer."""
+
+
+def _applied(function: Function) -> Callable[..., Number]:
+    """function, taking its arguments one by one (an operation of many inputs takes a list)."""
+    if function.primitive.arity is None:
+        return lambda *xs: function(xs)
+    return function
 
 
 def _power(x: Number, y: Number) -> Number:
@@ -84,18 +65,18 @@ def _power(x: Number, y: Number) -> Number:
     # Python's ** would return a complex number. With a Value, x ** n records "**n".
     if isinstance(x, Value) or isinstance(y, Value):
         return x**y
-    return arithmetic.pow(x, y)
+    return ops.pow(x, y)
 
 
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Number]] = {
-    ast.Add: arithmetic.add,
-    ast.Sub: arithmetic.sub,
-    ast.Mult: arithmetic.mul,
-    ast.Div: arithmetic.div,
+    ast.Add: ops.add,
+    ast.Sub: ops.sub,
+    ast.Mult: ops.mul,
+    ast.Div: ops.div,
     ast.Pow: _power,
 }
 _UNARY: dict[type[ast.unaryop], Callable[[Any], Number]] = {
-    ast.USub: arithmetic.neg,
+    ast.USub: ops.neg,
     ast.UAdd: operator.pos,
 }
 LANGUAGE = "numbers, variables, + - * / **, parentheses and the functions " + ", ".join(FUNCTIONS)
@@ -225,7 +206,7 @@ def _step(node: ast.expr, text: str) -> tuple[Step, list[ast.expr]]:
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         return Call(_UNARY[type(node.op)], 1), [node.operand]
     if isinstance(node, ast.Call):
-        return Call(_function(node, text).apply, len(node.args)), node.args
+        return Call(_applied(_function(node, text)), len(node.args)), node.args
     if isinstance(node, ast.BinOp | ast.UnaryOp):
         raise _not_allowed("the operator in", text, node)
     raise _not_allowed(_REFUSED.get(type(node), type(node).__name__), text, node)
@@ -251,10 +232,25 @@ def _function(node: ast.Call, text: str) -> Function:
     name = node.func.id
     function = FUNCTIONS[name]
     count = len(node.args)
-    if count == 0 or (count > 1 and not function.variadic):
-        wanted = "at least one argument" if function.variadic else "one argument"
+    variadic = function.primitive.arity is None
+    if count == 0 or (count > 1 and not variadic):
+        wanted = "at least one argument" if variadic else "one argument"
         raise InvalidExpressionError(f"{name} takes {wanted}, got {count}: {_snippet(text, node)}")
     return function
+
+
+def finite_float(x: object) -> float | None:
+    """x as a float if it is exactly an int or a float, and finite as a float; else None.
+
+    Bools, ints too large for a float, inf and nan are not numbers of the language.
+    """
+    if type(x) is not float and type(x) is not int:
+        return None
+    try:
+        number = float(x)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _not_allowed(what: str, text: str, node: ast.AST) -> InvalidExpressionError:

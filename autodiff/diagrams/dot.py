@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from autodiff.paths import influence
+from autodiff.diagrams.paths import influence
 from autodiff.value import Value, as_count, data_of
 
 ClusterOf = Callable[[Value], str | None]

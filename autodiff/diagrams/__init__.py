@@ -12,9 +12,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from autodiff.diagram_source import ClusterOf, DotText, Options, dot_source
-from autodiff.rendering import RenderingError, render
+from autodiff.diagrams.dot import ClusterOf, DotText, Options, dot_source
+from autodiff.diagrams.rendering import RenderingError, render
 from autodiff.value import Value
+
+__all__ = ["Diagram", "RenderingError", "draw", "format_of"]
 
 SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 """What ``Diagram.save`` writes, by the file's suffix."""

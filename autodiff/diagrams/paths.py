@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autodiff.backprop import topological_order
-from autodiff.errors import DomainError, UndefinedDerivative
-from autodiff.value import Value, as_count
+from autodiff.errors import DomainError, Undefined
+from autodiff.value import Value, as_count, topological_order
 
 DEFAULT_LIMIT = 10_000
 """How many paths ``paths`` lists at most, unless told otherwise."""
 
-Derivative = float | UndefinedDerivative
+Derivative = float | Undefined
 _Trail = tuple[Value, int, "_Trail"] | None  # a path back to y, as linked cells: see paths()
 
 

@@ -1,0 +1,625 @@
+"""The built-in operations: one registration each, stating everything about it in one place.
+
+Each rule is a formula, beside its forward, written with arithmetic and these operations only,
+so that it serves floats, Values and generated code alike (`autodiff.primitives`). Where the
+derivative has cases (relu's kink, max's arg-max), the case split is an operation of its own
+with derivative 0 (`step`, `sign`, `argmax`, `equal`): recomputed at each point, never frozen.
+
+Non-differentiable points take the lectures' subgradients: relu'(0) = 0, abs'(0) = 0,
+leaky_relu at 0 takes the slope of its left side, max and min the first of tied inputs.
+Formulas that would overflow for large inputs are written in a stable form.
+
+Adding a built-in operation is one registration here, its name in ``__all__``, and its mpmath
+oracle in the tests; a test checks that the rest (methods, exports, the expression language,
+the test strategies) has picked it up.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import math
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, cast, overload
+
+from autodiff.code import Symbol
+from autodiff.domains import INDEX, WIDE, Domain, Integers, Interval, bounded, positive
+from autodiff.errors import DomainError
+from autodiff.primitives import (
+    Binary,
+    Unary,
+    Variadic,
+    apply_binary,
+    apply_unary,
+    apply_variadic,
+    is_operand,
+    register,
+)
+from autodiff.value import Operand, Value, as_float
+
+__all__ = [
+    "LEAKY_SLOPE",
+    "abs",
+    "add",
+    "argmax",
+    "argmin",
+    "cos",
+    "div",
+    "dot",
+    "equal",
+    "exp",
+    "exponential",
+    "identity",
+    "leaky_relu",
+    "log",
+    "logsumexp",
+    "max",
+    "min",
+    "mul",
+    "neg",
+    "pow",
+    "power",
+    "prod",
+    "relu",
+    "sigmoid",
+    "sign",
+    "sin",
+    "softmax",
+    "softplus",
+    "sqrt",
+    "step",
+    "sub",
+    "sum",
+    "tanh",
+    "xlogy",
+]
+
+
+def unary(derivative: Callable[..., Any], **facts: Any) -> Callable[[Callable[..., float]], Unary]:
+    return lambda forward: cast(Unary, register(forward, derivative, builtin=True, **facts))
+
+
+def binary(
+    derivative: Callable[..., Any], **facts: Any
+) -> Callable[[Callable[..., float]], Binary]:
+    return lambda forward: cast(Binary, register(forward, derivative, builtin=True, **facts))
+
+
+def variadic(
+    derivative: Callable[..., Any], **facts: Any
+) -> Callable[[Callable[..., float]], Variadic]:
+    return lambda forward: cast(Variadic, register(forward, derivative, builtin=True, **facts))
+
+
+KINK = Interval(-1e3, 1e3, avoid=(0.0,))
+"""Away from 0, where relu, abs and the selectors have their kink."""
+
+# -- selectors: the case splits of other rules, as operations whose derivative is 0 ----------
+
+
+@unary(lambda x, out: 0.0, code="1.0 if {x} > 0.0 else 0.0", domain=Domain(KINK, kinked=True))
+def step(x: float) -> float:
+    """1 for x > 0, else 0: the Heaviside step, 0 at 0;  d/dx = 0"""
+    return 1.0 if x > 0 else 0.0
+
+
+@unary(
+    lambda x, out: 0.0,
+    code="1.0 if {x} > 0.0 else (-1.0 if {x} < 0.0 else 0.0)",
+    domain=Domain(KINK, kinked=True),
+)
+def sign(x: float) -> float:
+    """1 for x > 0, −1 for x < 0, 0 at 0;  d/dx = 0"""
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+
+
+@binary(
+    lambda x, y, out: (0.0, 0.0),
+    code="1.0 if {x} == {y} else 0.0",
+    domain=Domain((WIDE, WIDE), distinct=True, kinked=True),
+)
+def equal(x: float, y: float) -> float:
+    """1 if x = y, else 0;  ∂/∂x = ∂/∂y = 0"""
+    return 1.0 if x == y else 0.0
+
+
+def _zeros(xs: Sequence[Any], out: Any) -> list[float]:
+    return [0.0] * len(xs)
+
+
+_DISTINCT = Domain(WIDE, distinct=True, kinked=True)
+
+
+@variadic(_zeros, domain=_DISTINCT)
+def argmax(*xs: float) -> float:
+    """The index of the first largest input, as a float;  ∂/∂x_i = 0"""
+    _at_least_one("argmax", xs)
+    return float(builtins.max(range(len(xs)), key=xs.__getitem__))
+
+
+@variadic(_zeros, domain=_DISTINCT)
+def argmin(*xs: float) -> float:
+    """The index of the first smallest input, as a float;  ∂/∂x_i = 0"""
+    _at_least_one("argmin", xs)
+    return float(builtins.min(range(len(xs)), key=xs.__getitem__))
+
+
+def _at_least_one(name: str, xs: Sequence[float]) -> None:
+    if not xs:
+        raise ValueError(f"{name} needs at least one value")
+
+
+# -- arithmetic: the operators of Value --------------------------------------------------------
+
+
+@binary(lambda x, y, out: (1.0, 1.0), code="{x} + {y}", operator="+", domain=Domain((WIDE, WIDE)))
+def add(x: float, y: float) -> float:
+    """x + y;  ∂/∂x = 1,  ∂/∂y = 1"""
+    return x + y
+
+
+@binary(lambda x, y, out: (1.0, -1.0), code="{x} - {y}", operator="-", domain=Domain((WIDE, WIDE)))
+def sub(x: float, y: float) -> float:
+    """x − y;  ∂/∂x = 1,  ∂/∂y = −1"""
+    return x - y
+
+
+@binary(lambda x, y, out: (y, x), code="{x} * {y}", operator="*", domain=Domain((WIDE, WIDE)))
+def mul(x: float, y: float) -> float:
+    """x · y;  ∂/∂x = y,  ∂/∂y = x"""
+    return x * y
+
+
+@binary(
+    lambda x, y, out: (1 / y, -out / y),
+    code="{x} / {y}",
+    operator="/",
+    domain=Domain((WIDE, Interval(-1e3, 1e3, avoid=(0.0,), gap=1e-2, guard=positive))),
+)
+def div(x: float, y: float) -> float:
+    """x / y;  ∂/∂x = 1/y,  ∂/∂y = −x/y² = −out/y"""
+    if y == 0:
+        raise DomainError(f"x / y needs y != 0, got x = {x!r}, y = {y!r}")
+    return x / y
+
+
+@unary(lambda x, out: -1.0, code="-{x}", operator="-", domain=Domain(WIDE))
+def neg(x: float) -> float:
+    """−x;  d/dx = −1"""
+    return -x
+
+
+@unary(lambda x, out: 1.0, code="{x}", domain=Domain(WIDE))
+def identity(x: float) -> float:
+    """x;  d/dx = 1. A fresh variable standing for an input of a nested transformation."""
+    return x
+
+
+# -- elementary functions ----------------------------------------------------------------------
+
+LEAKY_SLOPE = 0.01
+"""The slope of leaky_relu for x < 0, unless given."""
+
+
+@unary(
+    lambda x, out: out,
+    code="math.exp({x})",
+    method=True,
+    language=True,
+    domain=Domain(Interval(-50, 50, guard=bounded)),
+)
+def exp(x: float) -> float:
+    """e^x;  d/dx e^x = e^x"""
+    return math.exp(x)
+
+
+@unary(
+    lambda x, out: 1 / x,
+    code="math.log({x})",
+    method=True,
+    language=True,
+    domain=Domain(Interval(1e-6, 1e6, guard=positive)),
+)
+def log(x: float) -> float:
+    """ln x;  d/dx ln x = 1/x"""
+    if x <= 0:
+        raise DomainError(f"log(x) needs x > 0, got x = {x!r}")
+    return math.log(x)
+
+
+@unary(
+    lambda x, out: 0.5 / out,
+    code="math.sqrt({x})",
+    method=True,
+    language=True,
+    domain=Domain(Interval(1e-6, 1e6, guard=positive)),
+)
+def sqrt(x: float) -> float:
+    """√x;  d/dx √x = 1/(2√x), which is infinite at 0"""
+    if x < 0:
+        raise DomainError(f"sqrt(x) needs x >= 0, got x = {x!r}")
+    return math.sqrt(x)
+
+
+@unary(
+    lambda x, out: 1 - out * out,
+    code="math.tanh({x})",
+    method=True,
+    language=True,
+    domain=Domain(Interval(-20, 20)),
+)
+def tanh(x: float) -> float:
+    """tanh x;  d/dx tanh x = 1 − tanh² x"""
+    return math.tanh(x)
+
+
+@unary(
+    lambda x, out: out * (1 - out),
+    code="1.0 / (1.0 + math.exp(-{x})) if {x} >= 0.0 else math.exp({x}) / (1.0 + math.exp({x}))",
+    method=True,
+    language=True,
+    domain=Domain(Interval(-40, 40)),
+)
+def sigmoid(x: float) -> float:
+    """σ(x) = 1/(1 + e^−x);  d/dx σ(x) = σ(x)(1 − σ(x))"""
+    # e^−x overflows for x below about −709; the second form only takes e^x of a negative x.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    return math.exp(x) / (1.0 + math.exp(x))
+
+
+@unary(
+    lambda x, out: step(x),
+    code="0.0 if {x} <= 0.0 else {x}",
+    method=True,
+    language=True,
+    domain=Domain(KINK, kinked=True),
+)
+def relu(x: float) -> float:
+    """max(0, x);  d/dx = 1 for x > 0, else 0 (the subgradient 0 at x = 0)"""
+    return 0.0 if x <= 0 else x  # so NaN stays NaN
+
+
+@unary(
+    lambda x, out, *, slope: slope + (1 - slope) * step(x),
+    display="leaky_relu({slope:g})",
+    code="{slope} * {x} if {x} <= 0.0 else {x}",
+    method=True,
+    language=True,
+    domain=Domain(KINK, params={"slope": Interval(0, 1)}, kinked=True),
+)
+def leaky_relu(x: float, *, slope: float = LEAKY_SLOPE) -> float:
+    """x for x > 0, else slope·x;  d/dx = 1 for x > 0, else slope (the left slope at 0)"""
+    return slope * x if x <= 0 else x
+
+
+@unary(
+    lambda x, out: sigmoid(x),
+    code="max({x}, 0.0) + math.log1p(math.exp(-abs({x})))",
+    method=True,
+    language=True,
+    domain=Domain(Interval(-40, 40)),
+)
+def softplus(x: float) -> float:
+    """ln(1 + e^x);  d/dx = σ(x)"""
+    # ln(1 + e^x) = max(x, 0) + ln(1 + e^−|x|): no overflow for large x, no loss for small.
+    return builtins.max(x, 0.0) + math.log1p(math.exp(-builtins.abs(x)))
+
+
+@unary(
+    lambda x, out: sign(x),
+    name="abs",
+    code="abs({x})",
+    operator="abs",
+    method=True,
+    language=True,
+    domain=Domain(KINK, kinked=True),
+)
+def abs_(x: float) -> float:
+    """|x|;  d/dx = sign(x), with the subgradient 0 at x = 0"""
+    return builtins.abs(x)
+
+
+abs = abs_
+
+
+def _sin_derivative(x: Any, out: Any) -> Any:
+    return cos(x)  # cos is registered below: the two rules refer to each other
+
+
+@unary(
+    _sin_derivative,
+    code="math.sin({x})",
+    method=True,
+    language=True,
+    domain=Domain(Interval(-100, 100)),
+)
+def sin(x: float) -> float:
+    """sin x;  d/dx sin x = cos x"""
+    _check_finite("sin", x)
+    return math.sin(x)
+
+
+@unary(
+    lambda x, out: -sin(x),
+    code="math.cos({x})",
+    method=True,
+    language=True,
+    domain=Domain(Interval(-100, 100)),
+)
+def cos(x: float) -> float:
+    """cos x;  d/dx cos x = −sin x"""
+    _check_finite("cos", x)
+    return math.cos(x)
+
+
+def _check_finite(name: str, x: float) -> None:
+    if math.isinf(x):
+        raise DomainError(f"{name}(x) needs a finite x, got x = {x!r}")
+
+
+# -- x·log y, and powers: x ** y with both variable, x ** n and b ** y with a constant ---------
+
+
+@binary(
+    lambda x, y, out: (log(y), x / y),
+    code="0.0 if {x} == 0.0 else {x} * math.log({y})",
+    domain=Domain((WIDE, Interval(1e-6, 1e3, guard=positive))),
+)
+def xlogy(x: float, y: float) -> float:
+    """x·log y, and 0 where x = 0 (for any y);  ∂/∂x = log y,  ∂/∂y = x/y"""
+    if x == 0:
+        return 0.0
+    if y <= 0:
+        raise DomainError(f"xlogy(x, y) needs y > 0 where x != 0, got x = {x!r}, y = {y!r}")
+    return x * math.log(y)
+
+
+def _check_power(x: float, y: float) -> None:
+    if x == 0 and y < 0:
+        raise DomainError(f"x ** y needs y >= 0 when x = 0, got y = {y!r}")
+    if x < 0 and not float(y).is_integer():
+        raise DomainError(
+            "x ** y needs an integer y when x < 0 (the result is not real), "
+            f"got x = {x!r}, y = {y!r}"
+        )
+
+
+@binary(
+    lambda x, y, out: (y * x ** (y - 1), xlogy(out, x)),
+    symbol="**",
+    code="math.pow({x}, {y})",
+    domain=Domain((Interval(1e-2, 20, guard=positive), Interval(-4, 4, guard=bounded))),
+)
+def pow(x: float, y: float) -> float:
+    """x ** y with both inputs variables;  ∂/∂x = y·x^(y−1),  ∂/∂y = x^y·log x"""
+    _check_power(x, y)
+    return math.pow(x, y)
+
+
+def _power_derivative(x: Any, out: Any, *, exponent: float) -> Any:
+    """d/dx x^n = n·x^(n−1)  (0 for n = 0, where x^0 is the constant 1)"""
+    if exponent == 0:  # a constant parameter, not a value: the same at every point
+        return 0.0
+    return exponent * x ** (exponent - 1)
+
+
+_NONZERO = Interval(-10, 10, avoid=(0.0,), gap=1e-3, guard=positive)
+
+
+@unary(
+    _power_derivative,
+    symbol="**",
+    display="**{exponent:g}",
+    code="math.pow({x}, {exponent})",
+    domain=Domain(
+        _NONZERO,
+        params={"exponent": Integers(-3, 4)},
+        alternatives=(
+            Domain(Interval(1e-3, 10, guard=positive), params={"exponent": Interval(-2.5, 2.5)}),
+        ),
+    ),
+)
+def power(x: float, *, exponent: float) -> float:
+    """x ** n for a constant n;  d/dx = n·x^(n−1)"""
+    _check_power(x, exponent)
+    return math.pow(x, exponent)
+
+
+@unary(
+    lambda y, out, *, base: xlogy(out, base),
+    symbol="**",
+    display="{base:g}**",
+    code="math.pow({base}, {x})",
+    domain=Domain(Interval(-20, 20, guard=bounded), params={"base": Interval(1e-2, 10)}),
+)
+def exponential(y: float, *, base: float) -> float:
+    """b ** y for a constant base b;  d/dy = b^y·log b"""
+    _check_power(base, y)
+    return math.pow(base, y)
+
+
+def _raise_to(x: Any, y: Any) -> Any:
+    """x ** y: pow if both are variables, else the power or exponential of a constant."""
+    if not isinstance(y, Value | Symbol):
+        return apply_unary(power.primitive.bind({"exponent": as_float(y, "x ** y")}), x)
+    if not isinstance(x, Value | Symbol):
+        return apply_unary(exponential.primitive.bind({"base": as_float(x, "x ** y")}), y)
+    return apply_binary(pow.primitive, x, y)
+
+
+def _pow_operator(self: Any, other: Any) -> Any:
+    return _raise_to(self, other) if is_operand(other) else NotImplemented
+
+
+def _rpow_operator(self: Any, other: Any) -> Any:
+    return _raise_to(other, self) if is_operand(other) else NotImplemented
+
+
+# `**` is the one operator that three primitives share: attached here, not by a registration.
+for _number_type in (Value, Symbol):
+    setattr(_number_type, "__pow__", _pow_operator)  # noqa: B010 -- attached, as registrations do
+    setattr(_number_type, "__rpow__", _rpow_operator)  # noqa: B010
+
+
+# -- operations on many inputs: each ONE node with one edge per input ----------------------------
+# The lectures' combinations: the affine combination z = Σ w·x + b of a neuron (dot), the
+# multiplicative one (prod), the max with its subgradient, and softmax, a vector activation in
+# which every output depends on every input.
+
+
+@variadic(
+    lambda xs, out: (1.0,) * len(xs),
+    symbol="Σ",
+    code="sum(({xs},), 0.0)",
+    language=True,
+    domain=Domain(WIDE),
+)
+def sum(*xs: float) -> float:
+    """Σ x_i, as one node with one edge (derivative 1) per value;  ∂/∂x_i = 1"""
+    return builtins.sum(xs, 0.0)  # as repeated +, overflow and inf included
+
+
+def _dot_derivative(args: Sequence[Any], out: Any) -> tuple[Any, ...]:
+    """∂z/∂w_i = x_i,  ∂z/∂x_i = w_i,  ∂z/∂b = 1"""
+    n = len(args) // 2
+    if len(args) % 2:
+        return (*args[n:-1], *args[:n], 1.0)
+    return (*args[n:], *args[:n])
+
+
+@variadic(
+    _dot_derivative,
+    name="dot",
+    symbol="Σw·x+b",
+    domain=Domain(Interval(-10, 10), count=(2, 9)),
+)
+def _dot(*args: float) -> float:
+    """z = Σ w_i·x_i + b over the inputs (w_1..w_n, x_1..x_n[, b])"""
+    n = len(args) // 2
+    # map stops at the shorter sequence, so b (if any) is left out of the products.
+    z: float = builtins.sum(map(operator.mul, args[:n], args[n:]), 0.0)
+    return z + args[-1] if len(args) % 2 else z
+
+
+@overload
+def dot(ws: Sequence[float], xs: Sequence[float], b: float | None = None) -> float: ...  # type: ignore[overload-overlap]
+@overload
+def dot(ws: Sequence[Operand], xs: Sequence[Operand], b: Operand | None = None) -> Value: ...
+def dot(ws: Sequence[Any], xs: Sequence[Any], b: Any = None) -> Any:
+    """The affine combination z = Σ w_i·x_i + b of one neuron, as one node.
+
+    Its edges carry ∂z/∂w_i = x_i, ∂z/∂x_i = w_i and ∂z/∂b = 1. Plain numbers are allowed
+    anywhere (an input x_i, typically): they become constant leaves.
+    """
+    if len(ws) != len(xs):
+        raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
+    if b is None:
+        return apply_variadic(_dot.primitive, *ws, *xs)
+    return apply_variadic(_dot.primitive, *ws, *xs, b)
+
+
+def _prod_derivative(xs: Sequence[Any], out: Any) -> list[Any]:
+    """∂/∂x_i Π x_j = Π_{j≠i} x_j, from prefix and suffix products: exact when some x_j = 0"""
+    before = [1.0]
+    for x in xs[:-1]:
+        before.append(before[-1] * x)
+    after = [1.0]
+    for x in reversed(xs[1:]):
+        after.append(after[-1] * x)
+    return [b * a for b, a in zip(before, reversed(after))]
+
+
+@variadic(_prod_derivative, symbol="Π", language=True, domain=Domain(Interval(-3, 3)))
+def prod(*xs: float) -> float:
+    """Π x_i, the multiplicative combination, as one node;  ∂/∂x_i = Π_{j≠i} x_j"""
+    return math.prod(xs, start=1.0)
+
+
+def _one_hot(k: Any, n: int) -> list[Any]:
+    """[k = i] for i = 0..n−1: the indicator of the index k, recomputed wherever k moves."""
+    return [equal(k, float(i)) for i in range(n)]
+
+
+@variadic(
+    lambda xs, out: _one_hot(argmax(xs), len(xs)),
+    language=True,
+    domain=Domain(WIDE, distinct=True, kinked=True),
+)
+def max(*xs: float) -> float:
+    """The largest value;  subgradient: 1 for the first largest, 0 for the others"""
+    _at_least_one("max", xs)
+    return builtins.max(xs)
+
+
+@variadic(
+    lambda xs, out: _one_hot(argmin(xs), len(xs)),
+    language=True,
+    domain=Domain(WIDE, distinct=True, kinked=True),
+)
+def min(*xs: float) -> float:
+    """The smallest value;  subgradient: 1 for the first smallest, 0 for the others"""
+    _at_least_one("min", xs)
+    return builtins.min(xs)
+
+
+@variadic(
+    lambda xs, out: softmax(xs),
+    language=True,
+    domain=Domain(Interval(-50, 50, guard=bounded)),
+)
+def logsumexp(*xs: float) -> float:
+    """log Σ e^x_i, without overflow;  ∂/∂x_i = e^x_i / Σ_j e^x_j, the softmax of the inputs"""
+    _at_least_one("logsumexp", xs)
+    m = builtins.max(xs)
+    if math.isinf(m):
+        return m
+    # Shifting by the largest input keeps every exponent <= 0: nothing overflows.
+    return m + math.log(math.fsum(math.exp(x - m) for x in xs))
+
+
+@functools.lru_cache(maxsize=8)
+def _softmax_floats(zs: tuple[float, ...]) -> tuple[float, ...]:
+    # Cached: the n outputs of one softmax, and their rules, all need the same n values.
+    m = builtins.max(zs)
+    es = [math.exp(z - m) for z in zs]
+    total = math.fsum(es)
+    return tuple(e / total for e in es)
+
+
+def _softmax_derivative(zs: Sequence[Any], out: Any, *, index: int) -> list[Any]:
+    """∂y_i/∂z_j = y_i (δ_ij − y_j)"""
+    return [out * ((1.0 if j == index else 0.0) - y) for j, y in enumerate(softmax(zs))]
+
+
+@variadic(
+    _softmax_derivative,
+    name="softmax",
+    display="softmax[{index}]",
+    domain=Domain(Interval(-20, 20, guard=bounded), params={"index": INDEX}, count=(1, 5)),
+)
+def _softmax(*zs: float, index: int) -> float:
+    """y_i = e^z_i / Σ_j e^z_j, output number `index` of the softmax of zs"""
+    return _softmax_floats(zs)[index]
+
+
+@overload
+def softmax(values: Iterable[float]) -> list[float]: ...  # type: ignore[overload-overlap]
+@overload
+def softmax(values: Iterable[Operand]) -> list[Value]: ...
+def softmax(values: Iterable[Any]) -> list[Any]:
+    """The vector activation y_i = e^z_i / Σ_j e^z_j.
+
+    With Values: one node per output, each with an edge from every input carrying the
+    Jacobian entry ∂y_i/∂z_j = y_i (δ_ij − y_j). With numbers only: a list of floats.
+    """
+    zs = tuple(values)
+    _at_least_one("softmax", zs)
+    if all(type(z) is float for z in zs):
+        return list(_softmax_floats(zs))
+    return [apply_variadic(_softmax.primitive.bind({"index": i}), *zs) for i in range(len(zs))]
+
+
+dot.primitive = _dot.primitive  # type: ignore[attr-defined]
+softmax.primitive = _softmax.primitive  # type: ignore[attr-defined]
