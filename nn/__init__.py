@@ -14,11 +14,16 @@ nodes for a diagram. `fit` trains with a progress bar; `python -m nn.demo` shows
     'z2.1'
 """
 
-from nn.activations import ACTIVATIONS
-from nn.datasets import load_digits, make_circles, make_moons, make_spirals, make_xor
-from nn.init import INITS
+from nn.datasets import (
+    load_digits,
+    make_circles,
+    make_moons,
+    make_spirals,
+    make_xor,
+    minibatches,
+    train_test_split,
+)
 from nn.io import load, save
-from nn.labels import layer_of, neuron_of
 from nn.losses import (
     Loss,
     bce_loss,
@@ -32,10 +37,9 @@ from nn.losses import (
     softmax_cross_entropy,
     squared_error,
 )
-from nn.module import MLP, Layer, Module, Neuron
+from nn.module import ACTIVATIONS, INITS, MLP, Layer, Module, Neuron, layer_of, neuron_of
 from nn.optim import SGD, Adam, Optimizer, linear_decay
 from nn.plot import plot_decision_boundary, plot_history
-from nn.sampling import minibatches, train_test_split
 from nn.train import Evaluation, History, classify, evaluate, fit, predict
 
 __all__ = [

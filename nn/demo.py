@@ -21,15 +21,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from autodiff import Diagram, RenderingError, Value, draw
-from autodiff.parse import parse
-from nn.datasets import load_digits, make_moons
-from nn.labels import layer_of
+from nn.checks import Seed
+from nn.datasets import load_digits, make_moons, train_test_split
 from nn.losses import cross_entropy_loss, hinge_loss
-from nn.module import MLP
+from nn.module import MLP, layer_of
 from nn.optim import SGD, linear_decay
 from nn.plot import plot_decision_boundary, plot_history
-from nn.rng import Seed
-from nn.sampling import train_test_split
 from nn.train import evaluate, fit
 
 EPOCHS = {"moons": 100, "digits": 10}
@@ -65,18 +62,14 @@ def moons(epochs: int, out: Path, rng: random.Random) -> list[Path]:
     return paths + influence_diagrams(model, points[0], out)
 
 
-NEURON = "tanh(x1*w1 + x2*w2 + b)"
-NEURON_POINT = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
-
-
 def influence_diagrams(model: MLP, point: list[float], out: Path) -> list[Path]:
-    """The neuron of the README and ``autodiff draw``, and the network on one input."""
-    variables = {name: Value(x, name) for name, x in NEURON_POINT.items()}
-    neuron = parse(NEURON).evaluate(variables)
-    assert isinstance(neuron, Value)
+    """The neuron of the README, y = tanh(x1·w1 + x2·w2 + b), and the network on one input."""
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    weights = [Value(-3.0, "w1"), Value(1.0, "w2"), Value(6.8813735870195432, "b")]
+    w1, w2, b = weights
+    neuron = (x1 * w1 + x2 * w2 + b).tanh()
     neuron.label = "y"
     neuron.backward()
-    weights = [variables[name] for name in ("w1", "w2", "b")]
     score = model(point)
     assert isinstance(score, Value)
     score.backward()

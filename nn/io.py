@@ -17,7 +17,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from autodiff.value import finite_float
+from nn.checks import is_number
 from nn.module import Module
 
 FORMAT, VERSION = "nn.parameters", 1
@@ -103,12 +103,12 @@ def _read_parameters(path: Path) -> dict[str, float]:
 
 
 def _finite_number(path: Path, name: str, value: object) -> float:
-    number = finite_float(value)
-    if number is None:
+    # Exactly an int or a float of JSON (not a bool, not a string), finite as a float.
+    if type(value) not in (int, float) or not is_number(value):
         raise ValueError(
             f"{path}: parameter {_shortened(name)} is {_short_repr(value)}, not a finite number"
         )
-    return number
+    return float(value)
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -2,32 +2,155 @@
 
 A neuron is the lectures' affine combination z = Σ_i w_i·x_i + b, ONE `autodiff.dot` node,
 followed by its activation y = f(z), one more node; so the graph of a network is the
-lectures' influence diagram of z's and y's, labelled as `nn.labels` describes.
+lectures' influence diagram of z's and y's.
 
 As in micrograd, ``MLP(nin, nouts)`` has ReLU hidden layers and a linear output, weights drawn
 from U(−1, 1) and biases 0; calling a model (or a layer) whose last layer has one output
 returns a single Value. Unlike micrograd, a hidden layer of width 1 works.
+
+**Labels.** Layer k, neuron j and input i are counted from 1, as in the lectures:
+
+- the inputs of the network, when given as numbers: ``x{i}`` (the lectures' y0.i);
+- parameters: weight ``w{k}.{j}.{i}`` and bias ``b{k}.{j}``;
+- pre-activation ``z{k}.{j}`` = Σ_i w{k}.{j}.{i}·y{k-1}.{i} + b{k}.{j};
+- activation ``y{k}.{j}`` = f(z{k}.{j}); a linear neuron makes no y node: its output is z.
+
+A diagram takes `neuron_of` or `layer_of` as its ``cluster=`` function.
+
+**Activations**, by name: elementwise ones make one node per neuron; softmax, a vector
+activation, makes for a whole layer y_j = e^z_j / Σ_i e^z_i, each y_j depending on every z_i;
+"linear" is y = z and makes no node at all.
+
+**Initial weights**, by name (biases always start at 0), for a neuron with n_in inputs in a
+layer of n_out neurons:
+
+- "xavier" (Glorot, the lectures' scheme): w ~ N(0, σ), σ = sqrt(2 / (n_in + n_out));
+- "he" (for ReLU layers): w ~ N(0, σ), σ = sqrt(2 / n_in);
+- "uniform" (micrograd's): w ~ U(−1, 1).
 """
 
 from __future__ import annotations
 
+import math
 import numbers
+import random
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import autodiff as ad
 from autodiff import Operand, Value
-from nn.activations import ELEMENTWISE, activate, check_activation
-from nn.checks import check_count
-from nn.init import weight_init
-from nn.labels import (
-    activation_label,
-    bias_label,
-    input_label,
-    pre_activation_label,
-    weight_label,
-)
-from nn.rng import Seed, make_rng
+from nn.checks import Seed, check_count, make_rng
+
+# -- labels ------------------------------------------------------------------------------------
+
+
+def input_label(index: int) -> str:
+    return f"x{index}"
+
+
+def weight_label(layer: int, neuron: int, index: int) -> str:
+    return f"w{layer}.{neuron}.{index}"
+
+
+def bias_label(layer: int, neuron: int) -> str:
+    return f"b{layer}.{neuron}"
+
+
+def pre_activation_label(layer: int, neuron: int) -> str:
+    return f"z{layer}.{neuron}"
+
+
+def activation_label(layer: int, neuron: int) -> str:
+    return f"y{layer}.{neuron}"
+
+
+_LABEL = re.compile(r"(?:w(\d+)\.(\d+)\.\d+|[bzy](\d+)\.(\d+))")
+
+
+def _position(value: Value) -> tuple[str, str] | None:
+    """(layer, neuron) of a node labelled by a network, else None."""
+    found = _LABEL.fullmatch(value.label)
+    if found is None:
+        return None
+    layer, neuron = found.group(1, 2) if found.group(1) else found.group(3, 4)
+    return layer, neuron
+
+
+def neuron_of(value: Value) -> str | None:
+    """'layer k, neuron j' for a parameter, z or y of that neuron; None for any other node."""
+    position = _position(value)
+    return None if position is None else f"layer {position[0]}, neuron {position[1]}"
+
+
+def layer_of(value: Value) -> str | None:
+    """'layer k' for a parameter, z or y of a neuron of that layer; None for any other node."""
+    position = _position(value)
+    return None if position is None else f"layer {position[0]}"
+
+
+# -- activations ---------------------------------------------------------------------------------
+
+ELEMENTWISE: dict[str, Callable[[Value], Value]] = {
+    "relu": Value.relu,  # max(0, z)
+    "leaky_relu": Value.leaky_relu,  # z for z > 0, else 0.01·z
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,  # 1 / (1 + e^−z)
+}
+ACTIVATIONS = (*ELEMENTWISE, "linear", "softmax")
+"""Every activation name a layer accepts."""
+
+
+def check_activation(name: object) -> str:
+    """name, if it is a known activation; else a ValueError that lists the known ones."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+    return name
+
+
+def activate(name: str, zs: list[Value]) -> list[Value]:
+    """The activations of a layer's pre-activations zs."""
+    if name == "linear":
+        return zs
+    if name == "softmax":
+        return ad.softmax(zs)
+    f = ELEMENTWISE[name]
+    return [f(z) for z in zs]
+
+
+# -- initial weights -----------------------------------------------------------------------------
+
+WeightInit = Callable[[random.Random, int, int], float]
+"""(rng, n_in, n_out) -> one weight."""
+
+
+def xavier(rng: random.Random, n_in: int, n_out: int) -> float:
+    """w ~ N(0, sqrt(2 / (n_in + n_out)))"""
+    return rng.gauss(0.0, math.sqrt(2.0 / (n_in + n_out)))
+
+
+def he(rng: random.Random, n_in: int, n_out: int) -> float:
+    """w ~ N(0, sqrt(2 / n_in))"""
+    return rng.gauss(0.0, math.sqrt(2.0 / n_in))
+
+
+def uniform(rng: random.Random, n_in: int, n_out: int) -> float:
+    """w ~ U(−1, 1)"""
+    return rng.uniform(-1.0, 1.0)
+
+
+INITS: dict[str, WeightInit] = {"xavier": xavier, "he": he, "uniform": uniform}
+"""Every initialisation a layer accepts, by name."""
+
+
+def weight_init(name: object) -> WeightInit:
+    """The scheme called name; a ValueError that lists the known ones for any other name."""
+    if name not in INITS:
+        raise ValueError(f"unknown init {name!r}; choose one of {', '.join(INITS)}")
+    return INITS[name]
+
+
+# -- modules ---------------------------------------------------------------------------------------
 
 Inputs = Sequence[Operand] | Operand
 """One sample: a sequence of numbers or Values, or a lone one for a layer with one input."""
@@ -81,8 +204,9 @@ class Module:
 class Neuron(Module):
     """y = f(z), z = Σ_i w_i·x_i + b: with micrograd's ``nonlin``, f is ReLU, else linear.
 
-    ``activation`` names f instead (see `nn.activations`; softmax belongs to a Layer);
-    ``init`` names the weight scheme (see `nn.init`), which draws from ``seed`` (see `nn.rng`)
+    ``activation`` names f instead (see the module docstring; softmax belongs to a Layer);
+    ``init`` names the weight scheme (see the module docstring), which draws from ``seed``
+    (see `nn.checks.make_rng`)
     and uses ``fan_out``, the width of the layer; ``position`` = (layer, neuron) numbers the
     labels of its nodes, from 1.
     """
@@ -203,7 +327,7 @@ class MLP(Block):
     """Layers of sizes nin → nouts[0] → ... → nouts[-1].
 
     As in micrograd, hidden layers are ReLU and the output linear; ``activation`` and
-    ``output`` name them instead (see `nn.activations`). ``init`` and ``seed`` as for a Layer;
+    ``output`` name them instead (see the module docstring). ``init`` and ``seed`` as for a Layer;
     every layer draws from the one generator.
     """
 

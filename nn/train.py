@@ -15,12 +15,11 @@ from tqdm.auto import tqdm
 
 import autodiff as ad
 from autodiff import Value
-from nn.checks import check_count, check_nonnegative, check_same_length
+from nn.checks import Seed, check_count, check_nonnegative, check_same_length, check_seed, make_rng
+from nn.datasets import minibatches
 from nn.losses import Loss, l2_penalty
 from nn.module import MLP, check_inputs
 from nn.optim import Optimizer
-from nn.rng import Seed, check_seed, make_rng
-from nn.sampling import minibatches
 
 Samples = Sequence[Sequence[float]]
 
@@ -58,8 +57,9 @@ def fit(
     """Train model on (x, y): per batch, loss (+ l2·Σp²), backward, one optimizer step.
 
     ``batch_size`` None trains on the whole data set at each step; otherwise the samples are
-    shuffled (from ``seed``, see `nn.rng`) into minibatches each epoch. ``progress`` shows a
-    bar (tqdm: a widget in Jupyter) with the epoch's running loss and accuracy.
+    shuffled (from ``seed``, see `nn.checks.make_rng`) into minibatches each epoch.
+    ``progress`` shows a bar (tqdm: a widget in Jupyter) with the epoch's running loss and
+    accuracy.
 
     Every sample and target, of the training and the validation data, is checked against
     the model and the loss before the first step: one that does not fit raises an error
