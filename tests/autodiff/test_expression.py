@@ -14,13 +14,13 @@ import warnings
 from collections.abc import Callable, Mapping
 
 import pytest
-from can_fail import fails
 from hypothesis import given
 from hypothesis import strategies as st
+from support import fails
 
-import autodiff.parse as language
+import autodiff.cli.expression as language
 from autodiff import Value
-from autodiff.parse import (
+from autodiff.cli.expression import (
     MAX_DEPTH,
     EvaluationError,
     ExpressionError,

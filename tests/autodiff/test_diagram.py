@@ -9,17 +9,17 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
-from can_fail import fails
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_paths import neuron
+from support import fails, neuron
 
 import autodiff as ad
 import nn
-from autodiff import Value, diagram_source
-from autodiff.diagram import Diagram, draw, format_of
-from autodiff.diagram_source import DotText
-from autodiff.rendering import RenderingError
+from autodiff import Value
+from autodiff.diagrams import Diagram, draw, format_of
+from autodiff.diagrams import dot as diagram_source
+from autodiff.diagrams.dot import DotText
+from autodiff.diagrams.rendering import RenderingError
 
 NEURON_DOT = r"""digraph influence {
   node [shape="box" fontname="Helvetica" fontsize="11"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given
-from properties import points, run
+from support import points, run
 
 import autodiff as ad
 from autodiff import GradcheckError, Value, gradcheck, primitive

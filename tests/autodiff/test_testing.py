@@ -7,11 +7,14 @@ import math
 import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
-from oracles import ORACLES
+from support import ORACLES
 
 import autodiff as ad
 from autodiff import Value
-from autodiff.testing import OPS, Expression, Op, Point, arguments, expressions, reals
+from autodiff.domains import Domain, Interval
+from autodiff.testing import Expression, Point, arguments, expressions, operations, reals
+
+BUILTINS = [p for p in ad.PRIMITIVES.values() if p.builtin]
 
 
 @given(reals(-1, 1, avoid=[0.0, 0.5], gap=0.1))
@@ -31,16 +34,20 @@ def test_every_point_is_inside_the_primitive_s_domain(name: str) -> None:
     check()
 
 
-def test_an_unknown_primitive_has_no_domain() -> None:
-    with pytest.raises(KeyError, match="no domain is known for 'nope'"):
+def test_an_unknown_operation_or_one_without_a_domain_is_refused() -> None:
+    with pytest.raises(KeyError, match="no operation is registered as 'nope'"):
         arguments("nope")
+
+    @ad.primitive(derivative=lambda x, out: 1.0)
+    def undomained(x: float) -> float:
+        return x
+
+    with pytest.raises(ValueError, match="undomained was registered without a domain"):
+        arguments(undomained)
 
 
 def test_every_builtin_primitive_is_an_operation_of_random_expressions() -> None:
-    builtin = {
-        name for name, p in ad.PRIMITIVES.items() if p.forward.__module__.startswith("autodiff.")
-    }
-    assert builtin <= set(OPS)
+    assert {p.name for p in operations()} == {p.name for p in BUILTINS}
 
 
 @given(expressions(n_inputs=3), st.lists(reals(-2, 2), min_size=3, max_size=3))
@@ -54,16 +61,24 @@ def test_an_expression_on_values_equals_its_reference_on_floats(
 
 @given(expressions(n_inputs=1, smooth=True))
 def test_smooth_expressions_leave_out_kinks(expression: Expression) -> None:
-    assert not any(OPS[step.op].kinked for step in expression.steps)
+    kinked = {p.name for p in BUILTINS if p.domain is not None and p.domain.kinked}
+    assert not any(step.op.name in kinked for step in expression.steps)
 
 
 def test_extra_operations_join_the_expressions() -> None:
-    double = Op(1, lambda a: 2 * a, lambda a: 2 * a)
-    drawn = expressions(n_inputs=1, max_steps=3, extra={"double": double})
+    @ad.primitive(
+        derivative=lambda x, out: 2.0,
+        domain=Domain(Interval(-5, 5)),
+        reference=lambda a: 2 * a,
+    )
+    def double(x: float) -> float:
+        return x + x
+
+    drawn = expressions(n_inputs=1, max_steps=3, extra=[double])
     # A search, not a sample: find raises NoSuchExample if no expression ever uses "double".
     found = find(
         drawn,
-        lambda e: any(step.op == "double" for step in e.steps),
+        lambda e: any(step.op.name == "double" for step in e.steps),
         settings=settings(database=None, max_examples=2000),
     )
     assert math.isclose(found(Value(1.5)).data, found.reference(1.5), rel_tol=1e-12)

@@ -1,30 +1,167 @@
-"""The property tests of the engine, as functions, so that a test can also run each one
-against a deliberately wrong rule and see it fail (tests/test_properties_can_fail.py).
+"""What the tests share: an independent oracle for every built-in primitive, the property
+tests of the engine as functions, and running a property against a wrong implementation.
+
+The oracle of each primitive is how a user applies it to Values, and the same function written
+with mpmath (evaluated at 50 digits and differentiated numerically by ``mpmath.diff``): on
+purpose independent of the registry, which it checks. The points come from
+``autodiff.testing.arguments``, the strategies the package offers its users.
+
+The properties are functions, so that a test can also run each one against a deliberately
+wrong rule and see it fail (tests/autodiff/test_properties_can_fail.py).
 """
 
 from __future__ import annotations
 
 import math
+import operator
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import mpmath
-from hypothesis import assume, given
+import pytest
+from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
-from oracles import (
-    MPMATH_OPS,
-    ORACLES,
-    Oracle,
-    reference_derivative,
-    reference_partial,
-    reference_value,
-)
 
 import autodiff as ad
 from autodiff import PRIMITIVES, Value, grad, topological_order
 from autodiff.testing import Expression, Point, arguments, expressions, reals
+
+mpmath.mp.dps = 50
+
+Engine = Callable[[Sequence[Value], Mapping[str, Any]], Value]
+
+
+@dataclass(frozen=True)
+class Oracle:
+    engine: Engine  # how a user applies the primitive to Values
+    reference: Callable[..., Any]  # mpmath numbers in, mpmath number out; params by keyword
+
+
+def dot_engine(xs: Sequence[Value], params: Mapping[str, Any]) -> Value:
+    n = len(xs) // 2
+    return ad.dot(xs[:n], xs[n : 2 * n], xs[2 * n] if len(xs) % 2 else None)
+
+
+def dot_reference(*xs: Any) -> Any:
+    n = len(xs) // 2
+    total = mpmath.fsum(w * x for w, x in zip(xs[:n], xs[n : 2 * n]))
+    return total + xs[2 * n] if len(xs) % 2 else total
+
+
+def sigmoid(x: Any) -> Any:
+    return 1 / (1 + mpmath.exp(-x))
+
+
+def softplus(x: Any) -> Any:
+    return mpmath.log1p(mpmath.exp(x))
+
+
+def logsumexp(*xs: Any) -> Any:
+    return mpmath.log(mpmath.fsum(mpmath.exp(x) for x in xs))
+
+
+def softmax(*zs: Any, index: int) -> Any:
+    return mpmath.exp(zs[index]) / mpmath.fsum(mpmath.exp(z) for z in zs)
+
+
+def relu(x: Any) -> Any:
+    return x if x > 0 else mpmath.mpf(0)
+
+
+def xlogy(x: Any, y: Any) -> Any:
+    return mpmath.mpf(0) if x == 0 else x * mpmath.log(y)
+
+
+def first_index(xs: Sequence[Any], better: Callable[[Any, Any], bool]) -> Any:
+    best = 0
+    for i in range(1, len(xs)):
+        if better(xs[i], xs[best]):
+            best = i
+    return mpmath.mpf(best)
+
+
+ORACLES: dict[str, Oracle] = {
+    "step": Oracle(lambda v, p: ad.step(v[0]), lambda x: mpmath.mpf(x > 0)),
+    "sign": Oracle(lambda v, p: ad.sign(v[0]), mpmath.sign),
+    "equal": Oracle(lambda v, p: ad.equal(v[0], v[1]), lambda x, y: mpmath.mpf(x == y)),
+    "argmax": Oracle(lambda v, p: ad.argmax(v), lambda *xs: first_index(xs, operator.gt)),
+    "argmin": Oracle(lambda v, p: ad.argmin(v), lambda *xs: first_index(xs, operator.lt)),
+    "xlogy": Oracle(lambda v, p: ad.xlogy(v[0], v[1]), xlogy),
+    "add": Oracle(lambda v, p: v[0] + v[1], operator.add),
+    "sub": Oracle(lambda v, p: v[0] - v[1], operator.sub),
+    "mul": Oracle(lambda v, p: v[0] * v[1], operator.mul),
+    "div": Oracle(lambda v, p: v[0] / v[1], operator.truediv),
+    "neg": Oracle(lambda v, p: -v[0], operator.neg),
+    "identity": Oracle(lambda v, p: ad.identity(v[0]), lambda x: x),
+    "pow": Oracle(lambda v, p: v[0] ** v[1], operator.pow),
+    "power": Oracle(lambda v, p: v[0] ** p["exponent"], lambda x, exponent: x**exponent),
+    "exponential": Oracle(lambda v, p: p["base"] ** v[0], lambda y, base: base**y),
+    "exp": Oracle(lambda v, p: v[0].exp(), mpmath.exp),
+    "log": Oracle(lambda v, p: v[0].log(), mpmath.log),
+    "sqrt": Oracle(lambda v, p: v[0].sqrt(), mpmath.sqrt),
+    "tanh": Oracle(lambda v, p: v[0].tanh(), mpmath.tanh),
+    "sigmoid": Oracle(lambda v, p: v[0].sigmoid(), sigmoid),
+    "relu": Oracle(lambda v, p: v[0].relu(), relu),
+    "leaky_relu": Oracle(
+        lambda v, p: v[0].leaky_relu(p["slope"]), lambda x, slope: x if x > 0 else slope * x
+    ),
+    "softplus": Oracle(lambda v, p: v[0].softplus(), softplus),
+    "abs": Oracle(lambda v, p: abs(v[0]), abs),
+    "sin": Oracle(lambda v, p: v[0].sin(), mpmath.sin),
+    "cos": Oracle(lambda v, p: v[0].cos(), mpmath.cos),
+    "sum": Oracle(lambda v, p: ad.sum(v), lambda *xs: mpmath.fsum(xs)),
+    "dot": Oracle(dot_engine, dot_reference),
+    "prod": Oracle(lambda v, p: ad.prod(v), lambda *xs: mpmath.fprod(xs)),
+    "max": Oracle(lambda v, p: ad.max(v), lambda *xs: max(xs)),
+    "min": Oracle(lambda v, p: ad.min(v), lambda *xs: min(xs)),
+    "logsumexp": Oracle(lambda v, p: ad.logsumexp(v), logsumexp),
+    "softmax": Oracle(lambda v, p: ad.softmax(v)[p["index"]], softmax),
+}
+
+# The operations of autodiff.testing's random expressions, in mpmath, with the same guards.
+MPMATH_OPS: dict[str, Callable[..., Any]] = {name: o.reference for name, o in ORACLES.items()}
+"""The operations of random expressions in mpmath, by name (the expressions apply the guards)."""
+
+
+def reference_value(oracle: Oracle, point: Point) -> Any:
+    return oracle.reference(*map(mpmath.mpf, point.inputs), **_params(point))
+
+
+def reference_derivative(oracle: Oracle, point: Point, orders: Sequence[int]) -> float:
+    """∂^|orders| f / ∂x_0^orders[0] ∂x_1^orders[1] ... at the point, at 50 digits."""
+    params = _params(point)
+    inputs = [mpmath.mpf(x) for x in point.inputs]
+    return float(mpmath.diff(lambda *xs: oracle.reference(*xs, **params), inputs, tuple(orders)))
+
+
+def reference_partial(oracle: Oracle, point: Point, i: int) -> float:
+    """∂f/∂x_i at the point."""
+    return reference_derivative(oracle, point, [int(j == i) for j in range(len(point.inputs))])
+
+
+def _params(point: Point) -> dict[str, Any]:
+    return {k: mpmath.mpf(v) if isinstance(v, float) else v for k, v in point.params.items()}
+
+
+# -- graphs --------------------------------------------------------------------------------------
+
+
+def neuron() -> tuple[Value, dict[str, Value]]:
+    """The lectures' neuron y = tanh(x1·w1 + x2·w2 + b), and its Values by label."""
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, "b")
+    z = x1 * w1 + x2 * w2 + b
+    z.label = "z"
+    y = z.tanh()
+    y.label = "y"
+    return y, {v.label: v for v in (x1, x2, w1, w2, b, z)}
+
+
+# -- the properties -----------------------------------------------------------------------------
 
 Property = Callable[[], None]
 Gradients = Callable[[Value, Sequence[Value]], list[float]]
@@ -46,15 +183,16 @@ def backward_gradients(root: Value, leaves: Sequence[Value]) -> list[float]:
 def wrong_rule(name: str, derivative: Callable[..., Any]) -> Iterator[None]:
     """Replace a primitive's derivative rule for the duration of the block."""
     prim = PRIMITIVES[name]
-    saved_rule, saved_bound = prim.derivative, dict(prim._bound)
+    saved = prim.derivative, prim.float_derivative, dict(prim._bound)
     prim.derivative = derivative
+    prim.float_derivative = prim._compile_on_first_use  # compiled anew from the wrong rule
     prim._bound.clear()  # bound copies (x**2, softmax[i]) hold the rule they were made with
     try:
         yield
     finally:
-        prim.derivative = saved_rule
+        prim.derivative, prim.float_derivative = saved[:2]
         prim._bound.clear()
-        prim._bound.update(saved_bound)
+        prim._bound.update(saved[2])
 
 
 # -- each rule against its oracle ------------------------------------------------------------
@@ -91,7 +229,7 @@ def rule_serves_values_too(name: str) -> Property:
         xs = [Value(x) for x in point.inputs]
         out = spec.engine(xs, point.params)
         assert out.primitive is not None
-        on_values = out.primitive.local_derivatives(out.parents, out)
+        on_values = out.primitive.derivatives_on_values(out.parents, out)
         for recorded, value in zip(out.partials, on_values):
             assert isinstance(recorded, float)  # inside the domain every derivative exists
             number = value.data if isinstance(value, Value) else value
@@ -295,3 +433,20 @@ def distributed_chain_rule(gradients: Gradients = backward_gradients) -> Propert
             )
 
     return check
+
+
+# -- seeing a property fail -----------------------------------------------------------------------
+
+
+def fails(prop: Callable[[], None], error: type[BaseException] = AssertionError) -> None:
+    """The property, given many examples to find a failure, raises ``error``.
+
+    Hypothesis stops at the first failure, so a property that does fail costs little; any
+    failure will do: hypothesis neither shrinks it nor looks for others. No example database,
+    so a failure saved by an earlier run cannot stand in for finding one.
+    """
+    hunt = settings(
+        database=None, max_examples=2000, phases=[Phase.generate], report_multiple_bugs=False
+    )
+    with pytest.raises(error):
+        hunt(prop)()

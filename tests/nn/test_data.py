@@ -8,9 +8,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 
 import pytest
-from can_fail import fails
 from hypothesis import given
 from hypothesis import strategies as st
+from support import fails
 
 import nn
 

@@ -6,27 +6,15 @@ import math
 from collections.abc import Callable
 
 import pytest
-from can_fail import fails
 from hypothesis import given
-from properties import close, points, run
+from support import close, fails, neuron, points, run
 
 import autodiff as ad
 from autodiff import DomainError, Value
-from autodiff.paths import InfluencePath, TooManyPathsError, influence, paths
+from autodiff.diagrams.paths import InfluencePath, TooManyPathsError, influence, paths
 from autodiff.testing import Expression, expressions
 
 Paths = Callable[[Value, Value], list[InfluencePath]]
-
-
-def neuron() -> tuple[Value, dict[str, Value]]:
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
-    z = x1 * w1 + x2 * w2 + b
-    z.label = "z"
-    y = z.tanh()
-    y.label = "y"
-    return y, {v.label: v for v in (x1, x2, w1, w2, b, z)}
 
 
 def test_a_neuron_input_has_one_path_whose_product_is_its_gradient() -> None:

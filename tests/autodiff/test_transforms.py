@@ -7,7 +7,7 @@ import warnings
 
 import pytest
 from hypothesis import given
-from properties import close, points, run
+from support import close, points, run
 
 import autodiff as ad
 from autodiff import Value, grad, hessian, hvp, jacobian, no_grad, value_and_grad

@@ -10,9 +10,9 @@ import math
 from collections.abc import Callable, Sequence
 
 import pytest
-from can_fail import fails
 from hypothesis import given
 from hypothesis import strategies as st
+from support import fails
 
 import autodiff as ad
 import nn

@@ -6,8 +6,7 @@ import gc
 import math
 
 import pytest
-from oracles import ORACLES
-from properties import higher_derivative_matches_oracle
+from support import ORACLES, higher_derivative_matches_oracle
 
 import autodiff as ad
 from autodiff import Value, grad, no_grad
@@ -59,11 +58,15 @@ def test_create_graph_on_a_deep_graph() -> None:
     y = x
     for _ in range(100_000):
         y = y * 1.00001
-    y.backward(create_graph=True)
-    assert x.grad.data == pytest.approx(1.00001**100_000)
+    z = y * y  # z = c²x², c = 1.00001^100000: dz/dx = 2c²x, d²z/dx² = 2c²
+    z.backward(create_graph=True)
+    c2 = 1.00001**200_000
+    first = x.grad
+    assert isinstance(first, Value) and first.data == pytest.approx(2 * c2 * 0.1)
     ad.zero_grad([x])
-    x.grad.backward() if isinstance(x.grad, Value) else None
-    del y
+    first.backward()  # through the 100k-deep graph of the first derivative
+    assert x.grad == pytest.approx(2 * c2)
+    del y, z, first
     gc.collect()
 
 

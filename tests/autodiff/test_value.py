@@ -155,8 +155,9 @@ def test_abs_and_leaky_relu_as_functions() -> None:
     assert Value(-2.0).abs().data == 2.0
     assert ad.leaky_relu(Value(-2.0), slope=0.1).data == pytest.approx(-0.2)
     assert ad.leaky_relu(Value(-2.0)).data == pytest.approx(-0.02)
+    assert ad.leaky_relu(Value(-2.0), 0.1).data == pytest.approx(-0.2)  # as the method takes it
     assert Value(-2.0).leaky_relu().data == pytest.approx(-0.02)
-    assert Value(-2.0).leaky_relu().partials == (ad.functions.LEAKY_SLOPE,)
+    assert Value(-2.0).leaky_relu().partials == (ad.LEAKY_SLOPE,)
 
 
 def test_a_number_to_a_value_power() -> None:
@@ -173,9 +174,9 @@ def test_a_number_to_a_value_power() -> None:
     [
         (ad.exp, TypeError, "exp() takes 1 input(s), got 0"),
         (
-            lambda: ad.leaky_relu(Value(1.0), 0.1),  # type: ignore[call-overload]
+            lambda: ad.leaky_relu(Value(1.0), 0.1, 0.2),
             TypeError,
-            "leaky_relu() takes 1 input(s), got 2",
+            "leaky_relu() takes 1 input(s) and at most 1 parameter(s), got 3",
         ),
         (
             lambda: ad.leaky_relu(Value(1.0), slope="a"),

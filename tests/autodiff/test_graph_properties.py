@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from properties import (
+from support import (
     chain_rule,
     distributed_chain_rule,
     gradient_matches_mpmath_on_random_graphs,

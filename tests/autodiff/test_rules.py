@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from oracles import ORACLES
-from properties import KINKS, rule_matches_oracle, rule_serves_values_too, subgradient_at_kink
+from support import KINKS, ORACLES, rule_matches_oracle, rule_serves_values_too, subgradient_at_kink
 
 from autodiff import PRIMITIVES
 

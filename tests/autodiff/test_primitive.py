@@ -1,0 +1,176 @@
+"""Registering a primitive: a forward function and its derivative rule, stated once."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import autodiff as ad
+from autodiff import Value, primitive
+
+
+@primitive(derivative=lambda x, out: 3 * x * x)
+def cube(x: float) -> float:
+    """x³;  d/dx x³ = 3x²"""
+    return x**3
+
+
+@primitive(derivative=lambda xs, out: [1 / len(xs)] * len(xs))
+def mean(*xs: float) -> float:
+    return sum(xs) / len(xs)
+
+
+@primitive(derivative=lambda x, y, out: (ad.cos(y), -x * ad.sin(y)))
+def x_cos_y(x: float, y: float) -> float:
+    return x * math.cos(y)
+
+
+@primitive(derivative=lambda x, out, *, k: k * out, display="e^{k:g}x")
+def exp_scaled(x: float, *, k: float) -> float:
+    return math.exp(k * x)
+
+
+def test_a_user_primitive_records_its_node_and_edge() -> None:
+    x = Value(2.0)
+    y = cube(x)
+    assert (y.data, y.op, y.parents, y.partials) == (8.0, "cube", (x,), (12.0,))
+    y.backward()
+    assert x.grad == 12.0
+    assert ad.PRIMITIVES["cube"].derivative(2.0, 8.0) == 12.0
+    assert cube.__doc__ == "x³;  d/dx x³ = 3x²"
+
+
+def test_a_user_primitive_on_numbers_returns_a_float() -> None:
+    assert cube(3) == 27.0
+
+
+def test_user_primitives_with_two_or_many_inputs_or_parameters() -> None:
+    a, b, c = Value(1.0), Value(2.0), Value(6.0)
+    m = mean([a, b, c])
+    assert (m.data, m.partials) == (3.0, (1 / 3, 1 / 3, 1 / 3))
+    z = x_cos_y(a, b)
+    assert z.partials == pytest.approx((math.cos(2.0), -math.sin(2.0)))
+    e = exp_scaled(a, k=2.0)
+    assert e.op == "e^2x"
+    assert e.partials == pytest.approx((2 * math.exp(2.0),))
+    assert e.primitive is not None and e.primitive.params == {"k": 2.0}
+
+
+def test_the_rule_serves_values_too() -> None:
+    x = Value(2.0)
+    out = cube(x)
+    (d,) = cube.primitive.derivatives_on_values([x], out)
+    assert isinstance(d, Value) and d.data == 12.0  # a derivative with a graph of its own
+
+
+def test_a_primitive_must_take_one_two_or_any_number_of_inputs() -> None:
+    with pytest.raises(TypeError, match="must take one input"):
+
+        @primitive(derivative=lambda x, y, z, out: (1, 1, 1))
+        def three(x: float, y: float, z: float) -> float:
+            return x + y + z
+
+
+def test_registering_a_name_again_replaces_the_entry() -> None:
+    @primitive(derivative=lambda x, out: 1.0, name="again")
+    def first(x: float) -> float:
+        return x
+
+    @primitive(derivative=lambda x, out: 2.0, name="again")
+    def second(x: float) -> float:
+        return 2 * x
+
+    assert ad.PRIMITIVES["again"].forward.__name__ == "second"
+    assert second(Value(1.0)).partials == (2.0,)
+    assert first(Value(1.0)).partials == (1.0,)  # what was made with the first stays as it was
+
+
+def test_a_rule_with_the_wrong_number_of_derivatives_is_named_at_first_use() -> None:
+    @primitive(derivative=lambda xs, out: [1.0])
+    def three(*xs: float) -> float:
+        return sum(xs)
+
+    @primitive(derivative=lambda x, out: (1.0, 2.0))
+    def unary_giving_two(x: float) -> float:
+        return x
+
+    @primitive(derivative=lambda x, y, out: 1.0)
+    def binary_giving_one(x: float, y: float) -> float:
+        return x + y
+
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    with pytest.raises(TypeError, match="rule of three must return 3 derivatives, one per input"):
+        three([a, b, c])
+    with pytest.raises(TypeError, match="rule of unary_giving_two must return one derivative"):
+        unary_giving_two(a)
+    with pytest.raises(TypeError, match="rule of binary_giving_one must return 2 derivatives"):
+        binary_giving_one(a, b)
+
+
+def test_a_forward_must_give_a_real_number() -> None:
+    @primitive(derivative=lambda x, out: 0.5 / out)
+    def root(x: float) -> float:
+        return x**0.5  # type: ignore[no-any-return]  # complex for x < 0
+
+    @primitive(derivative=lambda x, out: 0.0)
+    def count(x: float) -> float:
+        return 3  # an int
+
+    with pytest.raises(
+        ad.DomainError, match=r"root: the result at x = -4.0 is .*not a real number"
+    ):
+        root(Value(-4.0))
+    made = count(Value(1.0))
+    assert type(made.data) is float and made.data == 3.0
+
+
+def test_a_forward_raising_a_plain_value_error_is_a_domain_error_naming_the_primitive() -> None:
+    @primitive(derivative=lambda x, out: 1 / x)
+    def plain_log(x: float) -> float:
+        return math.log(x)
+
+    with pytest.raises(ad.DomainError, match=r"plain_log is not defined at x = -1.0"):
+        plain_log(Value(-1.0))
+    with pytest.raises(ad.DomainError, match=r"plain_log is not defined at x = -1.0"):
+        plain_log(-1.0)
+
+
+def test_a_rule_written_with_math_works_on_floats_and_says_why_not_at_order_two() -> None:
+    @primitive(derivative=lambda x, out: math.cos(x))
+    def my_sin(x: float) -> float:
+        return math.sin(x)
+
+    assert ad.grad(my_sin)(0.5) == pytest.approx(math.cos(0.5))
+    with pytest.raises(
+        TypeError, match=r"rule of my_sin cannot be applied to Values.*autodiff\.sin"
+    ):
+        ad.grad(ad.grad(my_sin))(0.5)
+
+
+def test_a_rule_that_branches_on_a_value_is_still_right_on_floats() -> None:
+    # Written with a Python branch, it cannot be compiled to code: it is called as it is.
+    @primitive(derivative=lambda x, out: 2.0 if x > 0 else 0.5)
+    def bent(x: float) -> float:
+        return 2 * x if x > 0 else x / 2
+
+    assert bent(Value(1.0)).partials == (2.0,)
+    assert bent(Value(-1.0)).partials == (0.5,)
+
+
+def test_an_undefined_derivative_crossed_by_a_zero_gradient_gives_zero_in_every_mode() -> None:
+    """The issue's example: relu(x − 1)·√x at 0; √'s derivative there is undefined, but the
+    gradient reaching it, relu(−1) = 0, is zero."""
+
+    def f(x: Value) -> Value:
+        return (x - 1).relu() * x.sqrt()
+
+    x = Value(0.0)
+    f(x).backward()
+    assert x.grad == 0.0
+    x = Value(0.0)
+    f(x).backward(create_graph=True)
+    assert x.grad.data == 0.0
+    assert ad.grad(f)(0.0) == 0.0
+    assert ad.grad(ad.grad(f))(0.0) == 0.0
+    assert ad.gradients(f(x), [x], create_graph=True)[0].data == 0.0

@@ -1,0 +1,172 @@
+"""One place per operation: whatever else knows an operation is derived from its registration,
+or checked against it here, for every registered built-in."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from support import ORACLES
+
+import autodiff as ad
+from autodiff import Value
+from autodiff.cli.expression import FUNCTIONS, parse
+from autodiff.code import Program
+from autodiff.primitives import APPLY, Primitive
+from autodiff.testing import Point, arguments, operations
+
+ROOT = Path(__file__).resolve().parents[2]
+BUILTINS = sorted((p for p in ad.PRIMITIVES.values() if p.builtin), key=lambda p: p.name)
+NAMES = [p.name for p in BUILTINS]
+
+
+@pytest.mark.parametrize("prim", BUILTINS, ids=NAMES)
+def test_every_builtin_is_exported_under_its_name(prim: Primitive) -> None:
+    assert prim.name in ad.__all__
+    assert getattr(ad, prim.name).primitive is prim
+
+
+def test_every_builtin_has_an_oracle_and_every_oracle_a_builtin() -> None:
+    assert set(ORACLES) == set(NAMES)
+
+
+METHODS = [
+    p
+    for p in BUILTINS
+    if isinstance(getattr(Value, p.name, None), type(len))
+    or (callable(getattr(Value, p.name, None)))
+]
+
+
+@pytest.mark.parametrize("prim", METHODS, ids=[p.name for p in METHODS])
+def test_a_method_of_value_applies_its_primitive(prim: Primitive) -> None:
+    @settings(max_examples=5)
+    @given(arguments(prim))
+    def check(point: Point) -> None:
+        x = Value(point.inputs[0])
+        made = getattr(x, prim.name)(**point.params)
+        assert made.primitive is not None and made.primitive.name == prim.name
+        assert made.parents == (x,)
+
+    check()
+
+
+def _declared_in(path: Path, class_name: str) -> set[str]:
+    """The methods a class declares for type checkers, in its `if TYPE_CHECKING:` block."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    [cls] = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name]
+    blocks = [n for n in cls.body if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n)]
+    return {f.name for block in blocks for f in block.body if isinstance(f, ast.FunctionDef)}
+
+
+def test_the_methods_declared_for_type_checkers_are_those_registrations_attach() -> None:
+    attached = {name for name in vars(Value) if callable(vars(Value)[name])} - set(vars(object))
+    declared = _declared_in(ROOT / "autodiff" / "value.py", "Value")
+    own = {"backward", "__init__", "__repr__", "__lt__", "__le__", "__gt__", "__ge__"}
+    own |= {"__bool__", "__pos__"}
+    assert declared == attached - own
+
+
+@pytest.mark.parametrize(
+    ("operator", "name"),
+    [
+        (lambda a, b: a + b, "add"),
+        (lambda a, b: a - b, "sub"),
+        (lambda a, b: a * b, "mul"),
+        (lambda a, b: a / b, "div"),
+        (lambda a, b: a**b, "pow"),
+    ],
+)
+def test_each_operator_applies_its_primitive_from_either_side(operator: object, name: str) -> None:
+    x, y = Value(2.0), Value(3.0)
+    for made in (operator(x, y), operator(x, 3.0), operator(2.0, y)):  # type: ignore[operator]
+        assert made.primitive is not None
+        assert made.primitive.name in (name, "power", "exponential")
+    assert operator(x, y).primitive.name == name  # type: ignore[operator]
+    assert (-x).primitive.name == "neg" and abs(x).primitive.name == "abs"  # type: ignore[union-attr]
+
+
+def test_the_expression_language_offers_what_the_registrations_say() -> None:
+    assert set(FUNCTIONS) == {p.name for p in BUILTINS if p.language}
+    for prim in BUILTINS:
+        if prim.language:
+            formula = parse(f"{prim.name}(x)")
+            out = formula.evaluate({"x": Value(0.5)})
+            assert isinstance(out, Value) and out.primitive is not None
+            assert out.primitive.name == prim.name
+
+
+def test_every_builtin_joins_random_expressions() -> None:
+    assert {p.name for p in operations()} == set(NAMES)
+
+
+@pytest.mark.parametrize("prim", BUILTINS, ids=NAMES)
+def test_every_builtin_gives_points_in_its_domain_and_a_rule_written_as_code(
+    prim: Primitive,
+) -> None:
+    """At each point its domain gives, a built-in computes (it raises outside its domain),
+    its rule on floats is the compiled code of the rule, and applied to Symbols the rule writes
+    itself out: no built-in rule branches on a value, as the compiler will need."""
+
+    @settings(max_examples=10)
+    @given(arguments(prim))
+    def check(point: Point) -> None:
+        op = prim.bind(point.params) if point.params else prim
+        APPLY[prim.arity](op, *(Value(x) for x in point.inputs))
+        if prim.arity is not None:
+            assert op.rule_code is not None and "def derivative" in op.rule_code
+        program = Program()
+        inputs = [program.argument(f"x{i}") for i in range(len(point.inputs))]
+        out = APPLY[prim.arity](op, *inputs)
+        derivatives = op.derivatives_on_values(inputs, out)  # type: ignore[arg-type]
+        assert len(derivatives) == len(inputs)
+        assert program.lines, "nothing was written"
+
+    check()
+
+
+def test_registering_a_builtin_name_again_is_refused() -> None:
+    with pytest.raises(ValueError, match="'tanh': it is a built-in operation"):
+
+        @ad.primitive(derivative=lambda x, out: 0.0, name="tanh")
+        def flat(x: float) -> float:
+            return 0.0
+
+    assert Value(0.5).tanh().primitive is ad.tanh.primitive  # nothing changed, anywhere
+
+
+def test_a_new_builtin_is_picked_up_by_methods_language_and_strategies() -> None:
+    """Adding a built-in is one registration: methods, the expression language and the test
+    strategies pick it up (exports: `ops.__all__`, checked above for every built-in)."""
+    script = textwrap.dedent(
+        """
+        import math
+        from autodiff import Value
+        from autodiff.domains import Domain, Interval
+        from autodiff.primitives import register
+
+        def cube(x: float) -> float:
+            return x**3
+
+        register(cube, lambda x, out: 3 * x * x, builtin=True, code="{x} ** 3",
+                 method=True, language=True, domain=Domain(Interval(-2, 2)))
+
+        from autodiff.cli.expression import FUNCTIONS
+        from hypothesis import find
+        from autodiff.testing import arguments, operations
+        assert Value(2.0).cube().partials == (12.0,)
+        assert "cube" in FUNCTIONS
+        assert "cube" in {p.name for p in operations()}
+        assert -2 <= find(arguments("cube"), lambda point: True).inputs[0] <= 2
+        print("picked up")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.stdout.strip() == "picked up", done.stderr
