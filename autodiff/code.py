@@ -48,7 +48,8 @@ class Symbol:
     def _compare(self, other: object) -> bool:
         raise BranchOnSymbolError(_NO_BRANCH)
 
-    __lt__ = __le__ = __gt__ = __ge__ = _compare
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _compare
+    __hash__ = object.__hash__
 
     def __pos__(self) -> Symbol:
         return self
@@ -82,6 +83,7 @@ class Program:
         self.namespace: dict[str, Any] = {"math": math}
         self._names = itertools.count()
         self._references: dict[int, str] = {}
+        self._uses: dict[str, list[str]] = {}  # each statement's name: the names it reads
 
     def argument(self, name: str) -> Symbol:
         """A parameter of the function: a Symbol with that (identifier) name."""
@@ -126,7 +128,18 @@ class Program:
         args = [self.expression(x) for x in inputs]
         name = self.fresh()
         self.lines.append(f"{name} = {self.call(op, args)}")
+        self._uses[name] = [x.name for x in inputs if isinstance(x, Symbol)]
         return Symbol(self, name)
+
+    def statements_for(self, results: Sequence[Any]) -> list[str]:
+        """The statements that results need, in the order they were written."""
+        needed, pending = set(), [x.name for x in results if isinstance(x, Symbol)]
+        while pending:
+            name = pending.pop()
+            if name in self._uses and name not in needed:
+                needed.add(name)
+                pending.extend(self._uses[name])
+        return [line for line in self.lines if line.split(" = ", 1)[0] in needed]
 
     def call(self, op: Primitive, args: Sequence[str]) -> str:
         """The expression of op applied to these argument expressions."""
@@ -139,12 +152,15 @@ class Program:
             fields.update(zip("xy", args))
         return "(" + op.code.format(**fields) + ")"
 
-    def function(self, name: str, parameters: Sequence[str], result: str) -> Callable[..., Any]:
-        """The statements written so far as a function returning result, compiled.
+    def function(
+        self, name: str, parameters: Sequence[str], result: str, body: Sequence[str] | None = None
+    ) -> Callable[..., Any]:
+        """A function of these parameters running body (by default the statements written so
+        far) and returning result, compiled.
 
         Its source is registered with linecache, so a traceback shows the generated line.
         """
-        body = [*self.lines, f"return {result}"]
+        body = [*(self.lines if body is None else body), f"return {result}"]
         source = f"def {name}({', '.join(parameters)}):\n" + "".join(f"    {s}\n" for s in body)
         filename = f"<autodiff generated {next(_programs)}: {name}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)

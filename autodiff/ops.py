@@ -25,7 +25,7 @@ from typing import Any, cast, overload
 
 from autodiff.code import Symbol
 from autodiff.domains import INDEX, WIDE, Domain, Integers, Interval, bounded, positive
-from autodiff.errors import DomainError
+from autodiff.errors import DomainError, Undefined
 from autodiff.primitives import (
     Binary,
     Unary,
@@ -133,16 +133,29 @@ _DISTINCT = Domain(WIDE, distinct=True, kinked=True)
 
 @variadic(_zeros, domain=_DISTINCT)
 def argmax(*xs: float) -> float:
-    """The index of the first largest input, as a float;  ∂/∂x_i = 0"""
-    _at_least_one("argmax", xs)
-    return float(builtins.max(range(len(xs)), key=xs.__getitem__))
+    """The index of the first largest input (of the first NaN, if any), as a float;
+    ∂/∂x_i = 0"""
+    return float(_first_best("argmax", xs, builtins.max))
 
 
 @variadic(_zeros, domain=_DISTINCT)
 def argmin(*xs: float) -> float:
-    """The index of the first smallest input, as a float;  ∂/∂x_i = 0"""
-    _at_least_one("argmin", xs)
-    return float(builtins.min(range(len(xs)), key=xs.__getitem__))
+    """The index of the first smallest input (of the first NaN, if any), as a float;
+    ∂/∂x_i = 0"""
+    return float(_first_best("argmin", xs, builtins.min))
+
+
+def _first_best(name: str, xs: Sequence[float], best: Callable[..., int]) -> int:
+    # NaN wins, wherever it is, as in NumPy: Python's max and min would depend on its place.
+    nan = _first_nan(name, xs)
+    return best(range(len(xs)), key=xs.__getitem__) if nan is None else nan
+
+
+def _first_nan(name: str, xs: Sequence[float]) -> int | None:
+    _at_least_one(name, xs)
+    if not math.isnan(builtins.sum(xs)):  # no NaN among them: the common case, at C speed
+        return None
+    return next((i for i, x in enumerate(xs) if math.isnan(x)), None)  # or inf − inf
 
 
 def _at_least_one(name: str, xs: Sequence[float]) -> None:
@@ -282,7 +295,7 @@ def relu(x: float) -> float:
 
 
 @unary(
-    lambda x, out, *, slope: slope + (1 - slope) * step(x),
+    lambda x, out, *, slope: step(x) + slope * (1 - step(x)),
     display="leaky_relu({slope:g})",
     code="{slope} * {x} if {x} <= 0.0 else {x}",
     method=True,
@@ -386,10 +399,12 @@ def _check_power(x: float, y: float) -> None:
         )
 
 
+# The powers have no code form: math.pow differs from their domain checks at ±inf and NaN.
+
+
 @binary(
     lambda x, y, out: (y * x ** (y - 1), xlogy(out, x)),
     symbol="**",
-    code="math.pow({x}, {y})",
     domain=Domain((Interval(1e-2, 20, guard=positive), Interval(-4, 4, guard=bounded))),
 )
 def pow(x: float, y: float) -> float:
@@ -412,7 +427,6 @@ _NONZERO = Interval(-10, 10, avoid=(0.0,), gap=1e-3, guard=positive)
     _power_derivative,
     symbol="**",
     display="**{exponent:g}",
-    code="math.pow({x}, {exponent})",
     domain=Domain(
         _NONZERO,
         params={"exponent": Integers(-3, 4)},
@@ -427,11 +441,20 @@ def power(x: float, *, exponent: float) -> float:
     return math.pow(x, exponent)
 
 
+def _exponential_derivative(y: Any, out: Any, *, base: float) -> Any:
+    """d/dy b^y = b^y·log b; 0 for b = 0 (0^y is 0 for every y > 0); none for b < 0, where
+    b^y is defined at integers only. The cases are of the constant b, never of y."""
+    if base > 0:
+        return out * math.log(base)
+    if base == 0:
+        return 0.0
+    return Undefined(f"{base!r} ** y has no derivative with respect to y (a negative base)")
+
+
 @unary(
-    lambda y, out, *, base: xlogy(out, base),
+    _exponential_derivative,
     symbol="**",
     display="{base:g}**",
-    code="math.pow({base}, {x})",
     domain=Domain(Interval(-20, 20, guard=bounded), params={"base": Interval(1e-2, 10)}),
 )
 def exponential(y: float, *, base: float) -> float:
@@ -493,6 +516,7 @@ def _dot_derivative(args: Sequence[Any], out: Any) -> tuple[Any, ...]:
     _dot_derivative,
     name="dot",
     symbol="Σw·x+b",
+    language=True,
     domain=Domain(Interval(-10, 10), count=(2, 9)),
 )
 def _dot(*args: float) -> float:
@@ -548,9 +572,10 @@ def _one_hot(k: Any, n: int) -> list[Any]:
     domain=Domain(WIDE, distinct=True, kinked=True),
 )
 def max(*xs: float) -> float:
-    """The largest value;  subgradient: 1 for the first largest, 0 for the others"""
-    _at_least_one("max", xs)
-    return builtins.max(xs)
+    """The largest value (NaN if any is);  subgradient: 1 for the first largest, 0 for the
+    others"""
+    nan = _first_nan("max", xs)
+    return builtins.max(xs) if nan is None else xs[nan]
 
 
 @variadic(
@@ -559,9 +584,10 @@ def max(*xs: float) -> float:
     domain=Domain(WIDE, distinct=True, kinked=True),
 )
 def min(*xs: float) -> float:
-    """The smallest value;  subgradient: 1 for the first smallest, 0 for the others"""
-    _at_least_one("min", xs)
-    return builtins.min(xs)
+    """The smallest value (NaN if any is);  subgradient: 1 for the first smallest, 0 for the
+    others"""
+    nan = _first_nan("min", xs)
+    return builtins.min(xs) if nan is None else xs[nan]
 
 
 @variadic(
@@ -571,9 +597,8 @@ def min(*xs: float) -> float:
 )
 def logsumexp(*xs: float) -> float:
     """log Σ e^x_i, without overflow;  ∂/∂x_i = e^x_i / Σ_j e^x_j, the softmax of the inputs"""
-    _at_least_one("logsumexp", xs)
-    m = builtins.max(xs)
-    if math.isinf(m):
+    m = xs[_first_best("logsumexp", xs, builtins.max)]
+    if not math.isfinite(m):
         return m
     # Shifting by the largest input keeps every exponent <= 0: nothing overflows.
     return m + math.log(math.fsum(math.exp(x - m) for x in xs))
@@ -582,8 +607,11 @@ def logsumexp(*xs: float) -> float:
 @functools.lru_cache(maxsize=8)
 def _softmax_floats(zs: tuple[float, ...]) -> tuple[float, ...]:
     # Cached: the n outputs of one softmax, and their rules, all need the same n values.
-    m = builtins.max(zs)
-    es = [math.exp(z - m) for z in zs]
+    m = zs[_first_best("softmax", zs, builtins.max)]
+    if math.isinf(m):  # the limit: shared by the largest inputs, equal to each other
+        tops = [1.0 if z == m else 0.0 for z in zs]
+        return tuple(t / math.fsum(tops) for t in tops)
+    es = [math.exp(z - m) for z in zs]  # NaN, if any input is
     total = math.fsum(es)
     return tuple(e / total for e in es)
 
@@ -597,6 +625,7 @@ def _softmax_derivative(zs: Sequence[Any], out: Any, *, index: int) -> list[Any]
     _softmax_derivative,
     name="softmax",
     display="softmax[{index}]",
+    language=True,
     domain=Domain(Interval(-20, 20, guard=bounded), params={"index": INDEX}, count=(1, 5)),
 )
 def _softmax(*zs: float, index: int) -> float:

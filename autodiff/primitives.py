@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import numbers
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Protocol, overload
+from typing import Any, Protocol, overload
 
 from autodiff.code import Program, Symbol
 from autodiff.domains import Domain
@@ -51,6 +52,9 @@ OPERATIONS: Mapping[str, Function] = MappingProxyType(_operations)
 """Every registered operation by name, as it is called: the Function a registration made."""
 _BOUND_CACHE_SIZE = 256  # distinct parameter sets kept per primitive (x**2, x**0.5, ...)
 _FAILURES = (ArithmeticError, ValueError)  # a number outside a domain (DomainError included)
+# Rules of many inputs are compiled for each number of inputs up to this; above it (a dot of
+# every parameter, for an L2 penalty) compiling would cost more than it saves.
+_COMPILED_INPUTS = 64
 
 
 class Primitive:
@@ -59,6 +63,7 @@ class Primitive:
 
     __slots__ = (
         "_bound",
+        "_declared",
         "arity",
         "builtin",
         "code",
@@ -68,6 +73,7 @@ class Primitive:
         "float_derivative",
         "forward",
         "language",
+        "method",
         "name",
         "params",
         "reference",
@@ -88,6 +94,7 @@ class Primitive:
         domain: Domain | None = None,
         reference: Callable[..., Any] | None = None,
         language: bool = False,
+        method: bool = False,
         builtin: bool = False,
     ) -> None:
         self.name = name
@@ -101,8 +108,10 @@ class Primitive:
         self.domain = domain
         self.reference = reference or forward  # plain-math, for random expressions
         self.language = language  # offered by the command line's expression language
+        self.method = method  # a method of Value too
         self.builtin = builtin
-        self._bound: dict[tuple[tuple[str, Any], ...], Primitive] = {}
+        self._bound: dict[tuple[tuple[str, type, Any], ...], Primitive] = {}
+        self._declared: tuple[dict[str, inspect.Parameter], dict[str, Any]] | None = None
         # The rule on floats, compiled on first use: rules may name operations defined after.
         self.float_derivative: Callable[..., Any] = self._compile_on_first_use
 
@@ -122,14 +131,15 @@ class Primitive:
     @property
     def rule_code(self) -> str | None:
         """The rule on floats, as the Python source it is compiled from; None for a rule that
-        is called as it is (one of many inputs, or one that cannot be written as code)."""
+        is called as it is (one that cannot be written as code), and for one of many inputs,
+        which is compiled for each number of inputs it meets."""
         if self.float_derivative == self._compile_on_first_use:
             self.float_derivative = _compiled_rule(self)
         return getattr(self.float_derivative, "__source__", None)
 
     def bind(self, params: Mapping[str, Any]) -> Primitive:
         """This primitive with its constant parameters fixed (and remembered, for display)."""
-        key = tuple(params.items())
+        key = tuple(sorted((name, type(value), value) for name, value in params.items()))
         try:
             return self._bound[key]
         except KeyError:
@@ -157,6 +167,7 @@ class Primitive:
             domain=self.domain,
             reference=functools.partial(self.reference, **checked),
             language=self.language,
+            method=self.method,
             builtin=self.builtin,
         )
 
@@ -183,60 +194,28 @@ class Primitive:
 
 
 # -- what a registration returns -------------------------------------------------------------
+# A plain function, called like the forward it was made from (a closure: measured twice as fast
+# to call as an object's __call__), carrying its ``primitive``, so that nothing needs to look
+# an operation up by its name. These Protocols say what it returns, for type checkers.
 
 
-class Function:
-    """A registered operation, called like the function it was made from.
+class Unary(Protocol):
+    """A registered operation of one input: a Value gives a Value, a number a float."""
 
-    On Values it records a node; on numbers only it returns a float. ``primitive`` is the
-    registered Primitive, so nothing needs to look an operation up by its name.
-    """
-
-    def __init__(self, primitive: Primitive, forward: Callable[..., float]) -> None:
-        self.primitive = primitive
-        keywords = _keyword_parameters(forward)
-        self._parameters = [p.name for p in keywords]
-        self._defaults = {p.name: p.default for p in keywords if p.default is not p.empty}
-        self.__wrapped__ = forward  # its signature, for help() and inspect
-        self.__doc__, self.__module__ = forward.__doc__, forward.__module__
-        self.__name__ = self.__qualname__ = primitive.name
-
-    if TYPE_CHECKING:  # each kind below states what it returns
-
-        def __call__(self, *args: Any, **params: Any) -> Any: ...
-
-    def __repr__(self) -> str:
-        return f"<operation {self.primitive.name}>"
-
-    def _bound(self, args: tuple[Any, ...], n: int, params: Mapping[str, Any]) -> Primitive:
-        """The primitive with its parameters: given by keyword, or by position after the n
-        inputs (``leaky_relu(x, 0.2)``), or their defaults."""
-        if len(args) != n:
-            extra = args[n:]
-            if len(args) < n or len(extra) > len(self._parameters):
-                most = f" and at most {len(self._parameters)} parameter(s)" if extra else ""
-                raise TypeError(
-                    f"{self.primitive.name}() takes {n} input(s){most}, got {len(args)}"
-                )
-            params = {**dict(zip(self._parameters, extra)), **params}
-        if params or self._defaults:
-            return self.primitive.bind({**self._defaults, **params})
-        return self.primitive
-
-
-class Unary(Function):
-    """A registered operation of one input."""
+    primitive: Primitive
+    parameters: list[str]  # its constant parameters, which may follow the input
 
     @overload
     def __call__(self, x: Value, /, *params: Any, **named: Any) -> Value: ...
     @overload
     def __call__(self, x: float, /, *params: Any, **named: Any) -> float: ...
-    def __call__(self, *args: Any, **params: Any) -> Any:
-        return apply_unary(self._bound(args, 1, params), args[0])
 
 
-class Binary(Function):
-    """A registered operation of two inputs."""
+class Binary(Protocol):
+    """A registered operation of two inputs: a Value among them gives a Value."""
+
+    primitive: Primitive
+    parameters: list[str]
 
     @overload
     def __call__(self, x: Value, y: Operand, /, *params: Any, **named: Any) -> Value: ...
@@ -244,36 +223,83 @@ class Binary(Function):
     def __call__(self, x: Operand, y: Value, /, *params: Any, **named: Any) -> Value: ...
     @overload
     def __call__(self, x: float, y: float, /, *params: Any, **named: Any) -> float: ...
-    def __call__(self, *args: Any, **params: Any) -> Any:
-        op = self._bound(args, 2, params)
-        made = apply_binary(op, args[0], args[1])
-        if made is NotImplemented:
-            kinds = f"{type(args[0]).__name__!r} and {type(args[1]).__name__!r}"
-            raise TypeError(f"unsupported operand type(s) for {op.symbol}: {kinds}")
-        return made
 
 
-class Variadic(Function):
+class Variadic(Protocol):
     """A registered operation of any number of inputs, given as one iterable (as to sum)."""
+
+    primitive: Primitive
+    parameters: list[str]
 
     @overload
     def __call__(self, values: Iterable[float], /, *params: Any, **named: Any) -> float: ...
     @overload
     def __call__(self, values: Iterable[Operand], /, *params: Any, **named: Any) -> Value: ...
-    def __call__(self, *args: Any, **params: Any) -> Any:
-        op = self._bound(args, 1, params)
-        values = args[0]
-        if isinstance(values, Value | numbers.Number | str):
-            raise TypeError(
-                f"{self.primitive.name}() takes an iterable of numbers or Values, "
-                f"got {type(values).__name__!r}"
-            )
-        return apply_variadic(op, *values)
+
+
+Function = Unary | Binary | Variadic
+"""What a registration returns, by the number of inputs of its operation."""
+_NOT_ITERABLES = (Value, numbers.Number, str)  # an operation of many inputs takes none alone
+
+
+def _operation(prim: Primitive, forward: Callable[..., float]) -> Any:
+    """The function that applies prim: to Values, a node; to numbers only, a float."""
+    keywords = _keyword_parameters(forward)
+    names = [p.name for p in keywords]
+    defaults = {p.name: p.default for p in keywords if p.default is not p.empty}
+    n = 1 if prim.arity is None else prim.arity
+
+    def bound(extra: tuple[Any, ...], params: dict[str, Any]) -> Primitive:
+        """prim with its parameters: by keyword, by position after the inputs
+        (``leaky_relu(x, 0.2)``), or their defaults; one without a default is required."""
+        if len(extra) > len(names):
+            raise TypeError(_wrong_count(prim, names, n + len(extra)))
+        return prim.bind({**defaults, **dict(zip(names, extra)), **params})
+
+    if prim.arity == 1:
+
+        def operation(x: Any, /, *extra: Any, **params: Any) -> Any:
+            return apply_unary(bound(extra, params) if extra or params or keywords else prim, x)
+
+    elif prim.arity == 2:
+
+        def operation(x: Any, y: Any, /, *extra: Any, **params: Any) -> Any:  # type: ignore[misc]
+            op = bound(extra, params) if extra or params or keywords else prim
+            made = apply_binary(op, x, y)
+            if made is NotImplemented:
+                kinds = f"{type(x).__name__!r} and {type(y).__name__!r}"
+                raise TypeError(f"unsupported operand type(s) for {op.symbol}: {kinds}")
+            return made
+
+    else:
+
+        def operation(values: Any, /, *extra: Any, **params: Any) -> Any:
+            kind = type(values)
+            if kind is not list and kind is not tuple and isinstance(values, _NOT_ITERABLES):
+                raise TypeError(
+                    f"{prim.name}() takes one iterable of numbers or Values, as sum does: "
+                    f"{prim.name}([a, b]); got {kind.__name__!r}"
+                )
+            op = bound(extra, params) if extra or params or keywords else prim
+            return apply_variadic(op, *values)
+
+    operation.__name__ = operation.__qualname__ = prim.name
+    operation.__doc__, operation.__module__ = forward.__doc__, forward.__module__
+    operation.__wrapped__ = forward  # type: ignore[attr-defined]  # its signature, for help()
+    operation.primitive = prim  # type: ignore[attr-defined]
+    operation.parameters = names  # type: ignore[attr-defined]
+    return operation
+
+
+def _wrong_count(prim: Primitive, names: list[str], got: int) -> str:
+    if prim.arity is None:
+        return f"{prim.name}() takes one iterable of inputs, as sum does: {prim.name}([a, b])"
+    most = f" and at most {len(names)} parameter(s)" if names else ""
+    return f"{prim.name}() takes {prim.arity} input(s){most}, got {got}"
 
 
 # -- registering -----------------------------------------------------------------------------
 
-_KINDS: dict[int | None, type[Function]] = {1: Unary, 2: Binary, None: Variadic}
 _BINARY_OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv"}
 _UNARY_OPERATORS = {"-": "neg", "abs": "abs"}
 
@@ -314,6 +340,7 @@ def register(
         domain=domain,
         reference=reference,
         language=language,
+        method=method,
         builtin=builtin,
     )
     previous = _registry.get(prim.name)
@@ -322,7 +349,7 @@ def register(
             f"cannot register {prim.name!r}: it is a built-in operation of autodiff, used by "
             "Value's methods and operators and by other rules; choose another name"
         )
-    function = _KINDS[arity](prim, forward)
+    function: Function = _operation(prim, forward)
     _registry[prim.name], _operations[prim.name] = prim, function
     if operator:
         _attach_operator(prim, operator)
@@ -345,7 +372,7 @@ class Registration(Protocol):
     @overload
     def __call__(self, forward: Callable[[float, float], float]) -> Binary: ...
     @overload
-    def __call__(self, forward: Callable[..., float]) -> Function: ...
+    def __call__(self, forward: Callable[..., float]) -> Any: ...  # keyword parameters
 
 
 def primitive(
@@ -415,15 +442,20 @@ def _attach_operator(prim: Primitive, symbol: str) -> None:
 
 def is_operand(x: object) -> bool:
     """Whether an operator of Value takes x: a Value, a Symbol or a real number."""
-    return type(x) is Value or isinstance(x, Value | Symbol | numbers.Real)
+    kind = type(x)
+    return (
+        kind is float
+        or kind is Value
+        or kind is int
+        or isinstance(x, Value | Symbol | numbers.Real)
+    )
 
 
-def _method(function: Function) -> Callable[..., Value]:
-    """Value.<name>(**params), micrograd style; parameters may also be given by position."""
-    names = function._parameters
+def _method(function: Any) -> Callable[..., Value]:
+    """Value.<name>(params), micrograd style: the operation, applied to the Value."""
     prim = function.primitive
 
-    if not names:
+    if not function.parameters:
 
         def method(self: Value) -> Value:
             made: Value = apply_unary(prim, self)
@@ -431,11 +463,9 @@ def _method(function: Function) -> Callable[..., Value]:
 
     else:
 
-        def method(self: Value, *args: Any, **params: Any) -> Value:  # type: ignore[misc]
-            if len(args) > len(names):
-                raise TypeError(f"{prim.name}() takes at most {len(names)} parameter(s)")
-            result: Value = function(self, **dict(zip(names, args)), **params)
-            return result
+        def method(self: Value, *params: Any, **named: Any) -> Value:  # type: ignore[misc]
+            made: Value = function(self, *params, **named)
+            return made
 
     method.__name__ = method.__qualname__ = prim.name
     method.__doc__ = function.__doc__
@@ -464,21 +494,25 @@ def _keyword_parameters(forward: Callable[..., float]) -> list[inspect.Parameter
 
 def _checked_params(prim: Primitive, params: Mapping[str, Any]) -> dict[str, Any]:
     """The parameters, each a constant of the type the forward declares for it."""
-    forward = inspect.unwrap(prim.forward)
-    declared = {p.name: p for p in _keyword_parameters(forward)}
+    if prim._declared is None:  # once per primitive: binding is on the path of x ** k
+        forward = inspect.unwrap(prim.forward)
+        keywords = {p.name: p for p in _keyword_parameters(forward)}
+        prim._declared = keywords, typing.get_type_hints(forward)
+    declared, hints = prim._declared
     unknown = set(params) - set(declared)
     if unknown:
         raise TypeError(f"{prim.name} has no parameter {', '.join(sorted(unknown))}")
     missing = [name for name, p in declared.items() if name not in params and p.default is p.empty]
     if missing:
         raise TypeError(f"{prim.name} needs the parameter {', '.join(missing)}")
-    hints = typing.get_type_hints(forward)
     checked = dict(params)
     for key, value in params.items():
         if isinstance(value, Value):
             raise TypeError(f"{prim.name}({key}=...) is a constant: pass a number, not a Value")
         if hints.get(key) is float:
             checked[key] = as_float(value, f"{prim.name}({key}=...)")
+            if not math.isfinite(checked[key]):
+                raise ValueError(f"{prim.name}({key}=...) needs a finite number, got {value!r}")
         elif hints.get(key) is int and (not isinstance(value, int) or isinstance(value, bool)):
             raise TypeError(f"{prim.name}({key}=...) needs an int, got {type(value).__name__!r}")
     return checked
@@ -539,23 +573,75 @@ def _is_derivative(d: object) -> bool:
 
 def _compiled_rule(prim: Primitive) -> Callable[..., Any]:
     """The rule on floats, written out as code from Symbols and compiled (see the module
-    docstring); a rule that cannot be written so (one calling math.sin, say) is called as it
-    is. Either way a rule returning the wrong number of derivatives is refused here."""
-    if prim.arity is None:  # its code would depend on the number of inputs: called as it is
-        # (a built-in's is trusted, as the tests check it; it runs for every node of a network)
-        return prim.derivative if prim.builtin else _checked_rule(prim)
+    docstring); for an operation of many inputs, once for each number of inputs it meets.
+    A rule that cannot be written so (one calling math.sin, say) is called as it is. Either
+    way a rule returning the wrong number of derivatives is refused at its first use."""
+    if prim.arity is not None:
+        return _written_rule(prim, prim.arity) or _checked_rule(prim)
+    rules: dict[int, Callable[..., Any]] = {}
+
+    # A built-in's rule is trusted (the tests check its every derivative): unchecked, it runs
+    # at the speed of the old hand-written rules, for a dot of an L2 penalty every step.
+    called_as_it_is = prim.derivative if prim.builtin else _checked_rule(prim)
+
+    def by_number_of_inputs(xs: list[float], out: float) -> Any:
+        rule = rules.get(len(xs))
+        if rule is None:
+            if len(xs) > _COMPILED_INPUTS:
+                return called_as_it_is(xs, out)
+            written = _written_rule(prim, len(xs))
+            if written is None:  # not code: called as it is, for any number of inputs
+                prim.float_derivative = called_as_it_is
+                return called_as_it_is(xs, out)
+            rule = rules[len(xs)] = written
+        return rule(xs, out)
+
+    by_number_of_inputs.rules = rules  # type: ignore[attr-defined]
+    return by_number_of_inputs
+
+
+def _written_rule(prim: Primitive, n: int) -> Callable[..., Any] | None:
+    """The rule applied to n input Symbols, as a compiled function of the n inputs and the
+    output; None if the rule cannot be written as code.
+
+    Each derivative that can fail (1/y at y = 0) is computed in its own try block, so that
+    the others still hold where it does not exist: ``x ** y`` at x < 0 keeps ∂/∂x.
+    """
     program = Program()
-    names = ["x", "out"] if prim.arity == 1 else ["x", "y", "out"]
-    symbols = [program.argument(name) for name in names]
+    inputs = ["x", "y"][:n] if prim.arity is not None else [f"x{i}" for i in range(n)]
+    symbols = [program.argument(name) for name in [*inputs, "out"]]
     try:
         result = _call_rule(prim.derivative, prim.arity, symbols[:-1], symbols[-1])
     except Exception:
-        return _checked_rule(prim)
-    derivatives = [
-        program.expression(_as_float_literal(d)) for d in _checked_shape(prim, result, prim.arity)
-    ]
-    returned = derivatives[0] if prim.arity == 1 else f"({', '.join(derivatives)})"
-    return program.function("derivative", names, returned)
+        return None
+    derivatives = [_as_float_literal(d) for d in _checked_shape(prim, result, n)]
+    if prim.arity == 1:  # apply_unary's own try covers the one derivative
+        return program.function("derivative", ["x", "out"], program.expression(derivatives[0]))
+    program.namespace.update(_FAILURES=_FAILURES, _undefined=functools.partial(_undefined, prim))
+    if prim.arity is None:  # called with the list of inputs, unpacked here (measured: faster)
+        names, at, body = ["xs", "out"], "xs", [f"{', '.join(inputs)}, = xs"]
+    else:
+        names, at, body = [*inputs, "out"], f"({', '.join(inputs)},)", []
+    needs = [program.statements_for([d]) for d in derivatives]
+    shared = [line for line in program.lines if sum(line in need for need in needs) > 1]
+    if shared:  # statements several derivatives need: if one fails, none exists
+        undefined = ", ".join(f"_undefined({at})" for _ in derivatives)
+        body += ["try:", *_indented(shared), "except _FAILURES:", f"    return ({undefined},)"]
+    results = []
+    for i, (d, need) in enumerate(zip(derivatives, needs)):
+        own = [line for line in need if line not in shared]
+        if not own:
+            results.append(program.expression(d))
+            continue
+        name = program.fresh("d")
+        body += ["try:", *_indented(own), f"    {name} = {program.expression(d)}"]
+        body += ["except _FAILURES:", f"    {name} = _undefined({at}, {i})"]
+        results.append(name)
+    return program.function("derivative", names, f"({', '.join(results)},)", body)
+
+
+def _indented(lines: list[str]) -> list[str]:
+    return [f"    {line}" for line in lines]
 
 
 def _as_float_literal(d: Any) -> Any:
@@ -613,9 +699,9 @@ def apply_binary(op: Primitive, x: Any, y: Any) -> Any:
     if type(x) is not Value or type(y) is not Value:
         if not (isinstance(x, Value) or isinstance(y, Value)):
             return _not_on_values(op, (x, y))
-        if not (is_operand(x) and is_operand(y)):
+        x, y = _operand(x), _operand(y)
+        if x is None or y is None:
             return NotImplemented
-        x, y = _as_value(x, op), _as_value(y, op)
     a, b = x.data, y.data
     try:
         out = op.forward(a, b)
@@ -698,6 +784,17 @@ def _leaf(out: float) -> Value:
     return node
 
 
+def _operand(x: object) -> Value | None:
+    """x itself if it is a Value, a constant leaf if it is a number, else None."""
+    if type(x) is float:
+        return _leaf(x)
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, numbers.Real):
+        return _leaf(float(x))
+    return None
+
+
 def _as_value(x: object, op: Primitive) -> Value:
     """x itself if it is a Value, else a constant leaf holding the number x."""
     if type(x) is float:
@@ -715,14 +812,19 @@ def _at(inputs: Sequence[float]) -> str:
 
 def _forward_error(op: Primitive, inputs: Sequence[float], error: Exception) -> Exception:
     """An error inside a primitive's forward, restated with the primitive's name."""
-    if isinstance(error, DomainError):
-        return error  # already names the operation and the value
+    if isinstance(error, DomainError) or not inputs:
+        return error  # names the operation and the value already, or there is no value
     if isinstance(error, OverflowError):
         return OverflowError(f"{op.label}: the result at {_at(inputs)} is too large for a float")
     return DomainError(f"{op.label} is not defined at {_at(inputs)} ({error})")
 
 
-def _undefined(op: Primitive, inputs: Sequence[float]) -> Undefined:
+def _undefined(op: Primitive, inputs: Sequence[float], which: int | None = None) -> Undefined:
+    """An edge's derivative that does not exist at these inputs (``which``: of one input)."""
+    respect = ""
+    if which is not None:
+        respect = f" with respect to {'xy'[which] if len(inputs) <= 2 else f'input {which}'}"
     return Undefined(
-        f"{op.label}: the derivative at {_at(inputs)} does not exist as a finite real number"
+        f"{op.label}: the derivative{respect} at {_at(inputs)} does not exist as a finite "
+        "real number"
     )

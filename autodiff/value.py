@@ -13,6 +13,7 @@ attaches its operator or method to Value (`autodiff.primitives`).
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
 from collections.abc import Iterable, Sequence
@@ -261,8 +262,9 @@ def propagate(root: Value, seed: Any, *, create_graph: bool = False) -> dict[Val
                 else node.partials
             )
             for parent, d in zip(parents, partials):
-                # A constant derivative of 1 or 0 needs no multiplication: no node, with Values.
-                if type(d) is float and d in (1.0, 0.0):
+                # Exact without multiplying (so, with Values, without a node): g·1 = g, and
+                # g·0 = 0 for a finite g; an infinite one gives NaN, as in `backward`.
+                if type(d) is float and (d == 1.0 or (d == 0.0 and math.isfinite(data_of(g)))):
                     contribution = g if d == 1.0 else 0.0
                 else:
                     contribution = g * d

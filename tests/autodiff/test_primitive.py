@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
@@ -174,3 +175,53 @@ def test_an_undefined_derivative_crossed_by_a_zero_gradient_gives_zero_in_every_
     assert ad.grad(f)(0.0) == 0.0
     assert ad.grad(ad.grad(f))(0.0) == 0.0
     assert ad.gradients(f(x), [x], create_graph=True)[0].data == 0.0
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        lambda x, y, out: (1.0, 0.0) if x != y else (0.5, 0.5),
+        lambda x, y, out: (0.5, 0.5) if x == y else (1.0, 0.0),
+    ],
+)
+def test_a_rule_that_branches_on_equality_is_not_compiled_to_one_branch(rule: Any) -> None:
+    @primitive(derivative=rule)
+    def bigger(x: float, y: float) -> float:
+        return max(x, y)
+
+    assert bigger(Value(1.0), Value(1.0)).partials == (0.5, 0.5)
+    assert bigger(Value(2.0), Value(1.0)).partials == (1.0, 0.0)
+    assert bigger.primitive.rule_code is None  # it cannot be written as code: called as it is
+
+
+def test_where_one_derivative_of_a_node_does_not_exist_the_others_still_do() -> None:
+    x, n = Value(-2.0), Value(3.0)
+    made = x**n  # ∂/∂x = 3x² = 12; ∂/∂n = x^n·log x has no real value for x < 0
+    assert made.partials[0] == 12.0
+    assert isinstance(made.partials[1], ad.Undefined)
+    assert "with respect to y" in made.partials[1].message
+
+
+def test_every_mode_multiplies_an_infinite_gradient_by_a_zero_derivative_alike() -> None:
+    def f(x: Value) -> Value:
+        return x.relu() * math.inf  # relu'(-1) = 0 meets the gradient inf: NaN, as IEEE says
+
+    x = Value(-1.0)
+    f(x).backward()
+    assert math.isnan(x.grad)
+    x = Value(-1.0)
+    assert math.isnan(ad.gradients(f(x), [x])[0])
+    assert math.isnan(ad.gradients(f(x), [x], create_graph=True)[0].data)
+
+
+def test_constant_parameters_must_be_finite() -> None:
+    with pytest.raises(ValueError, match=r"leaky_relu\(slope=...\) needs a finite number"):
+        Value(1.0).leaky_relu(math.nan)
+    with pytest.raises(ValueError, match=r"power\(exponent=...\) needs a finite number"):
+        Value(2.0) ** math.inf
+
+
+def test_the_derivatives_of_a_constant_base_power_at_zero() -> None:
+    assert ad.grad(lambda y: 0.0**y)(2.0) == 0.0  # 0^y is 0 for every y > 0
+    with pytest.warns(UserWarning, match="does not depend"):  # and so is its derivative
+        assert ad.grad(ad.grad(lambda y: 0.0**y))(2.0) == 0.0

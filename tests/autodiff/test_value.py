@@ -172,7 +172,7 @@ def test_a_number_to_a_value_power() -> None:
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (ad.exp, TypeError, "exp() takes 1 input(s), got 0"),
+        (ad.exp, TypeError, "exp() missing 1 required positional argument"),
         (
             lambda: ad.leaky_relu(Value(1.0), 0.1, 0.2),
             TypeError,
@@ -192,7 +192,7 @@ def test_a_number_to_a_value_power() -> None:
         (
             lambda: ad.power(Value(1.0)),
             TypeError,
-            "power() missing 1 required keyword-only argument",
+            "power needs the parameter exponent",
         ),
         (
             lambda: ad.power(Value(1.0), exponent="2"),
