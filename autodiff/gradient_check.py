@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import inspect
+import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from autodiff.errors import DomainError
 from autodiff.grad_mode import no_grad
 from autodiff.transforms import grad, hessian
 from autodiff.value import Value, as_float
@@ -34,9 +37,14 @@ def gradcheck(
     numeric one. f takes numbers or Values and returns one number. At a kink (relu at 0) the
     engine's subgradient and the finite difference rightly differ: check away from kinks.
     """
-    if order not in (1, 2):
-        raise ValueError(f"gradcheck checks order 1 or 2, got order={order!r}")
-    point = [as_float(a, "gradcheck(*args)") for a in args]
+    if order not in (1, 2) or isinstance(order, bool):
+        raise ValueError(f"gradcheck(order=...) checks order 1 or 2, got {order!r}")
+    _check_tolerance("eps", eps, positive=True)
+    _check_tolerance("atol", atol)
+    _check_tolerance("rtol", rtol)
+    if not args:
+        raise TypeError("gradcheck needs the point to check at: gradcheck(f, x, ...)")
+    point = [_finite(a, i) for i, a in enumerate(args)]
     names = _argument_names(f, len(point))
     everything = tuple(range(len(point)))
 
@@ -46,14 +54,31 @@ def gradcheck(
         _compare(f"∂f/∂{name}", first[i], numeric, atol, rtol)
 
     if order == 2:
-        second = hessian(f, everything)(*point)
-        for j, by in enumerate(names):
-            column = _central_difference(
-                lambda p: _as_tuple(grad(f, everything)(*p)), point, j, eps
-            )
-            for i, name in enumerate(names):
-                _compare(f"∂²f/∂{name}∂{by}", second[i][j], column[i], atol, rtol)
+        # A first derivative that is a constant (f linear) is no cause for a warning here.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "the output does not depend", UserWarning)
+            second = hessian(f, everything)(*point)
+            for j, by in enumerate(names):
+                column = _central_difference(
+                    lambda p: _as_tuple(grad(f, everything)(*p)), point, j, eps
+                )
+                for i, name in enumerate(names):
+                    _compare(f"∂²f/∂{name}∂{by}", second[i][j], column[i], atol, rtol)
     return True
+
+
+def _check_tolerance(name: str, x: object, *, positive: bool = False) -> None:
+    number = as_float(x, f"gradcheck({name}=...)")
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        wanted = "a positive" if positive else "a finite, non-negative"
+        raise ValueError(f"gradcheck({name}=...) needs {wanted} number, got {x!r}")
+
+
+def _finite(x: object, i: int) -> float:
+    number = as_float(x, f"gradcheck: argument {i}")
+    if not math.isfinite(number):
+        raise ValueError(f"gradcheck: argument {i} is {number}: check at a finite point")
+    return number
 
 
 def _value(f: Callable[..., Any], point: Sequence[float]) -> float:
@@ -69,13 +94,22 @@ def _central_difference(
     up, down = list(point), list(point)
     up[i] += eps
     down[i] -= eps
-    high, low = g(up), g(down)
+    try:
+        high, low = g(up), g(down)
+    except (ArithmeticError, ValueError) as error:
+        raise DomainError(
+            f"gradcheck: a finite-difference probe, at argument {i} ± eps = "
+            f"{down[i]!r} .. {up[i]!r}, leaves f's domain ({error}); check further from the "
+            "edge of the domain, or with a smaller eps"
+        ) from error
     if isinstance(high, tuple):
         return tuple((h - lo) / (2 * eps) for h, lo in zip(high, low))
     return (high - low) / (2 * eps)
 
 
 def _compare(what: str, analytic: float, numeric: float, atol: float, rtol: float) -> None:
+    if math.isnan(analytic) or math.isnan(numeric):
+        raise GradcheckError(f"{what}: analytic {analytic!r}, numeric {numeric!r}: not a number")
     tolerance = atol + rtol * abs(numeric)
     if not abs(analytic - numeric) <= tolerance:
         raise GradcheckError(

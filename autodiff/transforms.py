@@ -13,6 +13,7 @@ Evaluating ``f`` records a graph even inside ``no_grad()``: a derivative was ask
 
 from __future__ import annotations
 
+import numbers
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -106,18 +107,14 @@ def hvp(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     The gradient of ``∇f · v``: two backward passes, however many arguments f has. ``vector``
     is a number for an int ``argnums``, a sequence as long as the tuple otherwise.
     """
-    _, single = _positions(argnums)
+    positions, single = _positions(argnums)
 
     def product(*args: Any, vector: Any) -> Any:
-        directions = [vector] if single else list(vector)
+        directions = _directions(vector, len(positions), single)
 
         def along_vector(*inner: Any) -> Any:
             gradient = grad(f, argnums)(*inner)
             parts = [gradient] if single else list(gradient)
-            if len(parts) != len(directions):
-                raise ValueError(
-                    f"hvp needs a vector of {len(parts)} numbers, got {len(directions)}"
-                )
             return sum(g * v for g, v in zip(parts, directions))
 
         return grad(along_vector, argnums)(*args)
@@ -126,6 +123,31 @@ def hvp(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
 
 
 # -- the machinery ----------------------------------------------------------------------------
+
+
+def _directions(vector: Any, n: int, single: bool) -> list[float]:
+    """hvp's vector, as n numbers: one number for an int argnums, n for a tuple of n."""
+    if single:
+        if isinstance(vector, Value) or not _is_real(vector):
+            raise TypeError(
+                "hvp(vector=...) needs a number, one per differentiated argument (argnums is "
+                f"an int), got {type(vector).__name__!r}"
+            )
+        return [as_float(vector, "hvp(vector=...)")]
+    try:
+        directions = list(vector)
+    except TypeError:
+        raise TypeError(
+            f"hvp(vector=...) needs a sequence of {n} numbers, one per position of argnums, "
+            f"got {type(vector).__name__!r}"
+        ) from None
+    if len(directions) != n:
+        raise ValueError(f"hvp(vector=...) needs {n} numbers, got {len(directions)}")
+    return [as_float(v, "hvp(vector=...)") for v in directions]
+
+
+def _is_real(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
 @contextmanager

@@ -13,7 +13,7 @@ import math
 import numbers
 import operator
 import random
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 
 def is_number(x: object) -> TypeGuard[float]:
@@ -81,3 +81,54 @@ def check_seed(seed: object) -> None:
         raise TypeError(
             f"seed must be an int, a random.Random or None, got {type(seed).__name__!r}"
         )
+
+
+def check_samples(x: object, n_inputs: int, where: str) -> list[list[float]]:
+    """The samples x (a sequence of them: lists, tuples, NumPy rows; a lone number for a model
+    with one input) as lists of floats, each checked to be n_inputs finite numbers."""
+    rows = _listed(x, f"{where}: the samples")
+    checked = []
+    for i, sample in enumerate(rows):
+        if is_real(sample) and n_inputs == 1:
+            values = [sample]
+        else:
+            values = _listed(sample, f"{where}: sample {i}")
+        if len(values) != n_inputs:
+            raise ValueError(
+                f"{where}: sample {i} has {len(values)} input(s); the model takes {n_inputs}"
+            )
+        for j, value in enumerate(values):
+            if not is_number(value):
+                got = repr(value) if is_real(value) else type(value).__name__
+                raise ValueError(
+                    f"{where}: sample {i}, input {j} is {got}: inputs must be finite numbers"
+                )
+        checked.append([float(value) for value in values])
+    return checked
+
+
+def plain_targets(y: object, where: str) -> list[Any]:
+    """The targets y as a list, NumPy numbers made Python's (a class stays an int)."""
+    return [_plain(t) for t in _listed(y, f"{where}: the targets")]
+
+
+def _plain(t: object) -> object:
+    if type(t) is not bool and isinstance(t, numbers.Integral):
+        return int(t)
+    if type(t) is not bool and isinstance(t, numbers.Real):
+        return float(t)
+    if isinstance(t, str | bytes) or not hasattr(t, "__iter__"):
+        return t  # for the loss to refuse, by name
+    return [_plain(v) for v in t]
+
+
+def _listed(x: object, what: str) -> list[Any]:
+    """x as a list, if it is a sequence (a NumPy array is one); else a TypeError about what."""
+    if isinstance(x, str | bytes) or not hasattr(x, "__len__") or not hasattr(x, "__iter__"):
+        raise TypeError(f"{what} must be a sequence of numbers, got {type(x).__name__!r}")
+    return list(x)
+
+
+def is_real(x: object) -> bool:
+    """A real number, finite or not, but not a bool."""
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)

@@ -52,6 +52,8 @@ def write_atomically(path: Path, text: str) -> None:
     The new file keeps the permissions of the file it replaces (a private file stays
     private); a file that did not exist gets the usual ones, those the umask leaves.
     """
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: there is no folder {path.parent}")
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     mode = _mode_of(path)
     try:

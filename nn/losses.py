@@ -1,4 +1,4 @@
-"""Losses: per-sample formulas, and `Loss`, their mean over a batch.
+"""Losses: per-sample formulas, and the losses of a batch that `nn.fit` trains with.
 
 The two cross-entropies take the logits z of a sigmoid or softmax output, not its
 probabilities: written on z they stay finite for any z, and their gradient is the lectures'
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import autodiff as ad
@@ -19,8 +19,6 @@ from nn.checks import check_nonnegative, is_number
 
 Target = float | Sequence[float]
 """One sample's target: a number (a class index for cross-entropy), or one per output."""
-TargetCheck = Callable[[Any, int, str], object]
-"""(target, number of outputs, what to call the target) -> the target, or an error."""
 
 
 def squared_error(outputs: Sequence[Value], target: Target) -> Value:
@@ -31,7 +29,7 @@ def squared_error(outputs: Sequence[Value], target: Target) -> Value:
 
 def hinge(score: Value, target: float) -> Value:
     """SVM max-margin loss, target ±1:  max(0, 1 − t·s);  ∂/∂s = −t inside the margin, else 0"""
-    return (1 - _sign(target, 1, "the target") * score).relu()
+    return (1 - _sign(target, "the target") * score).relu()
 
 
 def bce_with_logits(z: Value, target: float) -> Value:
@@ -39,7 +37,7 @@ def bce_with_logits(z: Value, target: float) -> Value:
 
     BCE = −y·log ŷ − (1 − y)·log(1 − ŷ) = softplus(z) − y·z;  ∂BCE/∂z = σ(z) − y = ŷ − y
     """
-    return z.softplus() - _probability(target, 1, "the target") * z
+    return z.softplus() - _probability(target, "the target") * z
 
 
 def softmax_cross_entropy(zs: Sequence[Value], target: int) -> Value:
@@ -70,25 +68,43 @@ def l2_penalty(parameters: Sequence[Value], alpha: float) -> Value:
     return alpha * ad.dot(parameters, parameters)
 
 
-@dataclass(frozen=True)
-class Loss:
-    """L = (1/n) Σ_s per_sample(outputs_s, target_s), the mean over a batch of n samples.
+class Loss(ABC):
+    """A loss over a batch: each sample's loss (`per_sample`), averaged over the samples
+    (``reduction="mean"``, what `nn.fit` trains with) or summed (``reduction="sum"``).
 
     ``link`` is the output activation whose logits the loss takes ("sigmoid", "softmax"), or
-    "" if it takes the outputs themselves. ``target_class`` gives the class a target stands
-    for, to count correct predictions; None where accuracy means nothing (regression).
-    ``check_target`` (target, number of outputs, what to call the target in an error) raises
-    an error for a target the loss cannot take; None takes any.
+    "" if it takes the outputs themselves. ``classifies``: whether a target stands for a class,
+    so that accuracy means something (`target_class`); not for regression.
     """
 
-    name: str
-    per_sample: Callable[[list[Value], Any], Value]
-    link: str = ""
-    target_class: Callable[[Any], int] | None = None
-    check_target: TargetCheck | None = None
+    name = ""
+    link = ""
+    classifies = True
 
-    def __call__(self, outputs: Sequence[Value | Sequence[Value]], targets: Sequence[Any]) -> Value:
-        """The mean loss; each sample's outputs are a list, or a single Value."""
+    @abstractmethod
+    def per_sample(self, outputs: list[Value], target: Any) -> Value:
+        """The loss of one sample, from its outputs (or logits) and its target."""
+
+    @abstractmethod
+    def check_target(self, target: object, n_outputs: int, what: str) -> object:
+        """The target, if this loss can take it (for a model of n outputs); else an error
+        that calls it `what`."""
+
+    def target_class(self, target: Any) -> int:
+        """The class a target stands for, to count correct predictions."""
+        return operator.index(target)
+
+    def __call__(
+        self,
+        outputs: Sequence[Value | Sequence[Value]],
+        targets: Sequence[Any],
+        *,
+        reduction: str = "mean",
+    ) -> Value:
+        """The loss of a batch; each sample's outputs are a list, or a single Value."""
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+        outputs, targets = list(outputs), list(targets)
         _check_sizes(f"{self.name} loss", len(outputs), len(targets))
         if not outputs:
             raise ValueError(f"{self.name} loss needs at least one sample")
@@ -96,48 +112,147 @@ class Loss:
             self.per_sample([o] if isinstance(o, Value) else list(o), t)
             for o, t in zip(outputs, targets)
         ]
-        return ad.sum(losses) * (1.0 / len(losses))
+        total = ad.sum(losses)
+        return total * (1.0 / len(losses)) if reduction == "mean" else total
 
     def check_targets(self, targets: Sequence[Any], n_outputs: int, where: str) -> None:
         """An error naming the first of targets that this loss cannot take, and its index.
 
         To check all the targets at once, before training on any of them.
         """
-        if self.check_target is not None:
-            for i, target in enumerate(targets):
-                self.check_target(
-                    target, n_outputs, f"{where}: for the {self.name} loss, target {i}"
-                )
+        for i, target in enumerate(targets):
+            self.check_target(target, n_outputs, f"{where}: for the {self.name} loss, target {i}")
 
     def __repr__(self) -> str:
         return f"<{self.name} loss>"
 
 
-def _single(
-    name: str, formula: Callable[[Value, Any], Value]
-) -> Callable[[list[Value], Any], Value]:
-    """formula, for a model with one output."""
+class MeanSquaredError(Loss):
+    """Squared error, for regression: per sample Σ_j (y_j − t_j)² over the outputs, then the
+    mean over the samples, or with ``reduction="sum"`` the sum: the lectures' (and micrograd's)
+    L = Σ (y − t)².
 
-    def per_sample(outputs: list[Value], target: Any) -> Value:
-        if len(outputs) != 1:
-            raise ValueError(f"{name} needs one output per sample, got {len(outputs)}")
-        return formula(outputs[0], target)
+    Targets: one number per output (a lone number for a model with one output).
+    ∂L/∂y_j = 2 (y_j − t_j) for each sample (over n, for the mean). No accuracy.
+    """
 
-    return per_sample
+    name = "mean squared error"
+    classifies = False
+
+    def per_sample(self, outputs: list[Value], target: Any) -> Value:
+        return squared_error(outputs, target)
+
+    def check_target(self, target: object, n_outputs: int, what: str) -> object:
+        return _numbers(target, n_outputs, what)
+
+
+class Hinge(Loss):
+    """The SVM max-margin loss of micrograd's demo, for a model with one output, the score s:
+    per sample max(0, 1 − t·s), mean (or sum) over the samples.
+
+    Targets: −1 or +1 (not 0/1: with 0 the loss would never learn that class). ∂/∂s = −t
+    inside the margin (t·s < 1), else 0. A score > 0 predicts class +1.
+    """
+
+    name = "hinge"
+
+    def per_sample(self, outputs: list[Value], target: Any) -> Value:
+        return hinge(_one(outputs, self.name), target)
+
+    def check_target(self, target: object, n_outputs: int, what: str) -> object:
+        return _sign(target, what)
+
+    def target_class(self, target: Any) -> int:
+        return int(target > 0)
+
+
+class BinaryCrossEntropy(Loss):
+    """Binary cross-entropy of a sigmoid output ŷ = σ(z), taken from the logit z (the model's
+    output layer may be linear or sigmoid): per sample −t·log ŷ − (1 − t)·log(1 − ŷ) =
+    softplus(z) − t·z, finite for any z; mean (or sum) over the samples.
+
+    Targets: probabilities in [0, 1] (a class, 0 or 1, for "2 or not 2"). ∂L/∂z = ŷ − t, the
+    lectures' result. A target >= 1/2 counts as class 1.
+    """
+
+    name = "binary cross-entropy"
+    link = "sigmoid"
+
+    def per_sample(self, outputs: list[Value], target: Any) -> Value:
+        return bce_with_logits(_one(outputs, self.name), target)
+
+    def check_target(self, target: object, n_outputs: int, what: str) -> object:
+        return _probability(target, what)
+
+    def target_class(self, target: Any) -> int:
+        return int(target >= 0.5)
+
+
+class CrossEntropy(Loss):
+    """Cross-entropy of a softmax output ŷ = softmax(z) and a class t, taken from the logits
+    z: per sample −log ŷ_t = logsumexp(z) − z_t, mean (or sum) over the samples. It is the KL
+    divergence of the one-hot target (whose entropy is 0).
+
+    Targets: class indices 0..n−1. ∂L/∂z_j = ŷ_j − [j = t].
+    """
+
+    name = "cross-entropy"
+    link = "softmax"
+
+    def per_sample(self, outputs: list[Value], target: Any) -> Value:
+        return softmax_cross_entropy(outputs, target)
+
+    def check_target(self, target: object, n_outputs: int, what: str) -> object:
+        return _class_index(target, n_outputs, what)
+
+
+class KLDivergence(Loss):
+    """The KL divergence KL(d ‖ ŷ) of a target distribution d and a softmax output
+    ŷ = softmax(z), taken from the logits z (the lectures' loss for the ten digits): per
+    sample Σ_j d_j·(log d_j − log ŷ_j), mean (or sum) over the samples.
+
+    Targets: distributions over the n outputs (d_j >= 0, Σ d_j = 1); a one-hot target gives
+    the cross-entropy. ∂L/∂z_j = ŷ_j − d_j. A target's class is its most likely one.
+    """
+
+    name = "KL divergence"
+    link = "softmax"
+
+    def per_sample(self, outputs: list[Value], target: Any) -> Value:
+        return kl_divergence(outputs, target)
+
+    def check_target(self, target: object, n_outputs: int, what: str) -> object:
+        return _distribution(target, n_outputs, what)
+
+    def target_class(self, target: Any) -> int:
+        ds = list(target)
+        return max(range(len(ds)), key=ds.__getitem__)
+
+
+mse_loss = MeanSquaredError()
+hinge_loss = Hinge()
+bce_loss = BinaryCrossEntropy()
+cross_entropy_loss = CrossEntropy()
+kl_loss = KLDivergence()
+
+
+def _one(outputs: list[Value], name: str) -> Value:
+    if len(outputs) != 1:
+        raise ValueError(f"the {name} loss needs a model with one output, got {len(outputs)}")
+    return outputs[0]
 
 
 # -- the targets each loss takes: (target, number of outputs, what to call it) -> target ----
-# (hinge and BCE ignore the number of outputs: `_single` sees that the model has one)
 
 
-def _sign(target: object, n_outputs: int, what: str) -> float:
+def _sign(target: object, what: str) -> float:
     """-1 or +1: with 0/1 labels the hinge loss would not learn class 0 at all."""
     if not (is_number(target) and target in (-1, 1)):
         raise ValueError(f"{what} must be -1 or +1, got {target!r}")
     return float(target)
 
 
-def _probability(target: object, n_outputs: int, what: str) -> float:
+def _probability(target: object, what: str) -> float:
     """In [0, 1]: outside it, binary cross-entropy has no lower bound."""
     if not (is_number(target) and 0 <= target <= 1):
         raise ValueError(f"{what} must be a number in [0, 1], got {target!r}")
@@ -169,29 +284,6 @@ def _distribution(target: object, n_outputs: int, what: str) -> list[float]:
     if min(ds) < 0 or not math.isclose(math.fsum(ds), 1.0, abs_tol=1e-9):
         raise ValueError(f"{what} must be a distribution (d_j >= 0, Σ d_j = 1), got {target!r}")
     return ds
-
-
-mse_loss = Loss("mean squared error", squared_error, check_target=_numbers)
-hinge_loss = Loss(
-    "hinge",
-    _single("hinge", hinge),
-    target_class=lambda t: int(t > 0),
-    check_target=_sign,
-)
-bce_loss = Loss(
-    "binary cross-entropy",
-    _single("binary cross-entropy", bce_with_logits),
-    link="sigmoid",
-    target_class=lambda t: int(t >= 0.5),
-    check_target=_probability,
-)
-cross_entropy_loss = Loss(
-    "cross-entropy",
-    softmax_cross_entropy,
-    link="softmax",
-    target_class=operator.index,
-    check_target=_class_index,
-)
 
 
 def _check_sizes(where: str, n_outputs: int, n_targets: int) -> None:

@@ -101,10 +101,12 @@ ACTIVATIONS = (*ELEMENTWISE, "linear", "softmax")
 """Every activation name a layer accepts."""
 
 
-def check_activation(name: object) -> str:
+def check_activation(name: object, where: str = "activation") -> str:
     """name, if it is a known activation; else a ValueError that lists the known ones."""
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(
+            f"{where}: unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}"
+        )
     return name
 
 
@@ -342,6 +344,9 @@ class MLP(Block):
         seed: Seed = None,
     ) -> None:
         sizes = [check_count("MLP(nin)", nin), *_layer_sizes(nouts)]
+        # Both, even where no layer uses one (no hidden layer): a typo is never ignored.
+        check_activation(activation, "MLP(activation)")
+        check_activation(output, "MLP(output)")
         rng = make_rng(seed)
         n_layers = len(sizes) - 1
         self.layers = [

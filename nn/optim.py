@@ -54,15 +54,44 @@ class Optimizer(ABC):
         ad.zero_grad(self.parameters)
 
     def step(self) -> None:
-        """One update from the gradients now in ``.grad``."""
+        """One update from the gradients now in ``.grad``: all of it, or nothing.
+
+        If the update fails part way (an overflow, Ctrl-C), or leaves a parameter that is not
+        a finite number (a learning rate too large, an infinite gradient), every parameter
+        and the optimizer's state are put back as they were, and the error says which.
+        """
         lr = self.learning_rate()
-        with ad.no_grad():
-            self.update(lr)
+        data = [p.data for p in self.parameters]
+        state = {name: list(values) for name, values in self.state().items()}
+        try:
+            with ad.no_grad():
+                self.update(lr)
+            self._check_finite(lr)
+        except BaseException:
+            for p, before in zip(self.parameters, data):
+                p.data = before
+            for name, values in self.state().items():
+                values[:] = state[name]
+            raise
         self.steps += 1
+
+    def _check_finite(self, lr: float) -> None:
+        for i, p in enumerate(self.parameters):
+            if not math.isfinite(p.data):
+                name = f" ({p.label})" if p.label else ""
+                raise ValueError(
+                    f"{type(self).__name__} step {self.steps}: parameter {i}{name} became "
+                    f"{p.data} (its gradient is {p.grad}; learning rate {lr:g}); the step "
+                    "was undone"
+                )
 
     @abstractmethod
     def update(self, lr: float) -> None:
         """Move each parameter, with this learning rate (inside no_grad)."""
+
+    @abstractmethod
+    def state(self) -> dict[str, list[float]]:
+        """The optimizer's own state, one number per parameter in each list (momentum...)."""
 
 
 class SGD(Optimizer):
@@ -84,6 +113,9 @@ class SGD(Optimizer):
         check_nonnegative("SGD(weight_decay)", weight_decay)
         self.momentum, self.weight_decay = momentum, weight_decay
         self.velocity = [0.0] * len(self.parameters)
+
+    def state(self) -> dict[str, list[float]]:
+        return {"velocity": self.velocity}
 
     def update(self, lr: float) -> None:
         momentum, decay, velocity = self.momentum, self.weight_decay, self.velocity
@@ -118,6 +150,9 @@ class Adam(Optimizer):
         self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
         self.m = [0.0] * len(self.parameters)
         self.v = [0.0] * len(self.parameters)
+
+    def state(self) -> dict[str, list[float]]:
+        return {"m": self.m, "v": self.v}
 
     def update(self, lr: float) -> None:
         (beta1, beta2), eps, decay, m, v = self.betas, self.eps, self.weight_decay, self.m, self.v

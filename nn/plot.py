@@ -1,6 +1,6 @@
 """Plots: the decision boundary of a 2-D classifier, and loss and accuracy curves.
 
-matplotlib is optional (``pip install "autodiff[plot]"``) and imported only here, when a
+matplotlib is optional (the ``plot`` extra) and imported only here, when a
 plot is made. Figures are made without pyplot: no global state changes, no window opens,
 and Agg draws the PNGs, display or none; a notebook shows a returned figure as its PNG.
 """
@@ -95,7 +95,10 @@ def _figure_class() -> type[Figure]:
     try:
         from matplotlib.figure import Figure  # noqa: PLC0415 -- optional: imported when used
     except ImportError:
-        raise ImportError('nn.plot needs matplotlib: pip install "autodiff[plot]"') from None
+        raise ImportError(
+            'nn.plot needs matplotlib: pip install "influence-autodiff[plot]" (until it is '
+            'published, from a checkout: pip install -e ".[plot]")'
+        ) from None
 
     class PNGFigure(Figure):
         """A Figure that IPython displays as its PNG, with or without pyplot."""

@@ -15,10 +15,19 @@ from tqdm.auto import tqdm
 
 import autodiff as ad
 from autodiff import Value
-from nn.checks import Seed, check_count, check_nonnegative, check_same_length, check_seed, make_rng
+from nn.checks import (
+    Seed,
+    check_count,
+    check_nonnegative,
+    check_same_length,
+    check_samples,
+    check_seed,
+    make_rng,
+    plain_targets,
+)
 from nn.datasets import minibatches
 from nn.losses import Loss, l2_penalty
-from nn.module import MLP, check_inputs
+from nn.module import MLP
 from nn.optim import Optimizer
 
 Samples = Sequence[Sequence[float]]
@@ -61,14 +70,17 @@ def fit(
     ``progress`` shows a bar (tqdm: a widget in Jupyter) with the epoch's running loss and
     accuracy.
 
-    Every sample and target, of the training and the validation data, is checked against
-    the model and the loss before the first step: one that does not fit raises an error
-    naming it, and leaves the model untouched.
+    Every argument, and every sample and target of the training and the validation data
+    (lists or NumPy arrays), is checked against the model and the loss before the first step:
+    one that does not fit raises an error naming it, and leaves the model untouched. A step
+    that fails (an overflow, a domain error, Ctrl-C) leaves the parameters as they were before
+    it; the error then notes the epoch and the batch.
     """
-    _check_loss_fits(model, loss)
-    _check_data("fit", model, loss, x, y)
+    _check_model_and_loss(model, loss)
+    x, y = _data("fit", model, loss, x, y)
     if validation is not None:
-        _check_data("validation", model, loss, *validation)
+        _data("fit(validation)", model, loss, *_pair(validation))
+    _check_optimizer(model, optimizer)
     check_count("epochs", epochs)
     check_nonnegative("l2", l2)
     check_seed(seed)
@@ -77,20 +89,25 @@ def fit(
     # Only a shuffle needs a generator; made from no seed, it would move the global state.
     rng = make_rng(seed) if shuffle else None
     parameters, history = model.parameters(), History()
-    with tqdm(total=epochs * math.ceil(len(x) / size), unit="step", disable=not progress) as bar:
+    batches = math.ceil(len(x) / size)
+    with tqdm(total=epochs * batches, unit="step", disable=not progress) as bar:
         for epoch in range(1, epochs + 1):
             seen, total_loss, correct = 0, 0.0, 0
-            for xb, yb in minibatches(x, y, size, shuffle=shuffle, seed=rng):
-                batch_loss, batch_correct = _step(
-                    model, xb, yb, loss=loss, optimizer=optimizer, parameters=parameters, l2=l2
-                )
+            for batch, (xb, yb) in enumerate(minibatches(x, y, size, shuffle=shuffle, seed=rng)):
+                try:
+                    batch_loss, batch_correct = _step(
+                        model, xb, yb, loss=loss, optimizer=optimizer, parameters=parameters, l2=l2
+                    )
+                except BaseException as error:
+                    _note(error, f"fit: epoch {epoch} of {epochs}, batch {batch + 1} of {batches}")
+                    raise
                 seen += len(xb)
                 total_loss += batch_loss * len(xb)
                 correct += batch_correct
                 bar.set_postfix(_progress(epoch, epochs, total_loss / seen, correct / seen, loss))
                 bar.update()
             history.loss.append(total_loss / seen)
-            if loss.target_class is not None:
+            if loss.classifies:
                 history.accuracy.append(correct / seen)
             if validation is not None:
                 _record_validation(history, evaluate(model, *validation, loss=loss))
@@ -119,25 +136,32 @@ def _step(
 
 def evaluate(model: MLP, x: Samples, y: Sequence[Any], *, loss: Loss) -> Evaluation:
     """The mean loss on (x, y), and the accuracy where the loss has classes; records no graph."""
-    _check_loss_fits(model, loss)
-    _check_data("evaluate", model, loss, x, y)
+    _check_model_and_loss(model, loss)
+    x, y = _data("evaluate", model, loss, x, y)
     with ad.no_grad():
         outputs = [_loss_inputs(model, loss, sample) for sample in x]
         mean_loss = loss(outputs, y).data
-    accuracy = None if loss.target_class is None else _count_correct(loss, outputs, y) / len(x)
+    accuracy = _count_correct(loss, outputs, y) / len(x) if loss.classifies else None
     return Evaluation(mean_loss, accuracy)
 
 
-def predict(model: MLP, x: Samples) -> list[list[float]]:
-    """The outputs of each sample (probabilities for a sigmoid or softmax output); no graph."""
+def predict(model: MLP, x: Samples) -> list[Any]:
+    """The outputs of each sample (probabilities for a sigmoid or softmax output), as
+    ``model(x)`` gives them: one number per sample for a model with one output, else a list;
+    no graph."""
+    _check_model(model)
+    samples = check_samples(x, model.nin, "predict")
     with ad.no_grad():
-        return [[v.data for v in model.forward(sample)] for sample in x]
+        outputs = [[v.data for v in model.forward(sample)] for sample in samples]
+    return [o[0] for o in outputs] if model.nout == 1 else outputs
 
 
 def classify(model: MLP, x: Samples) -> list[int]:
     """The class of each sample, read off its logits (see the module docstring); no graph."""
+    _check_model(model)
+    samples = check_samples(x, model.nin, "classify")
     with ad.no_grad():
-        return [decide([z.data for z in model.logits(sample)]) for sample in x]
+        return [decide([z.data for z in model.logits(sample)]) for sample in samples]
 
 
 def decide(scores: Sequence[float]) -> int:
@@ -153,7 +177,7 @@ def _loss_inputs(model: MLP, loss: Loss, x: Sequence[float]) -> list[Value]:
 
 
 def _count_correct(loss: Loss, outputs: list[list[Value]], targets: Sequence[Any]) -> int:
-    if loss.target_class is None:
+    if not loss.classifies:
         return 0
     target_class = loss.target_class
     return sum(decide([v.data for v in o]) == target_class(t) for o, t in zip(outputs, targets))
@@ -163,7 +187,7 @@ def _progress(
     epoch: int, epochs: int, mean_loss: float, accuracy: float, loss: Loss
 ) -> dict[str, str]:
     shown = {"epoch": f"{epoch}/{epochs}", "loss": f"{mean_loss:.4f}"}
-    if loss.target_class is not None:
+    if loss.classifies:
         shown["accuracy"] = f"{accuracy:.1%}"
     return shown
 
@@ -174,20 +198,58 @@ def _record_validation(history: History, scores: Evaluation) -> None:
         history.val_accuracy.append(scores.accuracy)
 
 
-def _check_data(where: str, model: MLP, loss: Loss, x: Samples, y: Sequence[Any]) -> None:
-    """Every sample fits the model's inputs and every target the loss, or an error naming it."""
-    check_same_length(where, x, y)
-    if not x:
+def _data(
+    where: str, model: MLP, loss: Loss, x: object, y: object
+) -> tuple[list[list[float]], list[Any]]:
+    """The samples and targets as lists, each sample fitting the model's inputs and each
+    target the loss, or an error naming the first that does not."""
+    samples, targets = check_samples(x, model.nin, where), plain_targets(y, where)
+    check_same_length(where, samples, targets)
+    if not samples:
         raise ValueError(f"{where} needs at least one sample")
-    for i, sample in enumerate(x):
-        check_inputs(sample, model.nin, f"{where}: sample {i}: the model")
-    loss.check_targets(y, model.nout, where)
+    loss.check_targets(targets, model.nout, where)
+    return samples, targets
 
 
-def _check_loss_fits(model: MLP, loss: Loss) -> None:
-    """A loss that applies an output activation itself needs the model's logits for it."""
+def _pair(validation: object) -> tuple[object, object]:
+    if not (isinstance(validation, tuple | list) and len(validation) == 2):
+        raise TypeError("fit(validation=...) needs a pair (x, y) of samples and targets")
+    return validation[0], validation[1]
+
+
+def _check_model(model: object) -> None:
+    if not isinstance(model, MLP):
+        raise TypeError(f"the model must be an nn.MLP, got {type(model).__name__!r}")
+
+
+def _check_model_and_loss(model: MLP, loss: Loss) -> None:
+    """A model and a loss; a loss that applies an output activation itself needs the
+    model's logits for it."""
+    _check_model(model)
+    if not isinstance(loss, Loss):
+        raise TypeError(
+            "loss must be one of nn's losses (nn.mse_loss, nn.hinge_loss, nn.bce_loss, "
+            f"nn.cross_entropy_loss, nn.kl_loss), got {loss!r}"
+        )
     if loss.link and model.output_activation not in (loss.link, "linear"):
         raise ValueError(
             f"the {loss.name} loss takes the logits of a {loss.link} (or linear) output; "
             f"this model's output is {model.output_activation}"
         )
+
+
+def _check_optimizer(model: MLP, optimizer: Optimizer) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an nn.SGD or nn.Adam, got {type(optimizer).__name__!r}")
+    own = {id(p) for p in model.parameters()}
+    if not any(id(p) in own for p in optimizer.parameters):
+        raise ValueError(
+            "the optimizer updates none of this model's parameters: build it with "
+            "model.parameters() (it was made for another model?)"
+        )
+
+
+def _note(error: BaseException, where: str) -> None:
+    """Say where training stopped, on the error itself (Python 3.11 shows notes)."""
+    if hasattr(error, "add_note"):
+        error.add_note(f"{where} failed; the parameters are as they were before that step")

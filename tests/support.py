@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import operator
+import shutil
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -144,6 +145,16 @@ def reference_partial(oracle: Oracle, point: Point, i: int) -> float:
 
 def _params(point: Point) -> dict[str, Any]:
     return {k: mpmath.mpf(v) if isinstance(v, float) else v for k, v in point.params.items()}
+
+
+# -- what a test needs of the machine -------------------------------------------------------------
+
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None,
+    reason="needs Graphviz's dot program (apt install graphviz; CI installs it)",
+)
+"""For a test of what only Graphviz's dot renders; tests/test_without_dot.py runs the
+diagram tests once with dot hidden, so both situations are checked where it is installed."""
 
 
 # -- graphs --------------------------------------------------------------------------------------

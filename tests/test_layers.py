@@ -20,7 +20,7 @@ import pytest
 import autodiff
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGINE = {"errors", "grad_mode", "value", "code", "domains", "primitives", "ops"}
+ENGINE = {"errors", "grad_mode", "value", "code", "domains", "primitives", "ops", "distribution"}
 LAYERS = {  # what each layer of autodiff may import, besides itself
     "engine": {"engine"},
     "transforms": {"engine", "transforms"},

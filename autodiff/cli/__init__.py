@@ -19,9 +19,13 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, entry_points, version
+from pathlib import Path
+from typing import Any
 
+from autodiff import distribution
 from autodiff.cli.expression import (
+    CONSTANTS,
     FUNCTIONS,
     LANGUAGE,
     EvaluationError,
@@ -71,6 +75,11 @@ def _parser(plugins: Mapping[str, EntryPoint]) -> argparse.ArgumentParser:
         description="Derivatives and influence diagrams with the autodiff engine.",
         epilog=f"An expression may use {LANGUAGE}. One that starts with '-' needs a space "
         'before it: " -x**2".',
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"{PROGRAM} {version(distribution.NAME)} ({distribution.NAME})",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     grad = commands.add_parser(
@@ -143,17 +152,24 @@ def _add_diagram_options(command: argparse.ArgumentParser) -> None:
 
 
 def _grad(options: argparse.Namespace) -> int:
-    out, variables = _evaluate(options.expression, options.at)
-    rows = [("f", out.data)]
-    firsts = gradients(out, variables, create_graph=options.second)
-    rows.extend((f"df/d{v.label}", data_of(d)) for v, d in zip(variables, firsts))
-    if options.second:
-        for i, d in enumerate(firsts):
-            seconds = gradients(d, variables) if isinstance(d, Value) else [0.0] * len(variables)
-            rows.extend(
-                (_second_name(variables[i], variables[j]), seconds[j])
-                for j in range(i, len(variables))
-            )
+    """The value and derivatives; of a vector (softmax), each output's in turn: f[0], its
+    derivatives (a row of the Jacobian), f[1], ..."""
+    outs, variables = _evaluate(options.expression, options.at)
+    rows = []
+    for k, out in enumerate(outs):
+        f = "f" if len(outs) == 1 else f"f[{k}]"
+        rows.append((f, out.data))
+        firsts = gradients(out, variables, create_graph=options.second)
+        rows.extend((f"d{f}/d{v.label}", data_of(d)) for v, d in zip(variables, firsts))
+        if options.second:
+            for i, d in enumerate(firsts):
+                seconds = (
+                    gradients(d, variables) if isinstance(d, Value) else [0.0] * len(variables)
+                )
+                rows.extend(
+                    (f"d2{f}/d{variables[i].label} d{variables[j].label}", seconds[j])
+                    for j in range(i, len(variables))
+                )
     _refuse_non_finite(rows)
     width = max(len(name) for name, _ in rows)
     for name, number in rows:
@@ -165,7 +181,16 @@ def _draw(options: argparse.Namespace) -> int:
     if options.output is not None:
         with _usage_errors():
             format_of(options.output)
-    out, variables = _evaluate(options.expression, options.at)
+        folder = Path(options.output).parent
+        if not folder.is_dir():  # before any work: say so in one line
+            raise FileNotFoundError(f"cannot write {options.output}: there is no folder {folder}")
+    outs, variables = _evaluate(options.expression, options.at)
+    if len(outs) != 1:
+        raise UsageError(
+            f"a diagram has one output, and this expression has {len(outs)} (softmax gives "
+            "one per input): draw one function of them, e.g. their sum"
+        )
+    (out,) = outs
     by_name = {v.label: v for v in variables}
     params = [_variable(by_name, name, "--params") for name in _names(options.params)]
     highlight = (
@@ -191,8 +216,9 @@ def _draw(options: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate(expression: str, assignments: Sequence[str]) -> tuple[Value, list[Value]]:
-    """The expression's value at the point, as a Value, and its variables (labelled leaves)."""
+def _evaluate(expression: str, assignments: Sequence[str]) -> tuple[list[Value], list[Value]]:
+    """The expression's values at the point (one, or one per input of softmax), as Values,
+    and its variables (labelled leaves)."""
     formula = parse(expression)
     point = parse_assignments(assignments)
     missing = [name for name in formula.variables if name not in point]
@@ -204,11 +230,16 @@ def _evaluate(expression: str, assignments: Sequence[str]) -> tuple[Value, list[
     if unused:
         raise UsageError(f"--at gives {', '.join(unused)}, which the expression does not use")
     variables = [Value(point[name], name) for name in formula.variables]
-    out = formula.evaluate({v.label: v for v in variables})
-    if not isinstance(out, Value):  # an expression of numbers only
-        out = Value(out)
-    out.label = out.label or "f"
-    return out, variables
+    result = formula.evaluate({v.label: v for v in variables})
+    # A Value each, even for an expression of numbers only.
+    outs = [v if isinstance(v, Value) else Value(v) for v in _listed(result)]
+    for k, out in enumerate(outs):
+        out.label = out.label or ("f" if len(outs) == 1 else f"f[{k}]")
+    return outs, variables
+
+
+def _listed(result: Any) -> list[Any]:
+    return result if isinstance(result, list) else [result]
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, float]:
@@ -221,6 +252,8 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, float]:
             raise UsageError(f"--at needs NAME=NUMBER, got {item!r}")
         if not name.isidentifier() or keyword.iskeyword(name) or name in FUNCTIONS:
             raise UsageError(f"--at: {name!r} cannot be a variable's name")
+        if name in CONSTANTS:
+            raise UsageError(f"--at: {name} is a constant of the language ({CONSTANTS[name]!r})")
         if name in point:
             raise UsageError(f"--at gives {name} twice")
         try:
@@ -248,10 +281,6 @@ def _variable(variables: Mapping[str, Value], name: str, option: str) -> Value:
 
 def _names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
-
-
-def _second_name(a: Value, b: Value) -> str:
-    return f"d2f/d{a.label} d{b.label}"
 
 
 def _derivatives_drawn(out: Value) -> Iterator[tuple[str, float]]:

@@ -53,11 +53,23 @@ FUNCTIONS: Mapping[str, Function] = {
 """The functions an expression may call: the engine's operations its registrations offer."""
 
 
-def _applied(function: Function) -> Callable[..., Number]:
-    """function, taking its arguments one by one (an operation of many inputs takes a list)."""
+CONSTANTS: Mapping[str, float] = {"pi": math.pi, "e": math.e}
+"""The names that stand for numbers, not variables."""
+
+
+def vector_valued(function: Function) -> bool:
+    """An operation with an ``index`` among its inputs (softmax) gives one value per input."""
+    return "index" in function.parameters
+
+
+def _applied(function: Any, constants: tuple[float, ...]) -> Callable[..., Any]:
+    """function, taking its inputs one by one (an operation of many takes a list), with the
+    constant parameters given after them (leaky_relu(x, 0.2))."""
+    if vector_valued(function):
+        return lambda *xs: [function(xs, index=i) for i in range(len(xs))]
     if function.primitive.arity is None:
         return lambda *xs: function(xs)
-    return function
+    return lambda *xs: function(*xs, *constants)
 
 
 def _power(x: Number, y: Number) -> Number:
@@ -79,7 +91,11 @@ _UNARY: dict[type[ast.unaryop], Callable[[Any], Number]] = {
     ast.USub: ops.neg,
     ast.UAdd: operator.pos,
 }
-LANGUAGE = "numbers, variables, + - * / **, parentheses and the functions " + ", ".join(FUNCTIONS)
+LANGUAGE = (
+    "numbers, the constants pi and e, variables, + - * / **, parentheses and the functions "
+    + ", ".join(FUNCTIONS)
+    + " (a parameter after the inputs: leaky_relu(x, 0.2); softmax only as the whole expression)"
+)
 _REFUSED = {
     ast.Attribute: "the attribute access",
     ast.Subscript: "the subscript",
@@ -104,8 +120,9 @@ _REFUSED = {
 class Call:
     """A step of a program: apply a function to the last ``arity`` results."""
 
-    function: Callable[..., Number]
+    function: Callable[..., Any]
     arity: int
+    vector: bool = False  # gives a list of values, one per input (softmax)
 
 
 Step = float | str | Call  # push a number; push a variable's value; apply a function
@@ -119,8 +136,9 @@ class Formula:
     variables: tuple[str, ...]
     program: tuple[Step, ...]  # postfix: every operation after its operands
 
-    def evaluate(self, values: Mapping[str, Number]) -> Number:
-        """The expression's value, a Value if any variable is one (its graph recorded).
+    def evaluate(self, values: Mapping[str, Number]) -> Any:
+        """The expression's value, a Value if any variable is one (its graph recorded); a list
+        of them for an expression that is one vector-valued operation (softmax).
 
         Raises InvalidExpressionError if a variable has no value, EvaluationError if the
         expression has none at this point, or it is not finite.
@@ -128,7 +146,7 @@ class Formula:
         missing = [name for name in self.variables if name not in values]
         if missing:
             raise InvalidExpressionError(f"no value given for {', '.join(missing)}")
-        stack: list[Number] = []
+        stack: list[Any] = []
         try:
             for step in self.program:
                 if isinstance(step, float):
@@ -142,9 +160,9 @@ class Formula:
         except (ArithmeticError, ValueError) as error:  # DomainError is a ValueError
             raise EvaluationError(str(error)) from None
         result = stack.pop()
-        number = data_of(result)
-        if not math.isfinite(number):
-            raise EvaluationError(f"the value is {number}: a float overflowed along the way")
+        for number in map(data_of, result if isinstance(result, list) else [result]):
+            if not math.isfinite(number):
+                raise EvaluationError(f"the value is {number}: a float overflowed along the way")
         return result
 
 
@@ -170,7 +188,7 @@ def parse(text: str) -> Formula:
     return Formula(text, tuple(variables), program)
 
 
-def evaluate(text: str, values: Mapping[str, Number]) -> Number:
+def evaluate(text: str, values: Mapping[str, Number]) -> Any:
     """parse(text).evaluate(values)."""
     return parse(text).evaluate(values)
 
@@ -188,9 +206,26 @@ def _compile(body: ast.expr, text: str) -> tuple[Step, ...]:
         if depth > MAX_DEPTH:
             raise InvalidExpressionError(_too_deep())
         step, operands = _step(node, text)
+        if isinstance(step, Call) and step.vector and node is not body:
+            raise InvalidExpressionError(
+                f"{_snippet(text, node)} has one value per input, so it can only be the whole "
+                "expression"
+            )
         steps.append(step)
-        pending.extend((operand, depth + 1) for operand in operands)
+        pending.extend((operand, _depth(node, operand, depth)) for operand in operands)
     return tuple(reversed(steps))
+
+
+def _depth(node: ast.expr, operand: ast.expr, depth: int) -> int:
+    """An operand's nesting depth: one more than its node's, but a chain a + b + c + ... (or
+    of -, *, /) counts as flat: Python nests it to the left."""
+    chained = (
+        isinstance(node, ast.BinOp)
+        and operand is node.left
+        and isinstance(operand, ast.BinOp)
+        and type(operand.op) is type(node.op)
+    )
+    return depth if chained else depth + 1
 
 
 def _step(node: ast.expr, text: str) -> tuple[Step, list[ast.expr]]:
@@ -200,13 +235,17 @@ def _step(node: ast.expr, text: str) -> tuple[Step, list[ast.expr]]:
     if isinstance(node, ast.Name):
         if node.id in FUNCTIONS:
             raise InvalidExpressionError(f"{node.id} is a function: call it, as in {node.id}(x)")
+        if node.id in CONSTANTS:
+            return CONSTANTS[node.id], []
         return node.id, []
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         return Call(_BINARY[type(node.op)], 2), [node.left, node.right]
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         return Call(_UNARY[type(node.op)], 1), [node.operand]
     if isinstance(node, ast.Call):
-        return Call(_applied(_function(node, text)), len(node.args)), node.args
+        function, inputs, constants = _function(node, text)
+        call = Call(_applied(function, constants), len(inputs), vector_valued(function))
+        return call, inputs
     if isinstance(node, ast.BinOp | ast.UnaryOp):
         raise _not_allowed("the operator in", text, node)
     raise _not_allowed(_REFUSED.get(type(node), type(node).__name__), text, node)
@@ -221,7 +260,8 @@ def _number(value: object, text: str, node: ast.expr) -> float:
     return number
 
 
-def _function(node: ast.Call, text: str) -> Function:
+def _function(node: ast.Call, text: str) -> tuple[Function, list[ast.expr], tuple[float, ...]]:
+    """The function a call names, its inputs, and the numbers given for its parameters."""
     if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
         raise InvalidExpressionError(
             f"only these functions can be called: {', '.join(FUNCTIONS)}; "
@@ -229,14 +269,39 @@ def _function(node: ast.Call, text: str) -> Function:
         )
     if node.keywords:
         raise InvalidExpressionError(f"keyword arguments are not allowed: {_snippet(text, node)}")
-    name = node.func.id
+    name, count = node.func.id, len(node.args)
     function = FUNCTIONS[name]
-    count = len(node.args)
-    variadic = function.primitive.arity is None
-    if count == 0 or (count > 1 and not variadic):
-        wanted = "at least one argument" if variadic else "one argument"
+    arity = function.primitive.arity
+    if arity is None:
+        if count == 0:
+            raise InvalidExpressionError(
+                f"{name} takes at least one argument: {_snippet(text, node)}"
+            )
+        return function, node.args, ()
+    most = arity + len(function.parameters)
+    if not arity <= count <= most:
+        wanted = f"{arity} argument(s)" + (
+            f", then up to {most - arity} number(s) for {', '.join(function.parameters)}"
+            if most > arity
+            else ""
+        )
         raise InvalidExpressionError(f"{name} takes {wanted}, got {count}: {_snippet(text, node)}")
-    return function
+    constants = tuple(_constant(arg, text) for arg in node.args[arity:])
+    return function, node.args[:arity], constants
+
+
+def _constant(node: ast.expr, text: str) -> float:
+    """A parameter given as a number (its sign included), not computed from variables."""
+    sign = 1.0
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        sign, node = (-1.0 if isinstance(node.op, ast.USub) else 1.0), node.operand
+    if isinstance(node, ast.Constant):
+        return sign * _number(node.value, text, node)
+    if isinstance(node, ast.Name) and node.id in CONSTANTS:
+        return sign * CONSTANTS[node.id]
+    raise InvalidExpressionError(
+        f"a parameter must be a number, not computed: {_snippet(text, node)}"
+    )
 
 
 def finite_float(x: object) -> float | None:

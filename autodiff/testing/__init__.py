@@ -11,12 +11,12 @@ Needs hypothesis (the 'testing' extra). The README shows how to property-test a 
 with these and ``gradcheck``.
 """
 
+from autodiff.distribution import install_hint
+
 try:
     import hypothesis  # noqa: F401
 except ImportError as error:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        "autodiff.testing needs hypothesis: pip install hypothesis (the 'testing' extra)"
-    ) from error
+    raise ImportError(f"autodiff.testing needs hypothesis: {install_hint('testing')}") from error
 
 from autodiff.domains import bounded, positive
 from autodiff.testing.graphs import Expression, expressions, operations

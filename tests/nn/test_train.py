@@ -29,7 +29,7 @@ def test_fit_learns_xor_with_a_sigmoid_output_and_bce() -> None:
     assert history.loss[-1] < history.loss[0] / 4
     assert nn.evaluate(model, x, y, loss=nn.bce_loss).accuracy == 1.0
     assert nn.classify(model, x) == y
-    probabilities = [p for (p,) in nn.predict(model, x)]
+    probabilities = nn.predict(model, x)  # one number per sample: one output
     assert all(0 < p < 1 for p in probabilities)
     assert [int(p > 0.5) for p in probabilities] == y
 
@@ -108,7 +108,7 @@ def test_mean_squared_error_records_no_accuracy() -> None:
     history = nn.fit(model, x, y, loss=nn.mse_loss, optimizer=optimizer, epochs=200, progress=False)
     assert history.accuracy == [] and history.loss[-1] < 1e-6
     assert nn.evaluate(model, x, y, loss=nn.mse_loss).accuracy is None
-    assert [round(out, 3) for (out,) in nn.predict(model, [[2.0]])] == [4.0]
+    assert [round(out, 3) for out in nn.predict(model, [[2.0]])] == [4.0]
 
 
 def test_the_progress_bar_shows_the_epoch_loss_and_accuracy(
@@ -176,7 +176,7 @@ def test_samples_and_targets_must_match() -> None:
         )
     with pytest.raises(ValueError, match="evaluate needs at least one sample"):
         nn.evaluate(model, [], [], loss=nn.hinge_loss)
-    with pytest.raises(ValueError, match="layer 1 takes 2 inputs, got 3"):
+    with pytest.raises(ValueError, match=r"predict: sample 0 has 3 input\(s\); the model takes 2"):
         nn.predict(model, [[0.0, 1.0, 2.0]])
 
 
@@ -259,14 +259,14 @@ def test_every_target_is_checked_against_the_loss_before_the_first_step(
         (
             [*TEN_SAMPLES[:9], [0.0, 1.0, 2.0]],
             None,
-            "fit: sample 9: the model takes 2 inputs, got 3",
+            r"fit: sample 9 has 3 input\(s\); the model takes 2",
         ),
-        (TEN_SAMPLES, ([], []), "validation needs at least one sample"),
-        (TEN_SAMPLES, ([[0.0, 1.0]], []), "validation: 1 samples but 0 targets"),
+        (TEN_SAMPLES, ([], []), r"fit\(validation\) needs at least one sample"),
+        (TEN_SAMPLES, ([[0.0, 1.0]], []), r"fit\(validation\): 1 samples but 0 targets"),
         (
             TEN_SAMPLES,
             ([[0.0, 1.0]] * 2, [1, 0]),
-            r"validation: for the hinge loss, target 1 must be -1 or \+1, got 0",
+            r"fit\(validation\): for the hinge loss, target 1 must be -1 or \+1, got 0",
         ),
     ],
 )
