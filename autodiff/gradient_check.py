@@ -37,11 +37,12 @@ def gradcheck(
     numeric one. f takes numbers or Values and returns one number. At a kink (relu at 0) the
     engine's subgradient and the finite difference rightly differ: check away from kinks.
     """
-    if order not in (1, 2) or isinstance(order, bool):
+    if not callable(f):
+        raise TypeError(f"gradcheck needs a function to check, got {type(f).__name__!r}")
+    if type(order) is not int or order not in (1, 2):
         raise ValueError(f"gradcheck(order=...) checks order 1 or 2, got {order!r}")
-    _check_tolerance("eps", eps, positive=True)
-    _check_tolerance("atol", atol)
-    _check_tolerance("rtol", rtol)
+    eps = _tolerance("eps", eps, positive=True)
+    atol, rtol = _tolerance("atol", atol), _tolerance("rtol", rtol)
     if not args:
         raise TypeError("gradcheck needs the point to check at: gradcheck(f, x, ...)")
     point = [_finite(a, i) for i, a in enumerate(args)]
@@ -67,11 +68,12 @@ def gradcheck(
     return True
 
 
-def _check_tolerance(name: str, x: object, *, positive: bool = False) -> None:
+def _tolerance(name: str, x: object, *, positive: bool = False) -> float:
     number = as_float(x, f"gradcheck({name}=...)")
     if not math.isfinite(number) or number < 0 or (positive and number == 0):
         wanted = "a positive" if positive else "a finite, non-negative"
         raise ValueError(f"gradcheck({name}=...) needs {wanted} number, got {x!r}")
+    return number
 
 
 def _finite(x: object, i: int) -> float:

@@ -33,6 +33,7 @@ from autodiff.primitives import (
     apply_binary,
     apply_unary,
     apply_variadic,
+    as_inputs,
     is_operand,
     register,
 )
@@ -537,6 +538,7 @@ def dot(ws: Sequence[Any], xs: Sequence[Any], b: Any = None) -> Any:
     Its edges carry ∂z/∂w_i = x_i, ∂z/∂x_i = w_i and ∂z/∂b = 1. Plain numbers are allowed
     anywhere (an input x_i, typically): they become constant leaves.
     """
+    ws, xs = as_inputs(_dot.primitive, ws), as_inputs(_dot.primitive, xs)
     if len(ws) != len(xs):
         raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
     if b is None:
@@ -643,7 +645,7 @@ def softmax(values: Iterable[Any]) -> list[Any]:
     With Values: one node per output, each with an edge from every input carrying the
     Jacobian entry ∂y_i/∂z_j = y_i (δ_ij − y_j). With numbers only: a list of floats.
     """
-    zs = tuple(values)
+    zs = as_inputs(_softmax.primitive, values)
     _at_least_one("softmax", zs)
     if all(type(z) is float for z in zs):
         return list(_softmax_floats(zs))

@@ -275,11 +275,8 @@ def _operation(prim: Primitive, forward: Callable[..., float]) -> Any:
 
         def operation(values: Any, /, *extra: Any, **params: Any) -> Any:
             kind = type(values)
-            if kind is not list and kind is not tuple and isinstance(values, _NOT_ITERABLES):
-                raise TypeError(
-                    f"{prim.name}() takes one iterable of numbers or Values, as sum does: "
-                    f"{prim.name}([a, b]); got {kind.__name__!r}"
-                )
+            if kind is not list and kind is not tuple:
+                values = as_inputs(prim, values)
             op = bound(extra, params) if extra or params or keywords else prim
             return apply_variadic(op, *values)
 
@@ -289,6 +286,19 @@ def _operation(prim: Primitive, forward: Callable[..., float]) -> Any:
     operation.primitive = prim  # type: ignore[attr-defined]
     operation.parameters = names  # type: ignore[attr-defined]
     return operation
+
+
+def as_inputs(prim: Primitive, values: object) -> tuple[Any, ...]:
+    """The inputs of an operation of many, from any iterable of them (a NumPy array too)."""
+    try:
+        if isinstance(values, _NOT_ITERABLES):
+            raise TypeError
+        return tuple(values)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            f"{prim.name}() takes one iterable of numbers or Values, as sum does: "
+            f"{prim.name}([a, b]); got {type(values).__name__!r}"
+        ) from None
 
 
 def _wrong_count(prim: Primitive, names: list[str], got: int) -> str:
@@ -328,6 +338,7 @@ def register(
     it defines, whether it is a ``method`` of Value, and whether the command line's
     expression ``language`` offers it.
     """
+    _check_registration(forward, derivative, name, symbol, display, domain, reference)
     arity = _arity(forward)
     prim = Primitive(
         name or forward.__name__,
@@ -470,6 +481,27 @@ def _method(function: Any) -> Callable[..., Value]:
     method.__name__ = method.__qualname__ = prim.name
     method.__doc__ = function.__doc__
     return method
+
+
+def _check_registration(  # noqa: PLR0917 -- register's own arguments, checked in one place
+    forward: object,
+    derivative: object,
+    name: object,
+    symbol: object,
+    display: object,
+    domain: object,
+    reference: object,
+) -> None:
+    for argument, value in (("forward", forward), ("derivative", derivative)):
+        if not callable(value):
+            raise TypeError(f"primitive: the {argument} must be a function, got {value!r}")
+    for argument, value in (("name", name), ("symbol", symbol), ("display", display)):
+        if not isinstance(value, str):
+            raise TypeError(f"primitive({argument}=...) needs a str, got {type(value).__name__!r}")
+    if domain is not None and not isinstance(domain, Domain):
+        raise TypeError(f"primitive(domain=...) needs an autodiff.Domain, got {domain!r}")
+    if reference is not None and not callable(reference):
+        raise TypeError(f"primitive(reference=...) needs a function, got {reference!r}")
 
 
 def _arity(forward: Callable[..., float]) -> int | None:
@@ -699,7 +731,7 @@ def apply_binary(op: Primitive, x: Any, y: Any) -> Any:
     if type(x) is not Value or type(y) is not Value:
         if not (isinstance(x, Value) or isinstance(y, Value)):
             return _not_on_values(op, (x, y))
-        x, y = _operand(x), _operand(y)
+        x, y = _operand(x, op), _operand(y, op)
         if x is None or y is None:
             return NotImplemented
     a, b = x.data, y.data
@@ -784,14 +816,14 @@ def _leaf(out: float) -> Value:
     return node
 
 
-def _operand(x: object) -> Value | None:
+def _operand(x: object, op: Primitive) -> Value | None:
     """x itself if it is a Value, a constant leaf if it is a number, else None."""
     if type(x) is float:
         return _leaf(x)
     if isinstance(x, Value):
         return x
     if isinstance(x, numbers.Real):
-        return _leaf(float(x))
+        return _leaf(as_float(x, op.name))  # an int too large for a float: named
     return None
 
 

@@ -37,7 +37,7 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
     ``f`` returns one number (a Value or a float). With an int ``argnums`` the gradient is one
     number; with a tuple, a tuple of them.
     """
-    positions, single = _positions(argnums)
+    positions, single = _checked(f, argnums, "value_and_grad")
 
     def evaluate(*args: Any) -> tuple[Any, Any]:
         with _tracing() as nested:
@@ -62,6 +62,8 @@ def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     12.0
     """
 
+    _checked(f, argnums, "grad")
+
     def gradient(*args: Any) -> Any:
         return value_and_grad(f, argnums)(*args)[1]
 
@@ -75,7 +77,7 @@ def jacobian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     gradient of that output with respect to ``argnums``: one number, or a tuple for a tuple of
     argnums. For one output: its gradient, as ``grad`` gives it.
     """
-    positions, single = _positions(argnums)
+    positions, single = _checked(f, argnums, "jacobian")
 
     def evaluate(*args: Any) -> Any:
         with _tracing() as nested:
@@ -107,7 +109,7 @@ def hvp(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     The gradient of ``∇f · v``: two backward passes, however many arguments f has. ``vector``
     is a number for an int ``argnums``, a sequence as long as the tuple otherwise.
     """
-    positions, single = _positions(argnums)
+    positions, single = _checked(f, argnums, "hvp")
 
     def product(*args: Any, vector: Any) -> Any:
         directions = _directions(vector, len(positions), single)
@@ -160,6 +162,14 @@ def _tracing() -> Iterator[bool]:
     finally:
         _recording.reset(recording_token)
         _depth.reset(depth_token)
+
+
+def _checked(f: object, argnums: Argnums, name: str) -> tuple[tuple[int, ...], bool]:
+    """(the argument positions, whether argnums was a single int), once f is checked to be a
+    function."""
+    if not callable(f):
+        raise TypeError(f"{name} needs a function to differentiate, got {type(f).__name__!r}")
+    return _positions(argnums)
 
 
 def _positions(argnums: Argnums) -> tuple[tuple[int, ...], bool]:

@@ -41,6 +41,13 @@ def as_float(x: object, where: str) -> float:
     raise TypeError(f"{where} needs a real number, got {type(x).__name__!r}")
 
 
+def as_flag(x: object, where: str) -> bool:
+    """x, if it is True or False; else a TypeError that names `where`."""
+    if not isinstance(x, bool):
+        raise TypeError(f"{where} needs True or False, got {type(x).__name__!r}")
+    return x
+
+
 def as_count(x: object, where: str) -> int:
     """x as a positive int (an index, not a bool), or an error that names `where`."""
     if isinstance(x, bool):  # True is an int to Python, not a count
@@ -52,6 +59,27 @@ def as_count(x: object, where: str) -> int:
     if count < 1:
         raise ValueError(f"{where} needs a positive int, got {count}")
     return count
+
+
+def as_value(x: object, where: str) -> Value:
+    """x, if it is a Value; else a TypeError that names `where` and what it got."""
+    if not isinstance(x, Value):
+        raise TypeError(f"{where} needs a Value, got {type(x).__name__!r}")
+    return x
+
+
+def as_values(xs: object, where: str) -> list[Value]:
+    """xs as a list of Values (from any iterable of them), or a TypeError naming `where`."""
+    if isinstance(xs, Value | str | bytes):
+        raise TypeError(f"{where} needs an iterable of Values, got a {type(xs).__name__}")
+    try:
+        values = list(xs)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(f"{where} needs an iterable of Values, got {type(xs).__name__!r}") from None
+    for i, v in enumerate(values):
+        if not isinstance(v, Value):
+            raise TypeError(f"{where}: item {i} is a {type(v).__name__}, not a Value")
+    return values  # type: ignore[no-any-return]  # each checked above
 
 
 def data_of(x: Value | float) -> float:
@@ -211,6 +239,7 @@ def topological_order(root: Value) -> list[Value]:
 
     A depth-first search with its own stack. Leaves are left out: they pass nothing back.
     """
+    as_value(root, "topological_order(root)")
     order: list[Value] = []
     seen: set[Value] = set()  # expanded nodes; a node pushed twice before that is expanded once
     stack: list[Any] = [root] if root._prim is not None else []
@@ -283,7 +312,8 @@ def backward(root: Value, grad: float | Value = 1.0, *, create_graph: bool = Fal
     reset and recomputed, so repeated calls never count a path twice. With ``create_graph``
     each ``.grad`` is a Value with a graph of its own, which can be differentiated again.
     """
-    if create_graph:
+    as_value(root, "backward(root)")
+    if as_flag(create_graph, "backward(create_graph=...)"):
         seed = grad if isinstance(grad, Value) else as_float(grad, "backward(grad)")
         _store(root, propagate(root, seed, create_graph=True))
         return
@@ -335,12 +365,14 @@ def gradients(
     No ``.grad`` is read or written, like ``torch.autograd.grad``. With ``create_graph`` the
     results are Values whose graphs can be differentiated again.
     """
+    as_value(output, "gradients(output)")
+    inputs = as_values(inputs, "gradients(inputs)")
     seed = grad if isinstance(grad, Value) else as_float(grad, "gradients(grad)")
-    found = propagate(output, seed, create_graph=create_graph)
+    found = propagate(output, seed, create_graph=as_flag(create_graph, "gradients(create_graph)"))
     return [found.get(x, 0.0) for x in inputs]
 
 
 def zero_grad(values: Iterable[Value]) -> None:
     """Set ``.grad`` to 0 for each of these Values, before accumulating anew."""
-    for v in values:
+    for v in as_values(values, "zero_grad(values)"):
         v.grad = 0.0

@@ -13,7 +13,10 @@ import math
 import numbers
 import operator
 import random
+from collections.abc import Iterable
 from typing import Any, TypeGuard
+
+from autodiff import Value
 
 
 def is_number(x: object) -> TypeGuard[float]:
@@ -42,8 +45,13 @@ def check_fraction(where: str, x: object) -> None:
         raise ValueError(f"{where} needs a number in [0, 1), got {x!r}")
 
 
+MAX_COUNT = 10**9
+"""The largest size or number of epochs taken: more is surely a mistake, that would run for
+days rather than fail."""
+
+
 def check_count(where: str, n: object) -> int:
-    """A positive int (a size, a number of epochs), as a Python int.
+    """A positive int (a size, a number of epochs) up to MAX_COUNT, as a Python int.
 
     Anything that is an integer by `operator.index` counts (a NumPy integer), but not a bool.
     """
@@ -51,8 +59,9 @@ def check_count(where: str, n: object) -> int:
         count = None if isinstance(n, bool) else operator.index(n)  # type: ignore[arg-type]
     except TypeError:
         count = None
-    if count is None or count < 1:
-        raise ValueError(f"{where} needs a positive int, got {n!r}")
+    if count is None or not 1 <= count <= MAX_COUNT:
+        shown = repr(n) if len(repr(n)) < 30 else f"{repr(n)[:20]}... ({len(repr(n))} digits)"
+        raise ValueError(f"{where} needs a positive int up to {MAX_COUNT:.0e}, got {shown}")
     return count
 
 
@@ -86,20 +95,20 @@ def check_seed(seed: object) -> None:
 def check_samples(x: object, n_inputs: int, where: str) -> list[list[float]]:
     """The samples x (a sequence of them: lists, tuples, NumPy rows; a lone number for a model
     with one input) as lists of floats, each checked to be n_inputs finite numbers."""
-    rows = _listed(x, f"{where}: the samples")
+    rows = as_list(x, f"{where}: the samples")
     checked = []
     for i, sample in enumerate(rows):
         if is_real(sample) and n_inputs == 1:
             values = [sample]
         else:
-            values = _listed(sample, f"{where}: sample {i}")
+            values = as_list(sample, f"{where}: sample {i}")
         if len(values) != n_inputs:
             raise ValueError(
                 f"{where}: sample {i} has {len(values)} input(s); the model takes {n_inputs}"
             )
         for j, value in enumerate(values):
             if not is_number(value):
-                got = repr(value) if is_real(value) else type(value).__name__
+                got = repr(float(value)) if is_real(value) else type(value).__name__
                 raise ValueError(
                     f"{where}: sample {i}, input {j} is {got}: inputs must be finite numbers"
                 )
@@ -109,7 +118,7 @@ def check_samples(x: object, n_inputs: int, where: str) -> list[list[float]]:
 
 def plain_targets(y: object, where: str) -> list[Any]:
     """The targets y as a list, NumPy numbers made Python's (a class stays an int)."""
-    return [_plain(t) for t in _listed(y, f"{where}: the targets")]
+    return [_plain(t) for t in as_list(y, f"{where}: the targets")]
 
 
 def _plain(t: object) -> object:
@@ -122,11 +131,44 @@ def _plain(t: object) -> object:
     return [_plain(v) for v in t]
 
 
-def _listed(x: object, what: str) -> list[Any]:
+def as_list(x: object, what: str) -> list[Any]:
     """x as a list, if it is a sequence (a NumPy array is one); else a TypeError about what."""
-    if isinstance(x, str | bytes) or not hasattr(x, "__len__") or not hasattr(x, "__iter__"):
-        raise TypeError(f"{what} must be a sequence of numbers, got {type(x).__name__!r}")
-    return list(x)
+    if not isinstance(x, str | bytes | dict) and hasattr(x, "__len__"):
+        try:
+            return list(x)  # type: ignore[call-overload, no-any-return]
+        except TypeError:  # a NumPy array of no dimension
+            pass
+    raise TypeError(f"{what} must be a sequence, got {type(x).__name__!r}")
+
+
+def check_values(x: object, what: str) -> list[Value]:
+    """x as a list of Values (a model's parameters, a sample's outputs), or a TypeError."""
+    values = as_list(x, what)
+    for i, v in enumerate(values):
+        if not isinstance(v, Value):
+            raise TypeError(f"{what}: item {i} is a {type(v).__name__}, not a Value")
+    return values
+
+
+def check_value(x: object, what: str) -> Value:
+    if not isinstance(x, Value):
+        raise TypeError(f"{what} must be a Value, got {type(x).__name__!r}")
+    return x
+
+
+def check_flag(where: str, x: object) -> bool:
+    if not isinstance(x, bool):
+        raise TypeError(f"{where} needs True or False, got {type(x).__name__!r}")
+    return x
+
+
+def check_name(x: object, known: Iterable[str], kind: str, where: str = "") -> str:
+    """x, if it is one of the known names of this kind; else a ValueError that lists them."""
+    names = list(known)
+    if not isinstance(x, str) or x not in names:
+        at = f"{where}: " if where else ""
+        raise ValueError(f"{at}unknown {kind} {x!r}; choose one of {', '.join(names)}")
+    return x
 
 
 def is_real(x: object) -> bool:

@@ -18,10 +18,14 @@ from typing import TypeVar
 
 from nn.checks import (
     Seed,
+    as_list,
     check_count,
+    check_flag,
+    check_name,
     check_nonnegative,
     check_positive,
     check_same_length,
+    is_number,
     make_rng,
 )
 
@@ -111,8 +115,7 @@ def load_digits(task: str = "ten") -> Dataset:
     ``task`` picks the targets, the lectures' two problems: "ten", the digit 0..9 (for a
     softmax output); "two", 1 for a 2 and 0 for any other digit (for a sigmoid output).
     """
-    if task not in DIGITS_TASKS:
-        raise ValueError(f"unknown digits task {task!r}; choose one of {', '.join(DIGITS_TASKS)}")
+    check_name(task, DIGITS_TASKS, "digits task")
     resource = importlib.resources.files("nn") / "data" / "digits.csv.gz"
     with resource.open("rb") as compressed, gzip.open(compressed) as raw:
         rows = list(csv.reader(io.TextIOWrapper(raw, encoding="ascii")))
@@ -132,8 +135,9 @@ def train_test_split(
 ) -> tuple[list[S], list[S], list[T], list[T]]:
     """(x_train, x_test, y_train, y_test), as scikit-learn orders them: a random
     ``test_fraction`` of the samples (rounded, at least one) held out for testing."""
+    x, y = as_list(x, "train_test_split: the samples"), as_list(y, "train_test_split: the targets")
     check_same_length("train_test_split", x, y)
-    if not 0 < test_fraction < 1:
+    if not (is_number(test_fraction) and 0 < test_fraction < 1):
         raise ValueError(f"test_fraction needs a number in (0, 1), got {test_fraction!r}")
     if len(x) < 2:
         raise ValueError(f"train_test_split needs at least 2 samples, got {len(x)}")
@@ -149,10 +153,11 @@ def minibatches(
 ) -> Iterator[tuple[list[S], list[T]]]:
     """(x_batch, y_batch) of batch_size samples (the last may be smaller), covering every
     sample once; in a random order if ``shuffle``."""
+    x, y = as_list(x, "minibatches: the samples"), as_list(y, "minibatches: the targets")
     check_same_length("minibatches", x, y)
     check_count("batch_size", batch_size)
     order = list(range(len(x)))
-    if shuffle:
+    if check_flag("minibatches(shuffle)", shuffle):
         make_rng(seed).shuffle(order)
     return _batches(x, y, order, batch_size)
 

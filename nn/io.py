@@ -27,6 +27,8 @@ _SHOWN_CHARS = 40  # of a value or name from the file, in an error: a file may h
 
 def save(model: Module, path: str | os.PathLike[str]) -> None:
     """Write model's parameters to path (JSON), replacing it atomically."""
+    _check_model(model, "save")
+    path = _path(path, "save")
     parameters = {}
     for name, p in model.named_parameters():
         if not math.isfinite(p.data):
@@ -38,11 +40,26 @@ def save(model: Module, path: str | os.PathLike[str]) -> None:
 
 def load(model: Module, path: str | os.PathLike[str]) -> None:
     """Set model's parameters from a file written by `save`, after checking all of it."""
-    values = _read_parameters(Path(path))
+    _check_model(model, "load")
+    path = _path(path, "load")
+    if not path.is_file():
+        raise FileNotFoundError(f"load: there is no file {path}")
+    values = _read_parameters(path)
     named = dict(model.named_parameters())
     _check_names(path, list(named), list(values))
     for name, p in named.items():
         p.data = values[name]
+
+
+def _check_model(model: object, where: str) -> None:
+    if not isinstance(model, Module):
+        raise TypeError(f"{where}(model) needs an nn model, got {type(model).__name__!r}")
+
+
+def _path(path: object, where: str) -> Path:
+    if not isinstance(path, str | os.PathLike) or not str(path):
+        raise TypeError(f"{where}(path) needs a file name, got {path!r}")
+    return Path(path)
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 import operator
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import autodiff as ad
 from autodiff import Value
-from nn.checks import check_nonnegative, is_number
+from nn.checks import as_list, check_nonnegative, check_value, check_values, is_number
 
 Target = float | Sequence[float]
 """One sample's target: a number (a class index for cross-entropy), or one per output."""
@@ -23,13 +23,14 @@ Target = float | Sequence[float]
 
 def squared_error(outputs: Sequence[Value], target: Target) -> Value:
     """Σ_j (y_j − t_j)²;  ∂/∂y_j = 2 (y_j − t_j)"""
+    outputs = check_values(outputs, "squared_error(outputs)")
     targets = _numbers(target, len(outputs), "the target")
     return ad.sum([(y - t) ** 2 for y, t in zip(outputs, targets)])
 
 
 def hinge(score: Value, target: float) -> Value:
     """SVM max-margin loss, target ±1:  max(0, 1 − t·s);  ∂/∂s = −t inside the margin, else 0"""
-    return (1 - _sign(target, "the target") * score).relu()
+    return (1 - _sign(target, "the target") * check_value(score, "hinge(score)")).relu()
 
 
 def bce_with_logits(z: Value, target: float) -> Value:
@@ -37,6 +38,7 @@ def bce_with_logits(z: Value, target: float) -> Value:
 
     BCE = −y·log ŷ − (1 − y)·log(1 − ŷ) = softplus(z) − y·z;  ∂BCE/∂z = σ(z) − y = ŷ − y
     """
+    z = check_value(z, "bce_with_logits(z)")
     return z.softplus() - _probability(target, "the target") * z
 
 
@@ -47,6 +49,7 @@ def softmax_cross_entropy(zs: Sequence[Value], target: int) -> Value:
 
     It equals the KL divergence KL(d ‖ ŷ) of the one-hot target d (whose entropy is 0).
     """
+    zs = check_values(zs, "softmax_cross_entropy(zs)")
     t = _class_index(target, len(zs), "the target")
     return ad.logsumexp(zs) - zs[t]
 
@@ -57,6 +60,7 @@ def kl_divergence(zs: Sequence[Value], target: Sequence[float]) -> Value:
     KL = Σ_j d_j·(log d_j − log ŷ_j) = Σ_j d_j·log d_j − Σ_j d_j·z_j + logsumexp(z);
     ∂KL/∂z_j = ŷ_j − d_j
     """
+    zs = check_values(zs, "kl_divergence(zs)")
     ds = _distribution(target, len(zs), "the target")
     entropy_term = math.fsum(d * math.log(d) for d in ds if d > 0)
     return ad.logsumexp(zs) - ad.dot(ds, zs) + entropy_term
@@ -65,6 +69,7 @@ def kl_divergence(zs: Sequence[Value], target: Sequence[float]) -> Value:
 def l2_penalty(parameters: Sequence[Value], alpha: float) -> Value:
     """alpha·Σ p², as one dot node;  ∂/∂p = 2·alpha·p"""
     check_nonnegative("l2_penalty(alpha)", alpha)
+    parameters = check_values(parameters, "l2_penalty(parameters)")
     return alpha * ad.dot(parameters, parameters)
 
 
@@ -97,20 +102,22 @@ class Loss(ABC):
     def __call__(
         self,
         outputs: Sequence[Value | Sequence[Value]],
-        targets: Sequence[Any],
+        targets: Collection[Any],
         *,
         reduction: str = "mean",
     ) -> Value:
         """The loss of a batch; each sample's outputs are a list, or a single Value."""
-        if reduction not in ("mean", "sum"):
+        if not isinstance(reduction, str) or reduction not in ("mean", "sum"):
             raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
-        outputs, targets = list(outputs), list(targets)
+        outputs = as_list(outputs, f"the {self.name} loss: the outputs")
+        targets = as_list(targets, f"the {self.name} loss: the targets")
         _check_sizes(f"{self.name} loss", len(outputs), len(targets))
         if not outputs:
             raise ValueError(f"{self.name} loss needs at least one sample")
+        where = f"the {self.name} loss: sample"
         losses = [
-            self.per_sample([o] if isinstance(o, Value) else list(o), t)
-            for o, t in zip(outputs, targets)
+            self.per_sample([o] if isinstance(o, Value) else check_values(o, f"{where} {i}"), t)
+            for i, (o, t) in enumerate(zip(outputs, targets))
         ]
         total = ad.sum(losses)
         return total * (1.0 / len(losses)) if reduction == "mean" else total
@@ -271,7 +278,10 @@ def _class_index(target: object, n_outputs: int, what: str) -> int:
 
 def _numbers(target: object, n_outputs: int, what: str) -> list[float]:
     """One finite number per output; a lone number for one output."""
-    values = list(target) if isinstance(target, Iterable) else [target]
+    try:
+        values = as_list(target, "") if isinstance(target, Iterable) else [target]
+    except TypeError:  # a NumPy number of no dimension: one number
+        values = [target]
     numbers = [float(v) for v in values if is_number(v)]
     if len(numbers) != len(values) or len(values) != n_outputs:
         needed = f"{n_outputs} number{'s' * (n_outputs != 1)}, one per output"

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import autodiff as ad
 from autodiff import Operand, Value
-from nn.checks import Seed, check_count, make_rng
+from nn.checks import Seed, check_count, check_name, check_value, make_rng
 
 # -- labels ------------------------------------------------------------------------------------
 
@@ -79,12 +79,14 @@ def _position(value: Value) -> tuple[str, str] | None:
 
 def neuron_of(value: Value) -> str | None:
     """'layer k, neuron j' for a parameter, z or y of that neuron; None for any other node."""
+    check_value(value, "neuron_of(value)")
     position = _position(value)
     return None if position is None else f"layer {position[0]}, neuron {position[1]}"
 
 
 def layer_of(value: Value) -> str | None:
     """'layer k' for a parameter, z or y of a neuron of that layer; None for any other node."""
+    check_value(value, "layer_of(value)")
     position = _position(value)
     return None if position is None else f"layer {position[0]}"
 
@@ -101,13 +103,9 @@ ACTIVATIONS = (*ELEMENTWISE, "linear", "softmax")
 """Every activation name a layer accepts."""
 
 
-def check_activation(name: object, where: str = "activation") -> str:
+def check_activation(name: object, where: str = "") -> str:
     """name, if it is a known activation; else a ValueError that lists the known ones."""
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise ValueError(
-            f"{where}: unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}"
-        )
-    return name
+    return check_name(name, ACTIVATIONS, "activation", where)
 
 
 def activate(name: str, zs: list[Value]) -> list[Value]:
@@ -147,9 +145,7 @@ INITS: dict[str, WeightInit] = {"xavier": xavier, "he": he, "uniform": uniform}
 
 def weight_init(name: object) -> WeightInit:
     """The scheme called name; a ValueError that lists the known ones for any other name."""
-    if name not in INITS:
-        raise ValueError(f"unknown init {name!r}; choose one of {', '.join(INITS)}")
-    return INITS[name]
+    return INITS[check_name(name, INITS, "init")]
 
 
 # -- modules ---------------------------------------------------------------------------------------
@@ -418,15 +414,15 @@ def check_inputs(x: Inputs, n: int, where: str) -> list[Operand]:
     return xs
 
 
-def _layer_sizes(nouts: Sequence[int]) -> list[int]:
-    """nouts as a list, or a clear error; its sizes are checked by the layers."""
-    try:
-        sizes = list(nouts)  # not `not nouts`: a NumPy array has no truth value
+def _layer_sizes(nouts: object) -> list[int]:
+    """nouts as a list of sizes, or a clear error."""
+    try:  # not `not nouts`: a NumPy array has no truth value
+        sizes = [] if isinstance(nouts, str) else list(nouts)  # type: ignore[call-overload]
     except TypeError:  # a lone number
         sizes = []
     if not sizes:
         raise ValueError(f"MLP(nouts) needs a list of layer sizes, got {nouts!r}")
-    return sizes
+    return [check_count("MLP(nouts)", n) for n in sizes]
 
 
 def single_or_list(ys: list[Value]) -> Value | list[Value]:

@@ -13,7 +13,13 @@ from collections.abc import Callable, Iterable
 
 import autodiff as ad
 from autodiff import Value
-from nn.checks import check_count, check_fraction, check_nonnegative, check_positive
+from nn.checks import (
+    check_count,
+    check_fraction,
+    check_nonnegative,
+    check_positive,
+    check_values,
+)
 
 Schedule = Callable[[int], float]
 
@@ -32,11 +38,10 @@ class Optimizer(ABC):
     def __init__(self, parameters: Iterable[Value], lr: float | Schedule) -> None:
         # Each parameter once, by identity (as in PyTorch): one given twice, or a tied weight,
         # would otherwise be updated twice a step, and have two momentum or Adam states.
-        self.parameters = list({id(p): p for p in parameters}.values())
+        given = check_values(parameters, f"{type(self).__name__}(parameters)")
+        self.parameters = list({id(p): p for p in given}.values())
         if not self.parameters:
             raise ValueError(f"{type(self).__name__} got no parameters")
-        if not all(isinstance(p, Value) for p in self.parameters):
-            raise TypeError(f"{type(self).__name__} needs parameters that are Values")
         if not callable(lr):
             check_positive(f"{type(self).__name__}(lr)", lr)
         self.lr = lr
@@ -143,6 +148,8 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(parameters, lr)
+        if not (isinstance(betas, tuple | list) and len(betas) == 2):
+            raise TypeError(f"Adam(betas) needs a pair of numbers in [0, 1), got {betas!r}")
         for beta in betas:
             check_fraction("Adam(betas)", beta)
         check_positive("Adam(eps)", eps)

@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from nn.checks import check_nonnegative, check_same_length, check_samples, is_number, plain_targets
 from nn.module import MLP
 from nn.train import History, classify
 
@@ -34,10 +35,24 @@ def plot_decision_boundary(
 ) -> Figure:
     """The class the model gives each point of a resolution × resolution grid around the
     data (see `nn.classify`), with the data on top, colored by y; written to path if given."""
-    if any(len(point) != 2 for point in x):
-        raise ValueError("plot_decision_boundary needs 2-D points")
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
-        raise ValueError(f"resolution needs an int >= 2, got {resolution!r}")
+    if not isinstance(model, MLP):
+        raise TypeError(f"plot_decision_boundary needs an nn.MLP, got {type(model).__name__!r}")
+    if model.nin != 2:
+        raise ValueError(
+            f"plot_decision_boundary needs 2-D points: a model of 2 inputs, not {model.nin}"
+        )
+    x = check_samples(x, 2, "plot_decision_boundary (2-D points)")
+    y = plain_targets(y, "plot_decision_boundary")
+    check_same_length("plot_decision_boundary", x, y)
+    if not all(is_number(t) for t in y):
+        raise ValueError("plot_decision_boundary: the targets (colours) must be numbers")
+    check_nonnegative("plot_decision_boundary(margin)", margin)
+    if (
+        isinstance(resolution, bool)
+        or not isinstance(resolution, int)
+        or not 2 <= resolution <= 1000
+    ):
+        raise ValueError(f"resolution needs an int from 2 to 1000, got {resolution!r}")
     axes_values = [_grid([point[i] for point in x], resolution, margin) for i in (0, 1)]
     grid = [[u, v] for v in axes_values[1] for u in axes_values[0]]
     classes = classify(model, grid)
@@ -59,6 +74,10 @@ def plot_decision_boundary(
 
 def plot_history(history: History, path: Destination | None = None) -> Figure:
     """Loss per epoch, and accuracy if recorded; training and validation; written to path."""
+    if not isinstance(history, History):
+        raise TypeError(
+            f"plot_history needs the History fit returns, got {type(history).__name__!r}"
+        )
     curves = [("loss", history.loss, history.val_loss)]
     if history.accuracy:
         curves.append(("accuracy", history.accuracy, history.val_accuracy))

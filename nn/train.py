@@ -7,7 +7,7 @@ a positive score), else 0; for several, the index of the largest.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -18,6 +18,7 @@ from autodiff import Value
 from nn.checks import (
     Seed,
     check_count,
+    check_flag,
     check_nonnegative,
     check_same_length,
     check_samples,
@@ -30,7 +31,8 @@ from nn.losses import Loss, l2_penalty
 from nn.module import MLP
 from nn.optim import Optimizer
 
-Samples = Sequence[Sequence[float]]
+Samples = Collection[Any]
+"""Samples: a sequence of them, each a sequence of numbers (a 2-D NumPy array is one)."""
 
 
 @dataclass
@@ -52,14 +54,14 @@ class Evaluation(NamedTuple):
 def fit(
     model: MLP,
     x: Samples,
-    y: Sequence[Any],
+    y: Collection[Any],
     *,
     loss: Loss,
     optimizer: Optimizer,
     epochs: int = 100,
     batch_size: int | None = None,
     l2: float = 0.0,
-    validation: tuple[Samples, Sequence[Any]] | None = None,
+    validation: tuple[Samples, Collection[Any]] | None = None,
     seed: Seed = None,
     progress: bool = True,
 ) -> History:
@@ -84,6 +86,7 @@ def fit(
     check_count("epochs", epochs)
     check_nonnegative("l2", l2)
     check_seed(seed)
+    check_flag("fit(progress)", progress)
     shuffle = batch_size is not None
     size = check_count("batch_size", batch_size) if shuffle else len(x)
     # Only a shuffle needs a generator; made from no seed, it would move the global state.
@@ -134,7 +137,7 @@ def _step(
     return data_loss.data, _count_correct(loss, outputs, yb)
 
 
-def evaluate(model: MLP, x: Samples, y: Sequence[Any], *, loss: Loss) -> Evaluation:
+def evaluate(model: MLP, x: Samples, y: Collection[Any], *, loss: Loss) -> Evaluation:
     """The mean loss on (x, y), and the accuracy where the loss has classes; records no graph."""
     _check_model_and_loss(model, loss)
     x, y = _data("evaluate", model, loss, x, y)

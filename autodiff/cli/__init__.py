@@ -50,16 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     plugins = commands()
     if args[:1] and args[0] in plugins:  # every option after it, --help included, is its own
-        try:
-            run: Callable[[list[str]], int] = plugins[args[0]].load()
-        except ImportError as error:
-            return _fail(args[0], f"cannot load {plugins[args[0]].value}: {error}", 1)
-        return run(args[1:])
+        return _plugin(args[0], plugins[args[0]], args[1:])
     parser = _parser(plugins)
     try:
         options = parser.parse_args(args)
     except SystemExit as exit_:  # --help, or argparse's own usage error
-        return exit_.code if isinstance(exit_.code, int) else 2
+        return _exit_code(exit_)
     try:
         code: int = options.run(options)
     except (UsageError, InvalidExpressionError) as error:
@@ -67,6 +63,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (EvaluationError, DomainError, ArithmeticError, RenderingError, OSError) as error:
         return _fail(options.command, error, 1)
     return code
+
+
+def _plugin(name: str, entry: EntryPoint, argv: list[str]) -> int:
+    try:
+        run: Callable[[list[str]], int] = entry.load()
+    except ImportError as error:
+        return _fail(name, f"cannot load {entry.value}: {error}", 1)
+    try:
+        return run(argv)
+    except SystemExit as exit_:  # its own --help, or its argparse's usage error
+        return _exit_code(exit_)
+
+
+def _exit_code(exit_: SystemExit) -> int:
+    return exit_.code if isinstance(exit_.code, int) else 2
 
 
 def _parser(plugins: Mapping[str, EntryPoint]) -> argparse.ArgumentParser:

@@ -14,7 +14,7 @@ from typing import Literal
 
 from autodiff.diagrams.dot import ClusterOf, DotText, Options, dot_source
 from autodiff.diagrams.rendering import RenderingError, render
-from autodiff.value import Value
+from autodiff.value import Value, as_flag, as_value, as_values
 
 __all__ = ["Diagram", "RenderingError", "draw", "format_of"]
 
@@ -55,20 +55,26 @@ def draw(
     - ``max_nodes``: at most this many boxes, those nearest the output; a dashed marker
       stands for the rest and says how many there are.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"draw() needs a Value, got {type(root).__name__!r}")
+    as_value(root, "draw(root)")
+    if cluster is not None and not callable(cluster):
+        raise TypeError(f"draw(cluster=...) needs a function or None, got {cluster!r}")
     options = Options(
-        params=frozenset(params),
-        show_params=show_params,
+        params=frozenset(_parameters(params)),
+        show_params=as_flag(show_params, "draw(show_params=...)"),
         cluster=cluster,
-        highlight=highlight,
+        highlight=None if highlight is None else as_value(highlight, "draw(highlight=...)"),
         rankdir=rankdir,
-        show_grad=show_grad,
-        show_derivatives=show_derivatives,
+        show_grad=as_flag(show_grad, "draw(show_grad=...)"),
+        show_derivatives=as_flag(show_derivatives, "draw(show_derivatives=...)"),
         number_format=number_format,
         max_nodes=max_nodes,
     )
     return Diagram(dot_source(root, options))
+
+
+def _parameters(params: object) -> list[Value]:
+    """draw's params: Values, or one Value alone, taken as the one parameter it is."""
+    return [params] if isinstance(params, Value) else as_values(params, "draw(params=...)")
 
 
 class Diagram:

@@ -52,9 +52,11 @@ class Options:
     max_nodes: int = 200
 
     def __post_init__(self) -> None:
-        if self.rankdir not in ("LR", "TB"):
+        if not isinstance(self.rankdir, str) or self.rankdir not in ("LR", "TB"):
             raise ValueError(f"rankdir must be 'LR' or 'TB', got {self.rankdir!r}")
         try:
+            if not isinstance(self.number_format, str):
+                raise TypeError
             format(1.5, self.number_format)
         except (TypeError, ValueError):
             raise ValueError(

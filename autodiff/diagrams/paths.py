@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from autodiff.errors import DomainError, Undefined
-from autodiff.value import Value, as_count, topological_order
+from autodiff.value import Value, as_count, as_value, topological_order
 
 DEFAULT_LIMIT = 10_000
 """How many paths ``paths`` lists at most, unless told otherwise."""
@@ -95,7 +95,8 @@ def influence(x: Value, y: Value) -> frozenset[Value]:
 
     x and y included; empty if y does not depend on x.
     """
-    return _on_paths(x, y, topological_order(y))
+    as_value(x, "influence(x)")
+    return _on_paths(x, as_value(y, "influence(y)"), topological_order(y))
 
 
 def _on_paths(x: Value, y: Value, order: Sequence[Value]) -> frozenset[Value]:

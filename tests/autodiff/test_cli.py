@@ -11,6 +11,7 @@ import sys
 import types
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -242,3 +243,145 @@ def test_the_command_line_property_catches_an_escaping_exception(
 
     monkeypatch.setattr(cli, "parse", parse_leaking_python_errors)
     fails(any_command_line_exits_cleanly())
+
+
+def test_softmax_gives_the_jacobian_row_by_row() -> None:
+    code, out, _ = run("grad", "softmax(x, 2*y)", "--at", "x=1,y=0.5")
+    assert code == 0
+    assert list(printed(out)) == ["f[0]", "df[0]/dx", "df[0]/dy", "f[1]", "df[1]/dx", "df[1]/dy"]
+    assert printed(out)["f[0]"] == pytest.approx(0.5)
+    code, _, err = run("draw", "softmax(x, y)", "--at", "x=1,y=2")
+    assert code == 2 and "a diagram has one output" in err
+
+
+@pytest.mark.parametrize(
+    ("expression", "at", "value"),
+    [
+        ("leaky_relu(x, 0.2)", "x=-1", -0.2),
+        ("dot(x, 2, 3, 4)", "x=1", 1 * 3 + 2 * 4),  # w1, w2, x1, x2
+        ("dot(x, 2, 3)", "x=1", 1 * 2 + 3),  # w1, x1, b
+        ("logsumexp(x, x)", "x=0", math.log(2)),
+        ("x * pi + e", "x=1", math.pi + math.e),
+        ("+".join(["x"] * 300), "x=1", 300.0),  # a flat chain, not deep nesting
+    ],
+)
+def test_the_language_offers_parameters_constants_and_flat_chains(
+    expression: str, at: str, value: float
+) -> None:
+    code, out, err = run("grad", expression, "--at", at)
+    assert code == 0, err
+    assert printed(out)["f"] == pytest.approx(value)
+
+
+def test_a_constant_cannot_be_given_a_value() -> None:
+    code, _, err = run("grad", "x + e", "--at", "x=1,e=2")
+    assert code == 2 and "e is a constant of the language" in err
+
+
+def test_version() -> None:
+    code, out, _ = run("--version")
+    assert code == 0 and out.startswith("autodiff 0.1.0 (influence-autodiff)")
+
+
+def test_a_missing_output_folder_is_named_in_one_line(tmp_path: Path) -> None:
+    code, out, err = run("draw", "x*2", "--at", "x=1", "-o", str(tmp_path / "no" / "g.svg"))
+    assert (code, out) == (1, "")
+    path, folder = tmp_path / "no" / "g.svg", tmp_path / "no"
+    assert err == f"autodiff draw: error: cannot write {path}: there is no folder {folder}\n"
+
+
+FRAGMENTS = [
+    "x",
+    "y",
+    "2",
+    "-1.5",
+    "1e400",
+    "pi",
+    "e",
+    "x*y",
+    "x/y",
+    "x**y",
+    "y**0.5",
+    "(x+1)",
+    *(f"{name}(x)" for name in ("exp", "log", "sqrt", "tanh", "relu", "abs", "sin", "softplus")),
+    "leaky_relu(x, 0.2)",
+    "leaky_relu(x, y)",
+    "softmax(x, y)",
+    "dot(x, y, 1, 2)",
+    "max(x, y)",
+    "sum()",
+    "tanh(x, 1)",
+    "x.real",
+    "__import__('os')",
+    "[x]",
+    "x if y else 1",
+    "",
+]
+
+
+@st.composite
+def command_lines(draw: st.DrawFn, folder: Path) -> list[str]:
+    """A command line of any command, built from pieces of the language and its options."""
+    command = draw(st.sampled_from(["grad", "draw", "demo", "nope"]))
+    if command == "demo":  # its own options, refused before any training
+        return [
+            command,
+            *draw(
+                st.lists(
+                    st.sampled_from(["--epochs", "0", "--dataset", "x", "--seed", "z"]),
+                    min_size=1,
+                    max_size=3,
+                )
+            ),
+        ]
+    parts = draw(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=3))
+    joiner = draw(st.sampled_from([" + ", " * ", ", ", " - "]))
+    argv = [command, joiner.join(parts)]
+    argv += [
+        "--at",
+        draw(st.sampled_from(["x=1,y=2", "x=0,y=-1", "x=nan", "x=1", "y=2,x=1e300", "x=1,x=2"])),
+    ]
+    choices: dict[str, list[list[str]]] = {
+        "grad": [["--second"], []],
+        "draw": [
+            ["-o", str(folder / "g.svg")],
+            ["-o", str(folder / "g.dot")],
+            ["--params", "x"],
+            ["--highlight", "y"],
+            ["--max-nodes", "0"],
+            ["--number-format", "%d"],
+            ["--rankdir", "TB"],
+        ],
+        "nope": [[]],
+    }
+    options = choices[command]
+    for option in draw(st.lists(st.sampled_from(options), max_size=2)):
+        argv += option
+    return argv
+
+
+def every_command_exits_cleanly(folder: Path) -> Callable[[], None]:
+    @given(command_lines(folder))
+    def check(argv: list[str]) -> None:
+        try:
+            code, _, err = run(*argv)
+        except Exception as error:  # escaping main, it would print a traceback
+            raise AssertionError(f"main({argv!r}) raised {error!r}") from error
+        assert code in (0, 1, 2), argv
+        assert code == 0 or err.count("\n") == 1 or err.startswith("usage:"), (argv, err)
+
+    return check
+
+
+def test_every_command_exits_cleanly_on_any_command_line(tmp_path: Path) -> None:
+    every_command_exits_cleanly(tmp_path)()
+
+
+def test_the_every_command_property_catches_an_escaping_exception(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(options: Any) -> int:
+        raise KeyError("a bug deep inside")
+
+    monkeypatch.setattr(cli, "_draw", broken)
+    fails(every_command_exits_cleanly(tmp_path))

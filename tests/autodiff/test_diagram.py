@@ -131,7 +131,7 @@ def test_invalid_options_are_refused(option: dict[str, object], error: type[Exce
 
 
 def test_only_a_value_can_be_drawn() -> None:
-    with pytest.raises(TypeError, match="draw\\(\\) needs a Value, got 'float'"):
+    with pytest.raises(TypeError, match=r"draw\(root\) needs a Value, got 'float'"):
         draw(1.0)  # type: ignore[arg-type]
 
 

@@ -113,7 +113,10 @@ def test_train_test_split_is_a_reproducible_partition() -> None:
             r"test_fraction needs .* \(0, 1\)",
         ),
         (lambda: nn.train_test_split([1], [1], seed=0), "at least 2 samples"),
-        (lambda: nn.minibatches([1, 2], [1, 2], 0), "batch_size needs a positive int, got 0"),
+        (
+            lambda: nn.minibatches([1, 2], [1, 2], 0),
+            "batch_size needs a positive int up to 1e\\+09, got 0",
+        ),
         (lambda: nn.make_moons(0), "n needs a positive int"),
         (lambda: nn.make_moons(10, noise=-0.1), "noise needs a number >= 0"),
     ],

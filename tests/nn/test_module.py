@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import math
 import random
+import re
 import statistics
 from collections.abc import Callable
 
@@ -176,12 +177,12 @@ def test_zero_grad_clears_every_parameter() -> None:
         (lambda: nn.Neuron(2, activation="softmax"), "softmax is the activation of a whole Layer"),
         (lambda: nn.Layer(2, 3, nonlin=False, activation="tanh"), "nonlin=False contradicts"),
         (lambda: nn.MLP(2, []), "MLP(nouts) needs a list of layer sizes"),
-        (lambda: nn.MLP(2, [0, 1]), "Layer(nout) needs a positive int, got 0"),
-        (lambda: nn.Layer(2.5, 1), "Layer(nin) needs a positive int, got 2.5"),  # type: ignore[arg-type]
+        (lambda: nn.MLP(2, [0, 1]), "MLP(nouts) needs a positive int up to 1e+09, got 0"),
+        (lambda: nn.Layer(2.5, 1), "Layer(nin) needs a positive int up to 1e+09, got 2.5"),  # type: ignore[arg-type]
     ],
 )
 def test_bad_input_gets_a_clear_error(make: object, message: str) -> None:
-    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(ValueError, match=re.escape(message)):
         make()  # type: ignore[operator]
 
 
@@ -213,5 +214,5 @@ def test_numpy_integers_are_sizes() -> None:
     assert nn.Layer(np.int32(3), np.int64(2), seed=0).nin == 3
     with pytest.raises(ValueError, match=r"MLP\(nouts\) needs a list of layer sizes"):
         nn.MLP(2, np.int64(3), seed=0)
-    with pytest.raises(ValueError, match=r"MLP\(nin\) needs a positive int, got True"):
+    with pytest.raises(ValueError, match=r"MLP\(nin\) needs a positive int up to 1e\+09, got True"):
         nn.MLP(True, [1], seed=0)

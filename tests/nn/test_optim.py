@@ -111,7 +111,7 @@ def test_a_schedule_that_reaches_zero_is_refused_at_that_step() -> None:
 
 
 def test_parameters_must_be_values() -> None:
-    with pytest.raises(TypeError, match="parameters that are Values"):
+    with pytest.raises(TypeError, match=r"SGD\(parameters\): item 0 is a float, not a Value"):
         nn.SGD([1.0], lr=0.1)  # type: ignore[list-item]
 
 

@@ -61,5 +61,5 @@ def test_bad_input_gets_a_clear_error() -> None:
     model = nn.MLP(3, [1], seed=0)
     with pytest.raises(ValueError, match="needs 2-D points"):
         nn.plot_decision_boundary(model, [[0.0, 1.0, 2.0]], [1])
-    with pytest.raises(ValueError, match="resolution needs an int >= 2, got 1"):
+    with pytest.raises(ValueError, match="resolution needs an int from 2 to 1000, got 1"):
         nn.plot_decision_boundary(nn.MLP(2, [1], seed=0), [[0.0, 1.0]], [1], resolution=1)

@@ -148,8 +148,8 @@ def test_classes_are_read_off_the_logits() -> None:
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"epochs": 0}, "epochs needs a positive int, got 0"),
-        ({"batch_size": 0}, "batch_size needs a positive int, got 0"),
+        ({"epochs": 0}, "epochs needs a positive int up to 1e\\+09, got 0"),
+        ({"batch_size": 0}, "batch_size needs a positive int up to 1e\\+09, got 0"),
         ({"l2": -1.0}, "l2 needs a number >= 0"),
         ({"loss": nn.cross_entropy_loss}, "takes the logits of a softmax .* output is sigmoid"),
     ],
