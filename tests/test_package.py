@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import importlib.metadata
 import subprocess
 import sys
 from pathlib import Path
@@ -53,3 +54,18 @@ def test_the_console_command_is_installed() -> None:
         check=True,
     ).stdout
     assert output.splitlines() == ["f     = 2.2443637198591224", "df/dx = 3.151643663564495"]
+
+
+def test_the_distribution_has_a_name_of_its_own_and_both_packages() -> None:
+    # "autodiff" and "nn" belong to other projects on the package index.
+    found = importlib.metadata.packages_distributions()
+    assert set(found["autodiff"]) == {"influence-autodiff"}
+    assert set(found["nn"]) == {"influence-autodiff"}
+    assert importlib.metadata.version("influence-autodiff") == autodiff_version()
+
+
+def autodiff_version() -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "autodiff", "--version"], capture_output=True, text=True, check=True
+    )
+    return done.stdout.split()[1]
