@@ -19,10 +19,20 @@ from autodiff.gradient_check import GradcheckError, gradcheck
 from autodiff.ops import *  # noqa: F403 -- every built-in operation, as ops.__all__ lists them
 from autodiff.primitives import PRIMITIVES, Function, Primitive, primitive
 from autodiff.transforms import grad, hessian, hvp, jacobian, value_and_grad
-from autodiff.value import Operand, Value, backward, gradients, topological_order, zero_grad
+from autodiff.value import (
+    BackwardStep,
+    Operand,
+    Value,
+    backward,
+    backward_steps,
+    gradients,
+    topological_order,
+    zero_grad,
+)
 
 __all__ = [
     "PRIMITIVES",
+    "BackwardStep",
     "Diagram",
     "Domain",
     "DomainError",
@@ -38,6 +48,7 @@ __all__ = [
     "Undefined",
     "Value",
     "backward",
+    "backward_steps",
     "draw",
     "grad",
     "gradcheck",

@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
 from autodiff.errors import Undefined
@@ -193,6 +194,13 @@ class Value:
         def sin(self) -> Value: ...
         def cos(self) -> Value: ...
 
+        # micrograd's names, attached at the end of this module.
+        @property
+        def _prev(self) -> set[Value]: ...
+        @property
+        def _op(self) -> str: ...
+        def _backward(self) -> None: ...
+
 
 def _compared(other: object) -> float:
     if isinstance(other, Value):
@@ -344,3 +352,81 @@ def zero_grad(values: Iterable[Value]) -> None:
     """Set ``.grad`` to 0 for each of these Values, before accumulating anew."""
     for v in values:
         v.grad = 0.0
+
+
+# -- the backward pass one node at a time, and micrograd's names for it --------------------------
+#
+# A learner follows the chain rule node by node (the lecture's `o._backward(); n._backward()`),
+# and a stepper widget shows it: `backward_steps` is `backward` as a generator, and micrograd's
+# `_prev`, `_op` and `_backward()` are read-only views and one step of it. Added beside the
+# engine's hot paths (making nodes, `backward`), which they leave as they are.
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One step of the backward pass: ``node`` passed its gradient ``grad`` on to its inputs.
+
+    ``passed`` lists, for each edge of node in the order of ``node.parents``, the input and
+    what crossed the edge to it: grad × the edge's local derivative, added to that input's
+    ``.grad``. A node whose gradient is 0 passes nothing: ``passed`` is then empty.
+    """
+
+    node: Value
+    grad: float
+    passed: tuple[tuple[Value, float], ...]
+
+
+def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
+    """``root.backward(grad)`` one node at a time: yields each node as it passes its gradient on.
+
+    The same walk as `backward`, with the same result once exhausted: nodes in reverse
+    topological order (each after every node it feeds), root first; every ``.grad`` it reaches
+    is reset first, except leaves', which accumulate. At each yield the ``.grad`` of the nodes
+    already passed is final. Leaves are not yielded: they pass nothing on, and receive their
+    gradients in the ``passed`` of the nodes they feed. A node whose gradient is 0 passes
+    nothing, and an undefined derivative raises `DomainError` only when a nonzero gradient
+    crosses it (see `propagate`). Gradients are floats (``create_graph`` is `backward`'s).
+    """
+    seed = as_float(grad, "backward_steps(grad)")
+    order = topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad += seed
+    for node in reversed(order):
+        yield BackwardStep(node, node.grad, _pass_on(node))
+
+
+def _pass_on(node: Value) -> tuple[tuple[Value, float], ...]:
+    """Add node's grad × each edge's derivative to its inputs' grads; what crossed each edge."""
+    g = node.grad
+    if type(g) is float and g == 0.0:
+        return ()  # `propagate`'s policy: a zero gradient passes nothing on
+    passed = tuple((parent, g * d) for parent, d in zip(node.parents, node.partials))
+    for parent, contribution in passed:
+        parent.grad += contribution
+    return passed
+
+
+def _micrograd_prev(self: Value) -> set[Value]:
+    """micrograd's ``_prev``: the set of this Value's inputs (empty for a leaf)."""
+    return set(self.parents)
+
+
+def _micrograd_op(self: Value) -> str:
+    """micrograd's ``_op``: the name of the operation that made this Value ('' for a leaf)."""
+    return self.op
+
+
+def _micrograd_backward(self: Value) -> None:
+    """micrograd's ``_backward()``: pass this Value's grad to its inputs once, accumulating.
+
+    Each input's ``.grad`` grows by grad × the edge's local derivative, as micrograd's closure
+    does; call it on each node from the output back (`backward_steps` gives that order).
+    Nothing happens for a leaf, or for a gradient of 0.
+    """
+    _pass_on(self)
+
+
+Value._prev = property(_micrograd_prev)  # type: ignore[method-assign,assignment]
+Value._op = property(_micrograd_op)  # type: ignore[method-assign,assignment]
+Value._backward = _micrograd_backward  # type: ignore[method-assign]
