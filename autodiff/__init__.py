@@ -10,7 +10,7 @@ The layers, each importing only those before it: the engine (`value`, `primitive
 """
 
 from autodiff import ops
-from autodiff.diagrams import Diagram, RenderingError, draw
+from autodiff.diagrams import RenderingError, Unit, draw, draw_dot, unit_of
 from autodiff.diagrams.paths import InfluencePath, TooManyPathsError, influence, paths
 from autodiff.domains import Domain, Integers, Interval
 from autodiff.errors import DomainError, Undefined
@@ -33,7 +33,6 @@ from autodiff.value import (
 __all__ = [
     "PRIMITIVES",
     "BackwardStep",
-    "Diagram",
     "Domain",
     "DomainError",
     "Function",
@@ -46,10 +45,12 @@ __all__ = [
     "RenderingError",
     "TooManyPathsError",
     "Undefined",
+    "Unit",
     "Value",
     "backward",
     "backward_steps",
     "draw",
+    "draw_dot",
     "grad",
     "gradcheck",
     "gradients",
@@ -62,6 +63,7 @@ __all__ = [
     "paths",
     "primitive",
     "topological_order",
+    "unit_of",
     "value_and_grad",
     "zero_grad",
 ]
