@@ -152,7 +152,8 @@ def escaped(text: str) -> str:
     (control characters, lone surrogates) become U+FFFD.
     """
     lines = ("".join(_visible(ch) for ch in line) for line in text.splitlines())
-    return str(nohtml("\\n".join(lines)))
+    label: str = nohtml("\\n".join(lines))  # a str that graphviz never reads as <html>
+    return label
 
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "&": "&amp;", "\t": " "}
