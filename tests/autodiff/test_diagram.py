@@ -425,7 +425,8 @@ def test_without_dot_svg_and_png_render_with_graphviz_pure(monkeypatch: pytest.M
         pytest.skip("needs graphviz-pure, the viz extra (make test installs it)")
     without_dot(monkeypatch)
     assert "y = tanh" in svg_texts(drawn_neuron().pipe("svg"))
-    assert drawn_neuron().pipe("png").startswith(b"\x89PNG")
+    png = drawn_neuron().pipe("png")
+    assert isinstance(png, bytes) and png.startswith(b"\x89PNG")
     with pytest.raises(RenderingError, match=r"PDF needs Graphviz's programs: sudo apt install"):
         drawn_neuron().pipe("pdf")
     with pytest.raises(RenderingError, match=r"graphviz-pure is installed"):
