@@ -55,11 +55,17 @@ def test_a_method_of_value_applies_its_primitive(prim: Primitive) -> None:
 
 
 def _declared_in(path: Path, class_name: str) -> set[str]:
-    """The methods a class declares for type checkers, in its `if TYPE_CHECKING:` block."""
+    """The methods a class declares for type checkers, in its `if TYPE_CHECKING:` block
+    (not its properties, micrograd's `_prev` and `_op`, which are not callable)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     [cls] = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name]
     blocks = [n for n in cls.body if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n)]
-    return {f.name for block in blocks for f in block.body if isinstance(f, ast.FunctionDef)}
+    return {
+        f.name
+        for block in blocks
+        for f in block.body
+        if isinstance(f, ast.FunctionDef) and "property" not in map(ast.unparse, f.decorator_list)
+    }
 
 
 def test_the_methods_declared_for_type_checkers_are_those_registrations_attach() -> None:
