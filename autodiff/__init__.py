@@ -10,7 +10,7 @@ The layers, each importing only those before it: the engine (`value`, `primitive
 """
 
 from autodiff import ops
-from autodiff.diagrams import Diagram, RenderingError, draw
+from autodiff.diagrams import RenderingError, Unit, draw, draw_dot, unit_of
 from autodiff.diagrams.paths import InfluencePath, TooManyPathsError, influence, paths
 from autodiff.domains import Domain, Integers, Interval
 from autodiff.errors import DomainError, Undefined
@@ -19,11 +19,20 @@ from autodiff.gradient_check import GradcheckError, gradcheck
 from autodiff.ops import *  # noqa: F403 -- every built-in operation, as ops.__all__ lists them
 from autodiff.primitives import PRIMITIVES, Function, Primitive, primitive
 from autodiff.transforms import grad, hessian, hvp, jacobian, value_and_grad
-from autodiff.value import Operand, Value, backward, gradients, topological_order, zero_grad
+from autodiff.value import (
+    BackwardStep,
+    Operand,
+    Value,
+    backward,
+    backward_steps,
+    gradients,
+    topological_order,
+    zero_grad,
+)
 
 __all__ = [
     "PRIMITIVES",
-    "Diagram",
+    "BackwardStep",
     "Domain",
     "DomainError",
     "Function",
@@ -36,9 +45,12 @@ __all__ = [
     "RenderingError",
     "TooManyPathsError",
     "Undefined",
+    "Unit",
     "Value",
     "backward",
+    "backward_steps",
     "draw",
+    "draw_dot",
     "grad",
     "gradcheck",
     "gradients",
@@ -51,6 +63,7 @@ __all__ = [
     "paths",
     "primitive",
     "topological_order",
+    "unit_of",
     "value_and_grad",
     "zero_grad",
 ]

@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
 from autodiff.errors import Undefined
@@ -173,6 +174,27 @@ class Value:
         differentiated again (PyTorch's semantics; see the README on reference cycles).
         """
         backward(self, grad, create_graph=create_graph)
+
+    # -- micrograd's names, which its lecture's code reads and calls --------------------------
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's ``_prev``: the set of this Value's inputs (empty for a leaf)."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """micrograd's ``_op``: the name of the operation that made this Value ('' for a leaf)."""
+        return self.op
+
+    def _backward(self) -> None:
+        """micrograd's ``_backward()``: pass this Value's grad to its inputs once, accumulating.
+
+        Each input's ``.grad`` grows by grad × the edge's local derivative, as micrograd's
+        closure does; call it on each node from the output back (`backward_steps` gives that
+        order). Nothing happens for a leaf, or for a gradient of 0.
+        """
+        _pass_on(self)
 
     # -- comparisons: by value; equality stays identity ---------------------------------------
 
@@ -376,3 +398,55 @@ def zero_grad(values: Iterable[Value]) -> None:
     """Set ``.grad`` to 0 for each of these Values, before accumulating anew."""
     for v in as_values(values, "zero_grad(values)"):
         v.grad = 0.0
+
+
+# -- the backward pass one node at a time ---------------------------------------------------------
+#
+# A learner follows the chain rule node by node (the lecture's `o._backward(); n._backward()`),
+# and a stepper widget shows it: `backward_steps` is `backward` as a generator, leaving the
+# engine's hot paths (making nodes, `backward`) as they are.
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One step of the backward pass: ``node`` passed its gradient ``grad`` on to its inputs.
+
+    ``passed`` lists, for each edge of node in the order of ``node.parents``, the input and
+    what crossed the edge to it: grad × the edge's local derivative, added to that input's
+    ``.grad``. A node whose gradient is 0 passes nothing: ``passed`` is then empty.
+    """
+
+    node: Value
+    grad: float
+    passed: tuple[tuple[Value, float], ...]
+
+
+def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
+    """``root.backward(grad)`` one node at a time: yields each node as it passes its gradient on.
+
+    The same walk as `backward`, with the same result once exhausted: nodes in reverse
+    topological order (each after every node it feeds), root first; every ``.grad`` it reaches
+    is reset first, except leaves', which accumulate. At each yield the ``.grad`` of the nodes
+    already passed is final. Leaves are not yielded: they pass nothing on, and receive their
+    gradients in the ``passed`` of the nodes they feed. A node whose gradient is 0 passes
+    nothing, and an undefined derivative raises `DomainError` only when a nonzero gradient
+    crosses it (see `propagate`). Gradients are floats (``create_graph`` is `backward`'s).
+    """
+    seed = as_float(grad, "backward_steps(grad)")
+    order = topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad += seed
+    for node in reversed(order):
+        yield BackwardStep(node, node.grad, _pass_on(node))
+
+
+def _pass_on(node: Value) -> tuple[tuple[Value, float], ...]:
+    """Add node's grad × each edge's derivative to its inputs' grads; what crossed each edge."""
+    g = node.grad
+    if type(g) is float and g == 0.0:
+        return ()  # `propagate`'s policy: a zero gradient passes nothing on
+    passed = tuple((parent, g * d) for parent, d in zip(node.parents, node.partials))
+    for parent, contribution in passed:
+        parent.grad += contribution
+    return passed

@@ -5,7 +5,7 @@
 moons: micrograd's demo, MLP 2-16-16-1 on 100 two-moons points, SVM hinge loss + 1e-4·L2,
 SGD with the learning rate decaying linearly from 1.0 to 0.1; writes the decision boundary,
 the loss curve, and two influence diagrams: the lectures' neuron tanh(x1·w1 + x2·w2 + b),
-and the trained network on one input, a box per layer.
+and the trained network on one input, a box per unit.
 
 digits: the lectures' ten-digit task, MLP 64-32-10 with a softmax output and cross-entropy,
 SGD with momentum 0.9 on minibatches of 32 (learning rate decaying linearly from 0.1 to
@@ -19,12 +19,13 @@ import math
 import random
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from autodiff import Diagram, RenderingError, Value, draw
+from autodiff import RenderingError, Value, draw
 from nn.checks import Seed
 from nn.datasets import load_digits, make_moons, train_test_split
 from nn.losses import cross_entropy_loss, hinge_loss
-from nn.module import MLP, layer_of
+from nn.module import MLP
 from nn.optim import SGD, linear_decay
 from nn.plot import plot_decision_boundary, plot_history
 from nn.train import evaluate, fit
@@ -75,26 +76,20 @@ def influence_diagrams(model: MLP, point: list[float], out: Path) -> list[Path]:
     score.backward()
     diagrams = {
         "neuron": draw(neuron, params=weights),
-        # 16 × 16 derivatives between two layers cannot be read on their edges; the neuron's
-        # diagram shows them. Here: the values and gradients of every z and y.
-        "mlp-on-one-input": draw(
-            score,
-            params=model.parameters(),
-            show_params=False,
-            cluster=layer_of,
-            show_derivatives=False,
-        ),
+        # One box per unit, its parameters folded in: the lectures' picture of the network.
+        "mlp-on-one-input": draw(score),
     }
     return [_save(diagram, out / name) for name, diagram in diagrams.items()]
 
 
-def _save(diagram: Diagram, stem: Path) -> Path:
+def _save(diagram: Any, stem: Path) -> Path:
     """As SVG; as DOT text, saying why, where nothing on this machine renders SVG."""
     try:
-        return diagram.save(stem.with_suffix(".svg"))
+        written: Path = diagram.write(stem.with_suffix(".svg"))
     except RenderingError as error:
         print(f"{error}\nwriting the DOT text instead")
-        return diagram.save(stem.with_suffix(".dot"))
+        written = diagram.write(stem.with_suffix(".dot"))
+    return written
 
 
 def digits(epochs: int, out: Path, rng: random.Random) -> list[Path]:

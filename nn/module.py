@@ -8,14 +8,16 @@ As in micrograd, ``MLP(nin, nouts)`` has ReLU hidden layers and a linear output,
 from U(−1, 1) and biases 0; calling a model (or a layer) whose last layer has one output
 returns a single Value. Unlike micrograd, a hidden layer of width 1 works.
 
-**Labels.** Layer k, neuron j and input i are counted from 1, as in the lectures:
+**Labels.** Layer k, neuron j and input i are counted from 1, as in the lectures, and follow
+the convention by which a diagram tells a network's units apart (`autodiff.unit_of`):
 
 - the inputs of the network, when given as numbers: ``x{i}`` (the lectures' y0.i);
 - parameters: weight ``w{k}.{j}.{i}`` and bias ``b{k}.{j}``;
 - pre-activation ``z{k}.{j}`` = Σ_i w{k}.{j}.{i}·y{k-1}.{i} + b{k}.{j};
 - activation ``y{k}.{j}`` = f(z{k}.{j}); a linear neuron makes no y node: its output is z.
 
-A diagram takes `neuron_of` or `layer_of` as its ``cluster=`` function.
+So `autodiff.draw` draws a network one box per unit, its parameters folded in, without being
+told which Values they are; `neuron_of` and `layer_of` group Values for ``cluster=``.
 
 **Activations**, by name: elementwise ones make one node per neuron; softmax, a vector
 activation, makes for a whole layer y_j = e^z_j / Σ_i e^z_i, each y_j depending on every z_i;
@@ -34,7 +36,6 @@ from __future__ import annotations
 import math
 import numbers
 import random
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 
@@ -65,30 +66,16 @@ def activation_label(layer: int, neuron: int) -> str:
     return f"y{layer}.{neuron}"
 
 
-_LABEL = re.compile(r"(?:w(\d+)\.(\d+)\.\d+|[bzy](\d+)\.(\d+))")
-
-
-def _position(value: Value) -> tuple[str, str] | None:
-    """(layer, neuron) of a node labelled by a network, else None."""
-    found = _LABEL.fullmatch(value.label)
-    if found is None:
-        return None
-    layer, neuron = found.group(1, 2) if found.group(1) else found.group(3, 4)
-    return layer, neuron
-
-
 def neuron_of(value: Value) -> str | None:
     """'layer k, neuron j' for a parameter, z or y of that neuron; None for any other node."""
-    check_value(value, "neuron_of(value)")
-    position = _position(value)
-    return None if position is None else f"layer {position[0]}, neuron {position[1]}"
+    unit = ad.unit_of(check_value(value, "neuron_of(value)"))
+    return None if unit is None else f"layer {unit.layer}, neuron {unit.neuron}"
 
 
 def layer_of(value: Value) -> str | None:
     """'layer k' for a parameter, z or y of a neuron of that layer; None for any other node."""
-    check_value(value, "layer_of(value)")
-    position = _position(value)
-    return None if position is None else f"layer {position[0]}"
+    unit = ad.unit_of(check_value(value, "layer_of(value)"))
+    return None if unit is None else f"layer {unit.layer}"
 
 
 # -- activations ---------------------------------------------------------------------------------

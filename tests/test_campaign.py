@@ -311,6 +311,19 @@ def transforms() -> list[Call]:
         ),
         Call("autodiff.Undefined", ad.Undefined, lambda: {"message": "no"}, positional=1),
         Call(
+            "autodiff.backward_steps",
+            lambda root, grad: list(ad.backward_steps(root, grad)),
+            lambda: {"root": _root(), "grad": 1.0},
+            positional=2,
+        ),
+        Call(
+            "autodiff.draw_dot",
+            ad.draw_dot,
+            lambda: {"root": _root(), "rankdir": "TB"},
+            positional=1,
+        ),
+        Call("autodiff.unit_of", ad.unit_of, lambda: {"value": _root()}, positional=1),
+        Call(
             "autodiff.Interval",
             ad.Interval,
             lambda: {"low": -1.0, "high": 1.0, "avoid": (0.0,), "gap": 1e-3},
@@ -580,6 +593,8 @@ NOT_CALLED = {
     "Primitive": "made by registering (autodiff.primitive)",
     "Diagram": "made by autodiff.draw",
     "InfluencePath": "made by autodiff.paths",
+    "BackwardStep": "made by autodiff.backward_steps",
+    "Unit": "made by autodiff.unit_of",
     "is_grad_enabled": "takes no argument",
     "no_grad": "takes no argument",
     "Evaluation": "made by nn.evaluate",

@@ -33,7 +33,7 @@ from autodiff.cli.expression import (
     parse,
 )
 from autodiff.diagrams import RenderingError, draw, format_of
-from autodiff.diagrams.dot import breadth_first
+from autodiff.diagrams.paths import breadth_first
 from autodiff.errors import DomainError
 from autodiff.value import Value, data_of, gradients
 
@@ -60,7 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = options.run(options)
     except (UsageError, InvalidExpressionError) as error:
         return _fail(options.command, error, 2)
-    except (EvaluationError, DomainError, ArithmeticError, RenderingError, OSError) as error:
+    # ImportError: drawing without the graphviz package, and the error says what to install.
+    except (
+        EvaluationError,
+        DomainError,
+        ArithmeticError,
+        RenderingError,
+        OSError,
+        ImportError,
+    ) as error:
         return _fail(options.command, error, 1)
     return code
 
@@ -223,7 +231,7 @@ def _draw(options: argparse.Namespace) -> int:
     if options.output is None:
         print(diagram.source, end="")
     else:
-        print(f"wrote {diagram.save(options.output)}")
+        print(f"wrote {diagram.write(options.output)}")
     return 0
 
 

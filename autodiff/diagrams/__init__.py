@@ -1,75 +1,90 @@
-"""Influence diagrams of a Value's graph, to look at in Jupyter or save as SVG, PNG, PDF or DOT.
+"""Influence diagrams of a Value's graph, as `graphviz.Digraph` objects: in Jupyter, or saved.
 
 ``draw(y)`` shows every Value y depends on, with its label, operation, data and grad, and on
 every edge the local derivative it carries: dy/dx is the sum, over the paths from x to y, of
-the products of the derivatives along them (``autodiff.paths`` lists those paths).
+the products of the derivatives along them (``autodiff.paths`` lists those paths). A network's
+graph is drawn one box per unit. ``draw_dot(y)`` is the micrograd lecture's picture.
+
+The graphviz package (the ``viz`` extra) is imported only here, when a diagram is made, so that
+the engine needs nothing beyond the standard library.
 """
 
 from __future__ import annotations
 
-import os
+import importlib
 from collections.abc import Iterable
-from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from autodiff.diagrams.dot import ClusterOf, DotText, Options, dot_source
-from autodiff.diagrams.rendering import RenderingError, render
+from autodiff.diagrams.rendering import RenderingError, format_of
+from autodiff.diagrams.units import Unit, unit_of
+from autodiff.distribution import install_hint
 from autodiff.value import Value, as_flag, as_value, as_values
 
-__all__ = ["Diagram", "RenderingError", "draw", "format_of"]
+if TYPE_CHECKING:
+    from autodiff.diagrams.diagram import Diagram
+    from autodiff.diagrams.influence import ClusterOf
 
-SUFFIXES = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
-"""What ``Diagram.save`` writes, by the file's suffix."""
+__all__ = ["RenderingError", "Unit", "draw", "draw_dot", "format_of", "unit_of"]
 
 
 def draw(
     root: Value,
     *,
+    view: Literal["auto", "values", "units"] = "auto",
     params: Iterable[Value] = (),
-    show_params: bool = True,
+    show_params: bool | None = None,
     cluster: ClusterOf | None = None,
     highlight: Value | None = None,
     rankdir: Literal["LR", "TB"] = "LR",
     show_grad: bool = True,
-    show_derivatives: bool = True,
+    show_derivatives: bool | None = None,
     number_format: str = ".4g",
     max_nodes: int = 200,
 ) -> Diagram:
-    """The influence diagram of root's graph.
+    """The influence diagram of root's graph, a `graphviz.Digraph` (a `Diagram`).
 
     Every Value is a box: its label and operation (``z = Σw·x+b``), its data and its grad (as
-    the last ``backward()`` left it). Every edge goes from an input to the Value computed
-    from it and carries the local derivative ∂value/∂input. The output (root) is orange;
-    leaves are blue, except parameters, green. Which leaves are parameters (weights,
-    biases: what training changes) cannot be seen from the graph: pass them as ``params``
-    (e.g. ``model.parameters()``); the other leaves are inputs and constants.
+    the last ``backward()`` left it). Every edge goes from an input to the Value computed from
+    it and carries the local derivative ∂value/∂input. The output (root) is orange; leaves
+    are blue, parameters green.
 
-    - ``show_params=False`` leaves the parameters out (the caption counts them): a whole
-      network's forward pass then fits on a page.
-    - ``cluster``: a function from a Value to the name of the box to group it in, or None
-      (``nn.layer_of``, ``nn.neuron_of`` group by the labels nn gives its nodes).
-    - ``highlight``: a Value whose paths to root are drawn in red.
+    - ``view``: 'values' draws every Value; 'units' one box per unit of a network (its z and
+      y, its parameters folded in), for graphs labelled as `autodiff.diagrams.units` says,
+      as nn's are; 'auto' (default) draws units where there are any.
+    - ``params``: Values to show as parameters, beside those recognised by their labels
+      (a network's weights and biases); ``show_params`` False leaves them out (the caption
+      counts them), True lists them, in their units too; default: shown as boxes in the
+      values view, folded into their units in the units view.
+    - ``cluster``: a function from a Value to the name of the box to group it in, or None.
+    - ``highlight``: a Value whose paths to root are drawn in red, with their derivatives;
+      they are kept when ``max_nodes`` cuts the rest.
     - ``rankdir``: 'LR' draws inputs on the left, 'TB' on top.
-    - ``show_grad``, ``show_derivatives``: whether boxes show grads, edges derivatives.
+    - ``show_grad``: whether boxes show grads. ``show_derivatives``: True writes the
+      derivative on every edge, False on none; default: where they can be read (not on the
+      dense edges between two layers, whose number the caption gives; a vector operation's
+      in a table of its Jacobian).
     - ``number_format``: how numbers are formatted, as in ``format(x, '.4g')``.
-    - ``max_nodes``: at most this many boxes, those nearest the output; a dashed marker
-      stands for the rest and says how many there are.
+    - ``max_nodes``: at most this many boxes (up to 500), those nearest the output; a dashed
+      marker stands for the rest and says how many there are.
     """
     as_value(root, "draw(root)")
     if cluster is not None and not callable(cluster):
         raise TypeError(f"draw(cluster=...) needs a function or None, got {cluster!r}")
-    options = Options(
+    influence: Any = _module("influence")
+    options = influence.Options(
+        view=view,
         params=frozenset(_parameters(params)),
-        show_params=as_flag(show_params, "draw(show_params=...)"),
+        show_params=_flag_or_none(show_params, "show_params"),
         cluster=cluster,
         highlight=None if highlight is None else as_value(highlight, "draw(highlight=...)"),
         rankdir=rankdir,
         show_grad=as_flag(show_grad, "draw(show_grad=...)"),
-        show_derivatives=as_flag(show_derivatives, "draw(show_derivatives=...)"),
+        show_derivatives=_flag_or_none(show_derivatives, "show_derivatives"),
         number_format=number_format,
         max_nodes=max_nodes,
     )
-    return Diagram(dot_source(root, options))
+    diagram: Diagram = influence.build(root, options)
+    return diagram
 
 
 def _parameters(params: object) -> list[Value]:
@@ -77,55 +92,24 @@ def _parameters(params: object) -> list[Value]:
     return [params] if isinstance(params, Value) else as_values(params, "draw(params=...)")
 
 
-class Diagram:
-    """An influence diagram: its DOT text (``source``), the number of Values (``nodes``) and
-    edges (``edges``) it draws, and renderings of it.
-
-    In Jupyter it displays itself as SVG; where nothing can render SVG it displays what to
-    install instead. Rendering uses Graphviz's dot program, or for SVG, without it,
-    graphviz-pure (the ``viz`` extra), SVG and PNG.
-    """
-
-    def __init__(self, dot: DotText) -> None:
-        self.source = dot.source
-        self.nodes = dot.nodes
-        self.edges = dot.edges
-        self._svg: bytes | None = None
-
-    def __repr__(self) -> str:
-        return f"<Diagram: {self.nodes} nodes, {self.edges} edges; .source holds its DOT text>"
-
-    def render(self, image_format: str = "svg") -> bytes:
-        """The diagram as 'svg', 'png', 'pdf' (or 'dot', its text); RenderingError if no
-        renderer is installed, saying which to install."""
-        if image_format == "dot":
-            return self.source.encode("utf-8")
-        if image_format != "svg":
-            return render(self.source, image_format)
-        if self._svg is None:  # Jupyter asks again on every display
-            self._svg = render(self.source, "svg")
-        return self._svg
-
-    def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the diagram to path, in the format its suffix names (.svg .png .pdf .dot)."""
-        path = Path(path)
-        data = self.render(format_of(path))  # before opening: a failure leaves no empty file
-        path.write_bytes(data)
-        return path
-
-    def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
-        """Jupyter's display: SVG, or, if it cannot be rendered, the reason as text."""
-        try:
-            svg = self.render("svg").decode("utf-8")
-        except RenderingError as error:
-            return {"text/plain": f"{error}\n\nThe DOT text is in .source."}
-        return {"image/svg+xml": svg, "text/plain": repr(self)}
+def _flag_or_none(flag: object, name: str) -> bool | None:
+    return None if flag is None else as_flag(flag, f"draw({name}=...)")
 
 
-def format_of(path: str | os.PathLike[str]) -> str:
-    """The format a file of this name holds ('svg', 'png', 'pdf', 'dot'), from its suffix."""
-    suffix = Path(path).suffix.lower()
-    if suffix not in SUFFIXES:
-        known = ", ".join(SUFFIXES)
-        raise ValueError(f"cannot save {os.fspath(path)!r}: use a name ending in one of {known}")
-    return SUFFIXES[suffix]
+def draw_dot(root: Value, rankdir: Literal["LR", "TB"] = "LR") -> Diagram:
+    """The micrograd lecture's ``draw_dot(root)``: a record box per Value (label | data |
+    grad), an oval per operation, as a `graphviz.Digraph`."""
+    micrograd: Any = _module("micrograd")
+    diagram: Diagram = micrograd.draw_dot(root, rankdir)
+    return diagram
+
+
+def _module(name: str) -> object:
+    """One of the modules that build diagrams with the graphviz package, imported now."""
+    try:
+        importlib.import_module("graphviz")
+    except ImportError:
+        raise ImportError(
+            f"drawing a diagram needs the graphviz package: {install_hint('viz')}"
+        ) from None
+    return importlib.import_module(f"autodiff.diagrams.{name}")

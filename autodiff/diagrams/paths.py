@@ -136,3 +136,15 @@ def _path(x: Value, trail: _Trail) -> InfluencePath:
 
 def _name(v: Value) -> str:
     return v.label or v.op or f"{v.data:.4g}"
+
+
+def breadth_first(root: Value) -> list[Value]:
+    """root and every Value it depends on, nearest first; parents in their order."""
+    order = [root]
+    seen = {root}
+    for node in order:  # order grows while it is read: it is its own queue
+        for parent in node.parents:
+            if parent not in seen:
+                seen.add(parent)
+                order.append(parent)
+    return order

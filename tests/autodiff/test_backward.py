@@ -6,12 +6,15 @@ import asyncio
 import gc
 import threading
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import given
+from support import fails
 
 import autodiff as ad
 from autodiff import Value, no_grad
+from autodiff.testing import Expression, expressions, reals
 
 
 def test_leaf_gradients_accumulate_and_interior_ones_are_recomputed() -> None:
@@ -192,3 +195,74 @@ def test_a_graph_nobody_references_is_freed_without_the_cycle_collector() -> Non
     # Memory comes back too, but for the interpreter's free lists (bounded, and far less than
     # the 40 graphs that a leak would keep).
     assert growth < 2 * one_graph
+
+
+StepByStep = Callable[[Value], Iterator[ad.BackwardStep]]
+
+
+def steps_agree_with_backward(steps: StepByStep) -> Callable[[], None]:
+    """Exhausting backward_steps sets the grads backward() sets, and what the steps pass to an
+    input adds up to its grad."""
+
+    @given(expressions(n_inputs=2, smooth=True), reals(-2, 2), reals(-2, 2))
+    def check(expression: Expression, x: float, y: float) -> None:
+        inputs = [Value(x), Value(y)]
+        out = expression(*inputs)
+        out.backward()
+        expected = [v.grad for v in inputs]
+        ad.zero_grad(inputs)
+        passed = {id(v): 0.0 for v in inputs}
+        for step in steps(out):
+            for parent, contribution in step.passed:
+                if id(parent) in passed:
+                    passed[id(parent)] += contribution
+        assert [v.grad for v in inputs] == expected
+        assert [passed[id(v)] for v in inputs] == expected
+
+    return check
+
+
+def test_the_step_by_step_backward_agrees_with_backward() -> None:
+    steps_agree_with_backward(ad.backward_steps)()
+
+
+def test_the_step_property_catches_steps_in_the_wrong_order() -> None:
+    def inputs_first(root: Value) -> Iterator[ad.BackwardStep]:
+        order = ad.topological_order(root)
+        for node in order:
+            node.grad = 0.0
+        root.grad = 1.0
+        for node in order:  # wrong: a node passes its grad on before its users pass theirs
+            yield ad.BackwardStep(node, node.grad, tuple(_passed(node)))
+
+    fails(steps_agree_with_backward(inputs_first))
+
+
+def _passed(node: Value) -> Iterator[tuple[Value, float]]:
+    for parent, derivative in zip(node.parents, node.partials):
+        contribution = node.grad * derivative
+        parent.grad += contribution
+        yield parent, contribution
+
+
+def test_each_step_shows_the_node_and_what_it_passed_to_which_input() -> None:
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    h = x * w
+    y = h.tanh()
+    steps = list(ad.backward_steps(y))
+    assert [step.node for step in steps] == [y, h]
+    assert steps[0].grad == 1.0 and steps[0].passed == ((h, y.partials[0]),)
+    assert steps[1].passed == ((x, h.grad * -3.0), (w, h.grad * 2.0))
+    assert (x.grad, w.grad) == (h.grad * -3.0, h.grad * 2.0)
+
+
+def test_micrograd_s_backward_passes_a_node_s_grad_once_accumulating() -> None:
+    a = Value(3.0, "a")
+    b = a * a
+    b.grad = 1.0
+    b._backward()
+    assert a.grad == 6.0  # one edge per use of a: 3 + 3
+    b._backward()
+    assert a.grad == 12.0  # again: accumulating, as micrograd's closure does
+    a._backward()  # a leaf passes nothing
+    assert (b._prev, b._op, a._prev, a._op) == ({a}, "*", set(), "")

@@ -93,7 +93,7 @@ def test_options_reach_the_diagram() -> None:
     _, out, _ = run("draw", "x*y", "--at", "x=1,y=2", "--no-derivatives", "--number-format", ".2f")
     assert "xlabel" not in out and "data 2.00" in out
     _, out, _ = run("draw", "x*y", "--at", "x=1,y=2", "--max-nodes", "1")
-    assert "2 more nodes not shown" in out
+    assert "2 more Values not shown" in out
 
 
 @pytest.mark.parametrize(

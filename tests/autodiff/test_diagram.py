@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
 
+import graphviz
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,37 +16,36 @@ from support import fails, needs_dot, neuron
 import autodiff as ad
 import nn
 from autodiff import Value
-from autodiff.diagrams import Diagram, draw, format_of, rendering
-from autodiff.diagrams import dot as diagram_source
-from autodiff.diagrams.dot import DotText
+from autodiff.diagrams import draw, draw_dot, format_of, influence, rendering
+from autodiff.diagrams.diagram import Diagram
 from autodiff.diagrams.rendering import RenderingError
 
 NEURON_DOT = r"""digraph influence {
-  node [shape="box" fontname="Helvetica" fontsize="11"]
-  edge [fontname="Helvetica" fontsize="9" arrowsize="0.7"]
-  graph [rankdir="LR" ranksep="0.60"]
-  n0 [label="y = tanh\ndata 0.7071\ngrad 1" style="filled,bold" fillcolor="#ffd8a8" penwidth="2"]
-  n1 [label="z = +\ndata 0.8814\ngrad 0.5" style="filled" fillcolor="white"]
-  n2 [label="+\ndata -6\ngrad 0.5" style="filled" fillcolor="white"]
-  n3 [label="b\ndata 6.881\ngrad 0.5" style="rounded,filled" fillcolor="#b2f2bb"]
-  n4 [label="*\ndata -6\ngrad 0.5" style="filled" fillcolor="white"]
-  n5 [label="*\ndata 0\ngrad 0.5" style="filled" fillcolor="white"]
-  n6 [label="x1\ndata 2\ngrad -1.5" style="rounded,filled" fillcolor="#a5d8ff"]
-  n7 [label="w1\ndata -3\ngrad 1" style="rounded,filled" fillcolor="#b2f2bb"]
-  n8 [label="x2\ndata 0\ngrad 0.5" style="rounded,filled" fillcolor="#a5d8ff"]
-  n9 [label="w2\ndata 1\ngrad 0" style="rounded,filled" fillcolor="#b2f2bb"]
-  n1 -> n0 [xlabel="0.5"]
-  n2 -> n1 [xlabel="1"]
-  n3 -> n1 [xlabel="1"]
-  n4 -> n2 [xlabel="1"]
-  n5 -> n2 [xlabel="1"]
-  n6 -> n4 [xlabel="-3"]
-  n7 -> n4 [xlabel="2"]
-  n8 -> n5 [xlabel="1"]
-  n9 -> n5 [xlabel="0"]
-  graph [label="orange: output   green: parameters   blue: other leaves" labelloc="b" fontname="Helvetica"]
+	graph [rankdir=LR ranksep=0.60]
+	node [fontname=Helvetica fontsize=11 shape=box]
+	edge [arrowsize=0.7 fontname=Helvetica fontsize=9]
+	n0 [label="y = tanh\ndata 0.7071\ngrad 1" fillcolor="#ffd8a8" penwidth=2 style="filled,bold"]
+	n1 [label="z = +\ndata 0.8814\ngrad 0.5" fillcolor=white style=filled]
+	n2 [label="+\ndata -6\ngrad 0.5" fillcolor=white style=filled]
+	n3 [label="b\ndata 6.881\ngrad 0.5" fillcolor="#b2f2bb" style="rounded,filled"]
+	n4 [label="*\ndata -6\ngrad 0.5" fillcolor=white style=filled]
+	n5 [label="*\ndata 0\ngrad 0.5" fillcolor=white style=filled]
+	n6 [label="x1\ndata 2\ngrad -1.5" fillcolor="#a5d8ff" style="rounded,filled"]
+	n7 [label="w1\ndata -3\ngrad 1" fillcolor="#b2f2bb" style="rounded,filled"]
+	n8 [label="x2\ndata 0\ngrad 0.5" fillcolor="#a5d8ff" style="rounded,filled"]
+	n9 [label="w2\ndata 1\ngrad 0" fillcolor="#b2f2bb" style="rounded,filled"]
+	n1 -> n0 [xlabel=0.5]
+	n2 -> n1 [xlabel=1]
+	n3 -> n1 [xlabel=1]
+	n4 -> n2 [xlabel=1]
+	n5 -> n2 [xlabel=1]
+	n6 -> n4 [xlabel=-3]
+	n7 -> n4 [xlabel=2]
+	n8 -> n5 [xlabel=1]
+	n9 -> n5 [xlabel=0]
+	fontname=Helvetica label="orange: output   green: parameters   blue: other leaves" labelloc=b
 }
-"""  # noqa: E501 -- the exact text
+"""
 NASTY_LABELS = [
     "a{b}|c",
     "<x>",
@@ -64,14 +64,15 @@ def drawn_neuron(**options: object) -> Diagram:
 
 
 def nodes(source: str) -> list[str]:
-    return re.findall(r"^\s*(n\d+) \[", source, re.MULTILINE)
+    return re.findall(r"^\s*(n\d+) \[label", source, re.MULTILINE)
 
 
 def edges(source: str) -> list[str]:
-    return re.findall(r"^\s*(\w+ -> \w+) ", source, re.MULTILINE)
+    """The drawn edges: not the invisible ones that keep a layer in order."""
+    return re.findall(r"^\s*(\w+ -> \w+)\b(?! \[style=invis)", source, re.MULTILINE)
 
 
-def svg_texts(svg: bytes) -> list[str]:
+def svg_texts(svg: bytes | str) -> list[str]:
     """The text of every <text> element of an SVG (which must be well-formed XML)."""
     root = ElementTree.fromstring(svg)
     return [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")]
@@ -90,14 +91,51 @@ def test_each_value_is_one_node_with_an_edge_per_input() -> None:
     y = x * x + ad.sqrt(x * 0.0)  # x twice among the inputs of *; sqrt'(0) is undefined
     source = draw(y).source
     assert edges(source).count("n3 -> n1") == 2  # x → x*x, one edge per path
-    assert 'xlabel="undefined"' in source
+    assert "xlabel=undefined" in source
     assert 'label="x\\ndata 3\\ngrad 0"' in source
 
 
 def test_a_vector_activation_has_an_edge_from_every_input_to_every_output() -> None:
     zs = [Value(float(i), f"z{i}") for i in range(3)]
     total = ad.sum(ad.softmax(zs))
-    assert len(edges(draw(total).source)) == 3 + 3 * 3
+    source = draw(total).source
+    assert len([e for e in edges(source) if not e.startswith("jacobian")]) == 3 + 3 * 3
+    assert source.count("xlabel") == 3  # the Jacobian's nine are in its table
+
+
+def test_the_softmax_jacobian_is_a_table_beside_its_outputs() -> None:
+    zs = [Value(1.0, "z1"), Value(2.0, "z2"), Value(0.5, "z3")]
+    ys = ad.softmax(zs)
+    for i, y in enumerate(ys, 1):
+        y.label = f"y{i}"
+    diagram = draw(ad.sum(ys))
+    texts = svg_texts(diagram.pipe("svg"))
+    for i, y in enumerate(ys):
+        for j in range(3):
+            assert format(y.partials[j], ".4g") in texts  # each ∂y_i/∂z_j, in a cell
+        assert f"y{i + 1} = softmax, output {i + 1}" in texts  # labels and places agree
+    # Outputs top to bottom in their order, with either renderer.
+    heights = [_y_of(diagram.pipe("svg"), f"y{i} = softmax, output {i}") for i in (1, 2, 3)]
+    assert heights == sorted(heights)
+
+
+def _y_of(svg: bytes | str, text: str) -> float:
+    root = ElementTree.fromstring(svg)
+    for t in root.iter("{http://www.w3.org/2000/svg}text"):
+        if t.text == text:
+            return float(t.attrib["y"])
+    raise AssertionError(f"{text!r} is not in the picture")
+
+
+def test_labels_say_each_thing_once_and_count_from_one() -> None:
+    z = Value(1.0, "z")
+    top = ad.max([z, Value(2.0)])
+    top.label = "max"
+    loss = -top
+    loss.label = "loss"
+    texts = svg_texts(draw(loss).pipe("svg"))
+    assert "max" in texts and "max = max" not in texts
+    assert "loss = −max" in texts
 
 
 def test_grads_made_with_create_graph_show_as_numbers() -> None:
@@ -108,7 +146,7 @@ def test_grads_made_with_create_graph_show_as_numbers() -> None:
 
 
 def test_options_change_direction_grads_derivatives_and_numbers() -> None:
-    assert 'rankdir="TB"' in drawn_neuron(rankdir="TB").source
+    assert "rankdir=TB" in drawn_neuron(rankdir="TB").source
     assert "grad" not in drawn_neuron(show_grad=False).source
     assert "xlabel" not in drawn_neuron(show_derivatives=False).source
     assert "data 6.88137\\n" in drawn_neuron(number_format=".5f").source
@@ -122,6 +160,8 @@ def test_options_change_direction_grads_derivatives_and_numbers() -> None:
         ({"number_format": "zz"}, ValueError),
         ({"max_nodes": 0}, ValueError),
         ({"max_nodes": 2.5}, TypeError),
+        ({"max_nodes": 501}, ValueError),
+        ({"view": "layers"}, ValueError),
         ({"cluster": lambda v: 3}, TypeError),
     ],
 )
@@ -162,7 +202,7 @@ def mlp_forward_pass() -> tuple[Value, list[Value]]:
     return out, model.parameters()
 
 
-CLUSTER = re.compile(r'subgraph cluster_\d+ \{\n.*?label="([^"]*)".*?\n(.*?)\n  \}', re.S)
+CLUSTER = re.compile(r'subgraph cluster_\d+ \{\n[^\n]*label="([^"]*)"[^\n]*\n(.*?)\n\t\}', re.S)
 
 
 def cluster_sizes(source: str) -> dict[str, int]:
@@ -185,23 +225,67 @@ NEURONS = {
 def test_a_whole_mlp_forward_pass_renders_in_clusters(
     cluster: Callable[[Value], str | None], sizes: dict[str, int]
 ) -> None:
-    out, params = mlp_forward_pass()
-    diagram = draw(out, params=params, show_params=False, cluster=cluster)
-    assert diagram.nodes == len(nodes(diagram.source)) == MLP_NODES
+    out, _ = mlp_forward_pass()
+    diagram = draw(out, view="values", show_params=False, cluster=cluster)  # params recognised
+    assert diagram.node_count == len(nodes(diagram.source)) == MLP_NODES
     assert cluster_sizes(diagram.source) == sizes
     assert "337 parameters not shown" in diagram.source
-    texts = svg_texts(diagram.render("svg"))
+    texts = svg_texts(diagram.pipe("svg"))
     assert {*sizes, "z3.1 = Σw·x+b"} <= set(texts)
 
 
-def test_a_large_graph_is_cut_with_a_visible_marker() -> None:
+def test_a_network_is_drawn_one_box_per_unit_without_being_told_its_parameters() -> None:
+    out, _ = mlp_forward_pass()
+    diagram = draw(out)
+    assert diagram.node_count == 2 + 16 + 16 + 1  # inputs and units
+    assert diagram.edge_count == 2 * 16 + 16 * 16 + 16
+    assert "337 parameters folded into their units" in diagram.source
+    assert "304 of 304 edges carry no derivative" in diagram.source
+    texts = svg_texts(diagram.pipe("svg"))
+    assert "unit 1.1 · relu" in texts and "unit 3.1 · linear" in texts
+
+
+def _size_in_points(svg: bytes | str) -> tuple[float, float]:
+    root = ElementTree.fromstring(svg)
+    return float(root.attrib["width"].removesuffix("pt")), float(
+        root.attrib["height"].removesuffix("pt")
+    )
+
+
+def test_the_unit_view_of_a_2_16_16_1_mlp_fits_a_notebook() -> None:
+    """At most ~1000 px wide (a notebook's width) and two 1080 px screens tall, at 96 dpi."""
+    out, _ = mlp_forward_pass()
+    width, height = _size_in_points(draw(out).pipe("svg"))
+    assert width * 96 / 72 <= 1000 and height * 96 / 72 <= 2 * 1080
+
+
+def test_a_layer_s_units_run_from_1_at_the_top() -> None:
+    out, _ = mlp_forward_pass()
+    svg = draw(out).pipe("svg")
+    heights = [_y_of(svg, f"unit 2.{j} · relu") for j in range(1, 17)]
+    assert heights == sorted(heights)
+
+
+def test_highlight_survives_truncation_and_labels_its_paths() -> None:
     out, params = mlp_forward_pass()
-    diagram = draw(out, params=params, max_nodes=50)
-    assert diagram.nodes == len(nodes(diagram.source)) == 50
-    assert f"⋯ {MLP_NODES + 337 - 50} more nodes not shown\\n(max_nodes=50)" in diagram.source
+    weight = params[0]  # w1.1.1, far from the output
+    diagram = draw(out, view="values", highlight=weight, max_nodes=40)
+    assert diagram.node_count == 40
+    assert f'label="{weight.label}\\ndata' in diagram.source  # kept, though farthest away
+    assert "more Values not shown" in diagram.source
+    units = draw(out, highlight=weight).source
+    assert "red: every path through which w1.1.1 influences the output" in units
+    assert units.count('color="#e03131" fontcolor="#e03131"') == 16 + 16  # 1.1 → layer 2 → 3.1
+
+
+def test_a_large_graph_is_cut_with_a_visible_marker() -> None:
+    out, _ = mlp_forward_pass()
+    diagram = draw(out, view="values", max_nodes=50)
+    assert diagram.node_count == len(nodes(diagram.source)) == 50
+    assert f"⋯ {MLP_NODES + 337 - 50} more Values not shown\\n(max_nodes=50" in diagram.source
     marker_edges = [edge for edge in edges(diagram.source) if edge.startswith("more -> ")]
     assert marker_edges  # and repr counts the drawn edges only
-    assert diagram.edges == len(edges(diagram.source)) - len(marker_edges)
+    assert diagram.edge_count == len(edges(diagram.source)) - len(marker_edges)
     assert "n0 [" in diagram.source  # the output is kept: the nearest nodes are
 
 
@@ -210,13 +294,16 @@ def test_repr_counts_what_is_drawn_whatever_the_labels_say() -> None:
     assert repr(diagram) == "<Diagram: 3 nodes, 2 edges; .source holds its DOT text>"
 
 
-def test_a_very_deep_chain_gives_dot_text_without_recursion() -> None:
+def test_a_very_deep_chain_is_cut_at_once_without_recursion() -> None:
     x = Value(0.5, "x")
     y = x
     for _ in range(100_000):
         y = -y
-    source = draw(y, max_nodes=100_001).source
-    assert source.count(" -> ") == 100_000
+    diagram = draw(y)
+    assert diagram.node_count == 200
+    assert "⋯ 99801 more Values not shown" in diagram.source
+    with pytest.raises(ValueError, match="at most 500 boxes"):
+        draw(y, max_nodes=100_001)
 
 
 def test_cluster_names_and_labels_are_escaped() -> None:
@@ -224,7 +311,7 @@ def test_cluster_names_and_labels_are_escaped() -> None:
     root = ad.sum(leaves)
     root.label = "\x00\ud800\tz"
     diagram = draw(root, cluster=lambda v: v.label if v.primitive is None else None)
-    texts = svg_texts(diagram.render("svg"))  # dot accepts it, and the SVG is well-formed XML
+    texts = svg_texts(diagram.pipe("svg"))  # dot accepts it, and the SVG is well-formed XML
     for label in NASTY_LABELS:
         for line in label.splitlines():
             assert texts.count(line) == 2  # in the node, and as its cluster's name
@@ -249,11 +336,11 @@ def shown_verbatim(escape: Callable[[str], str]) -> Callable[[], None]:
     @given(labels)
     def check(label: str) -> None:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(diagram_source, "quoted", escape)
+            patch.setattr(influence, "escaped", escape)
             diagram = draw(Value(1.0, label), show_grad=False)
         try:
-            texts = svg_texts(diagram.render("svg"))
-        except (RenderingError, ElementTree.ParseError) as error:
+            texts = svg_texts(diagram.pipe("svg"))
+        except (RenderingError, graphviz.CalledProcessError, ElementTree.ParseError) as error:
             raise AssertionError(f"{label!r} does not render: {error}") from None
         assert "".join("".join(texts).split()) == "orange:output" + visible(label) + "data1"
 
@@ -261,11 +348,11 @@ def shown_verbatim(escape: Callable[[str], str]) -> Callable[[], None]:
 
 
 def test_any_label_renders_verbatim() -> None:
-    settings(max_examples=10)(shown_verbatim(diagram_source.quoted))()  # dot takes 0.05 s
+    settings(max_examples=10)(shown_verbatim(influence.escaped))()  # dot takes 0.05 s
 
 
 def test_the_escaping_property_catches_a_naive_escape() -> None:
-    fails(shown_verbatim(lambda text: '"' + text.replace('"', '\\"') + '"'))
+    fails(shown_verbatim(lambda text: text.replace('"', '\\"')))
 
 
 @pytest.mark.parametrize(
@@ -278,29 +365,51 @@ def test_the_escaping_property_catches_a_naive_escape() -> None:
         ".GV",
     ],
 )
-def test_save_writes_the_format_its_suffix_names(tmp_path: Path, suffix: str) -> None:
-    path = drawn_neuron().save(tmp_path / f"g{suffix}")
+def test_write_writes_the_format_its_suffix_names(tmp_path: Path, suffix: str) -> None:
+    path = drawn_neuron().write(tmp_path / f"g{suffix}")
     magic = {".svg": b"<?xml", ".png": b"\x89PNG", ".pdf": b"%PDF", ".dot": b"digraph"}
     assert path.read_bytes().startswith(magic.get(suffix, b"digraph"))
 
 
 def test_an_unknown_suffix_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"use a name ending in one of \.svg"):
-        drawn_neuron().save(tmp_path / "g.jpg")
+        drawn_neuron().write(tmp_path / "g.jpg")
     assert not (tmp_path / "g.jpg").exists()
     assert format_of("G.PNG") == "png"
 
 
-def test_jupyter_displays_svg() -> None:
-    bundle = drawn_neuron()._repr_mimebundle_()
-    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
-    assert repr(drawn_neuron()) in bundle["text/plain"]
+def test_draw_gives_a_graphviz_digraph_that_jupyter_displays() -> None:
+    diagram = drawn_neuron()
+    assert isinstance(diagram, graphviz.Digraph)
+    assert diagram._repr_mimebundle_()["image/svg+xml"].lstrip().startswith("<?xml")
+    diagram.attr(bgcolor="lightyellow")  # graphviz's own API restyles it
+    assert "bgcolor=lightyellow" in diagram.source
+    copied = diagram.copy()
+    assert isinstance(copied, Diagram) and repr(copied) == repr(diagram)
+
+
+def test_render_writes_the_source_and_the_image_as_graphviz_does(tmp_path: Path) -> None:
+    rendered = drawn_neuron().render(outfile=tmp_path / "neuron.png", cleanup=True)
+    assert Path(rendered).read_bytes().startswith(b"\x89PNG")
+    assert not (tmp_path / "neuron.gv").exists()
+
+
+def test_draw_dot_is_the_lecture_s_record_picture() -> None:
+    y, _ = neuron()
+    y.backward()
+    picture = draw_dot(y)
+    assert isinstance(picture, graphviz.Digraph)
+    assert 'n0 [label="{ y | data 0.7071 | grad 1.0000 }" shape=record]' in picture.source
+    assert "n0op [label=tanh]" in picture.source
+    assert "x1" in svg_texts(picture.pipe("svg"))
 
 
 @needs_dot
 def test_a_dot_failure_is_reported() -> None:
-    with pytest.raises(RenderingError, match="dot failed"):
-        Diagram(DotText("digraph {", 0, 0)).render("png")
+    broken = Diagram()
+    broken.body.append("{")  # not DOT
+    with pytest.raises(graphviz.CalledProcessError):
+        broken.pipe("png")
 
 
 def without_dot(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -315,10 +424,13 @@ def test_without_dot_svg_and_png_render_with_graphviz_pure(monkeypatch: pytest.M
     if rendering.find_pure() is None:
         pytest.skip("needs graphviz-pure, the viz extra (make test installs it)")
     without_dot(monkeypatch)
-    assert "y = tanh" in svg_texts(drawn_neuron().render("svg"))
-    assert drawn_neuron().render("png").startswith(b"\x89PNG")
-    with pytest.raises(RenderingError, match=r"PDF needs Graphviz's dot.*apt install graphviz"):
-        drawn_neuron().render("pdf")
+    assert "y = tanh" in svg_texts(drawn_neuron().pipe("svg"))
+    png = drawn_neuron().pipe("png")
+    assert isinstance(png, bytes) and png.startswith(b"\x89PNG")
+    with pytest.raises(RenderingError, match=r"PDF needs Graphviz's programs: sudo apt install"):
+        drawn_neuron().pipe("pdf")
+    with pytest.raises(RenderingError, match=r"graphviz-pure is installed"):
+        drawn_neuron().pipe("pdf")  # and does not ask for it again
 
 
 def test_with_nothing_to_render_the_error_says_what_to_install(
@@ -328,10 +440,10 @@ def test_with_nothing_to_render_the_error_says_what_to_install(
     without_pure(monkeypatch)
     diagram = drawn_neuron()
     with pytest.raises(RenderingError) as error:
-        diagram.save(tmp_path / "g.svg")
+        diagram.write(tmp_path / "g.svg")
     assert "apt install graphviz" in str(error.value)
     assert 'pip install "influence-autodiff[viz]"' in str(error.value)
     assert not (tmp_path / "g.svg").exists()
     bundle = diagram._repr_mimebundle_()
     assert set(bundle) == {"text/plain"} and "apt install graphviz" in bundle["text/plain"]
-    assert diagram.save(tmp_path / "g.dot").read_text() == diagram.source
+    assert diagram.write(tmp_path / "g.dot").read_text() == diagram.source

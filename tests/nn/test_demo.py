@@ -26,7 +26,7 @@ def test_the_moons_demo_trains_prints_and_draws(
     neuron = (tmp_path / "out" / "neuron.svg").read_text()
     assert neuron.startswith("<?xml") and "y = tanh" in neuron and "data 0.7071" in neuron
     network = (tmp_path / "out" / "mlp-on-one-input.svg").read_text()
-    assert "layer 1" in network and "z3.1 = Σw·x+b" in network and "x1" in network
+    assert "unit 1.1 · relu" in network and "unit 3.1 · linear" in network and "x1" in network
 
 
 def test_the_digits_demo_reports_test_accuracy(
