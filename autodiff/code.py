@@ -76,9 +76,14 @@ _NO_BRANCH = (
 
 
 class Program:
-    """The statements of a function being written, and the namespace they run in."""
+    """The statements of a function being written, and the namespace they run in.
 
-    def __init__(self) -> None:
+    ``braced``: the names it makes are written ``{t3}``, fields of a template, for a
+    compiler that chooses their final names once it knows how long each is needed.
+    """
+
+    def __init__(self, *, braced: bool = False) -> None:
+        self.braced = braced
         self.lines: list[str] = []
         self.namespace: dict[str, Any] = {"math": math}
         self._names = itertools.count()
@@ -92,7 +97,8 @@ class Program:
         return Symbol(self, name)
 
     def fresh(self, prefix: str = "t") -> str:
-        return f"{prefix}{next(self._names)}"
+        name = f"{prefix}{next(self._names)}"
+        return f"{{{name}}}" if self.braced else name
 
     def reference(self, thing: object, prefix: str = "f") -> str:
         """A name in the namespace that refers to thing (a function, a constant object)."""
@@ -142,25 +148,34 @@ class Program:
         return [line for line in self.lines if line.split(" = ", 1)[0] in needed]
 
     def call(self, op: Primitive, args: Sequence[str]) -> str:
-        """The expression of op applied to these argument expressions."""
+        """The expression of op applied to these argument expressions (names or literals)."""
         if op.code is None:
-            return f"{self.reference(op.forward)}({', '.join(args)})"
+            prefix = op.name if op.name.isidentifier() and op.name.isascii() else "f"
+            return f"{self.reference(op.forward, prefix)}({', '.join(args)})"
         fields = {name: self.literal(value) for name, value in op.params.items()}
+        if callable(op.code):  # a form that depends on the number of inputs
+            return op.code(list(args), **fields)
         if op.arity is None:
             fields["xs"] = ", ".join(args)
         else:
             fields.update(zip("xy", args))
-        return "(" + op.code.format(**fields) + ")"
+        return op.code.format(**fields)
 
     def function(
-        self, name: str, parameters: Sequence[str], result: str, body: Sequence[str] | None = None
+        self,
+        name: str,
+        parameters: Sequence[str],
+        result: str | None,
+        body: Sequence[str] | None = None,
     ) -> Callable[..., Any]:
         """A function of these parameters running body (by default the statements written so
-        far) and returning result, compiled.
+        far) and returning result (None: body returns), compiled.
 
         Its source is registered with linecache, so a traceback shows the generated line.
         """
-        body = [*(self.lines if body is None else body), f"return {result}"]
+        body = [*(self.lines if body is None else body)]
+        if result is not None:
+            body.append(f"return {result}")
         source = f"def {name}({', '.join(parameters)}):\n" + "".join(f"    {s}\n" for s in body)
         filename = f"<autodiff generated {next(_programs)}: {name}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)

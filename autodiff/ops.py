@@ -513,10 +513,19 @@ def _dot_derivative(args: Sequence[Any], out: Any) -> tuple[Any, ...]:
     return (*args[n:], *args[:n])
 
 
+def _dot_code(args: list[str]) -> str:
+    """sum((w_1 * x_1, ...), 0.0) + b: the forward's arithmetic, in the same order."""
+    n = len(args) // 2
+    products = ", ".join(f"{w} * {x}" for w, x in zip(args[:n], args[n : 2 * n]))
+    z = f"sum(({products},), 0.0)" if n else "0.0"
+    return f"{z} + {args[-1]}" if len(args) % 2 else z
+
+
 @variadic(
     _dot_derivative,
     name="dot",
     symbol="Σw·x+b",
+    code=_dot_code,
     language=True,
     domain=Domain(Interval(-10, 10), count=(2, 9)),
 )
