@@ -10,6 +10,7 @@ The layers, each importing only those before it: the engine (`value`, `primitive
 """
 
 from autodiff import ops
+from autodiff.compiler import Compiled, TraceError, compile
 from autodiff.diagrams import RenderingError, Unit, draw, draw_dot, unit_of
 from autodiff.diagrams.paths import InfluencePath, TooManyPathsError, influence, paths
 from autodiff.domains import Domain, Integers, Interval
@@ -33,6 +34,7 @@ from autodiff.value import (
 __all__ = [
     "PRIMITIVES",
     "BackwardStep",
+    "Compiled",
     "Domain",
     "DomainError",
     "Function",
@@ -44,11 +46,13 @@ __all__ = [
     "Primitive",
     "RenderingError",
     "TooManyPathsError",
+    "TraceError",
     "Undefined",
     "Unit",
     "Value",
     "backward",
     "backward_steps",
+    "compile",
     "draw",
     "draw_dot",
     "grad",

@@ -1,0 +1,336 @@
+"""Compiling: a function on numbers, traced once with Values, written out as Python.
+
+``autodiff.compile(f)`` returns a function with f's signature and f's results (floats). Its
+first call runs f on Values, hearing everything the engine does (`trace`); the trace is
+written as one Python function (`emit`, `assemble`): a statement per node, and for every
+gradient f asks for (``value_and_grad``, ``autodiff.gradients``) the backward pass written
+out as the chain rule. ``.source`` shows it. This is the lectures' symbol-to-symbol
+differentiation: the derivative is a program of its own, which can be read, and which runs
+without building a graph.
+
+Never silently wrong:
+
+- derivatives with cases (relu, abs, max, ``**``) are computed by their rules at each call;
+- comparisons f makes on Values (``if x > 0:``) are guards: each call checks them, and a
+  call where one comes out otherwise runs another trace (a few are kept, see ``.traces``);
+- where the compiled code raises, or gives a result that is not finite, the call is run
+  again by the eager engine, whose result (or error) it returns.
+
+What the trace cannot see is fixed at the trace: numbers f reads out of Values (``.data``),
+and numbers from f's surroundings. Values f captures (a model's parameters) are read at each
+call. Results equal the eager engine's exactly, except for the sign of a zero (see the
+README on compiling).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+import numbers
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from autodiff.compiler.assemble import build, identifier
+from autodiff.compiler.emit import GuardFailed, Writer
+from autodiff.compiler.trace import NeedsGraph, Trace, TraceError
+from autodiff.grad_mode import _recording, listen
+from autodiff.transforms import _depth
+from autodiff.value import Value, as_float, data_of
+
+__all__ = ["Compiled", "TraceError", "compile"]
+
+TRACES_KEPT = 8
+"""Traces kept per structure of the arguments, the most recently used first."""
+
+_NUMBER = "number"
+
+
+def compile(f: Callable[..., Any], *, static_argnums: Sequence[int] = ()) -> Compiled:
+    """f, compiled: see the module docstring.
+
+    f takes numbers (or lists and tuples of them, or NumPy arrays) and returns a number or a
+    list or tuple of them; it is called with Values in their place. The arguments at the
+    positions ``static_argnums`` are passed as they are, constants of the trace (an int that
+    f passes to range(), a string, a function): each value of them gets a trace of its own,
+    so they must be hashable.
+    """
+    if not callable(f):
+        raise TypeError(f"compile needs a function, got {type(f).__name__!r}")
+    static = _static_positions(static_argnums)
+    return Compiled(f, static)
+
+
+@dataclass(frozen=True)
+class _Program:
+    """One trace, compiled: its function of the numbers, its source, and its result's shape."""
+
+    function: Callable[..., Any]
+    source: str
+    shape: Any
+    single: bool
+
+
+class Compiled:
+    """A compiled function: call it as f; ``.source`` is the code of its last trace used,
+    ``.traces`` how many times f was traced."""
+
+    def __init__(self, f: Callable[..., Any], static: frozenset[int]) -> None:
+        functools.update_wrapper(self, f)
+        self.f = f
+        self.name: str = getattr(f, "__name__", "f")
+        self.static = static
+        self.traces = 0
+        self.source = ""
+        self._programs: dict[Any, list[_Program | None]] = {}
+        try:
+            self._signature: inspect.Signature | None = inspect.signature(f)
+        except (TypeError, ValueError):
+            self._signature = None
+
+    def __repr__(self) -> str:
+        return f"<compiled {getattr(self.f, '__name__', 'function')}: {self.traces} trace(s)>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            args = self._positional(args, kwargs)
+        key: Any
+        if all(type(a) is float for a in args) and not self.static:
+            numbers_, key = args, len(args)
+        else:
+            numbers_list: list[float] = []
+            names = self._parameter_names(len(args))
+            key = tuple(
+                _flatten(a, numbers_list, i in self.static, f"{self.name}({names[i]}=...)")
+                for i, a in enumerate(args)
+            )
+            numbers_ = tuple(numbers_list)
+        programs = self._programs.get(key)
+        if programs:
+            for program in programs:
+                if program is None:  # f could not be traced for these arguments
+                    return self._eagerly(args)
+                try:
+                    out = program.function(*numbers_)
+                except GuardFailed:
+                    continue
+                except Exception:
+                    return self._eagerly(args)
+                return self._result(program, out, args)
+        return self._trace(args, key, numbers_)
+
+    def _result(self, program: _Program, out: Any, args: tuple[Any, ...]) -> Any:
+        if not math.isfinite(out if program.single else sum(out)):
+            return self._eagerly(args)  # the eager engine's way with inf and NaN, exactly
+        self.source = program.source
+        return out if program.single else _shaped(program.shape, iter(out))
+
+    # -- tracing -------------------------------------------------------------------------------
+
+    def _trace(self, args: tuple[Any, ...], key: Any, numbers_: Sequence[float]) -> Any:
+        programs = self._programs.setdefault(key, [])
+        try:
+            program = self._written(args)
+        except TraceError:
+            raise
+        except Exception as error:
+            result = self._eagerly(args)  # f's own error, if the eager engine raises it too
+            warnings.warn(
+                f"compile: {self.name} could not be traced ({type(error).__name__}: "
+                f"{error}); it runs eagerly for arguments like these",
+                UserWarning,
+                stacklevel=3,
+            )
+            programs.insert(0, None)
+            return result
+        self.traces += 1
+        programs.insert(0, program)
+        del programs[TRACES_KEPT:]
+        if self.traces >= TRACES_KEPT and self.traces & (self.traces - 1) == 0:
+            warnings.warn(
+                f"compile: {self.name} has been traced {self.traces} times: the outcome "
+                "of a comparison on a Value changes from call to call, or the structure of the "
+                "arguments does; each trace costs as much as the eager engine and more",
+                UserWarning,
+                stacklevel=3,
+            )
+        try:
+            out = program.function(*numbers_)
+        except Exception:
+            return self._eagerly(args)
+        return self._result(program, out, args)
+
+    def _written(self, args: tuple[Any, ...]) -> _Program:
+        parameters: dict[Value, str] = {}
+        names = self._parameter_names(len(args))
+        call_args = [
+            _as_values(a, names[i], parameters, i in self.static) for i, a in enumerate(args)
+        ]
+        try:
+            trace, out = self._run(call_args, build_graphs=False)
+        except NeedsGraph:  # a gradient differentiated again: gradients as graphs, to trace
+            trace, out = self._run(call_args, build_graphs=True)
+        results: list[Any] = []
+        shape = _output_shape(out, results)
+        writer = Writer(trace, parameters)
+        writer.write()
+        expressions = [writer.program.expression(writer.operand(r)) for r in results]
+        preferred = {}
+        for ssa, label in writer.labels.items():
+            name = identifier(label)
+            if name is not None:
+                preferred[ssa] = name
+        function, source = build(
+            writer.program,
+            writer.lines,
+            parameters=list(parameters.values()),
+            results=expressions,
+            preferred=preferred,
+            name=identifier(self.name) or "compiled",
+        )
+        return _Program(function, source, shape, shape == _NUMBER)
+
+    def _run(self, call_args: list[Any], *, build_graphs: bool) -> tuple[Trace, Any]:
+        """f on Values, heard by a trace; transformations inside see themselves nested, so
+        that they give Values (and ask the trace for gradients) rather than floats."""
+        trace = Trace(build_graphs=build_graphs)
+        depth_token = _depth.set(_depth.get() + 1)
+        recording_token = listen(trace)
+        try:
+            out = self.f(*call_args)
+        finally:
+            _recording.reset(recording_token)
+            _depth.reset(depth_token)
+        return trace, out
+
+    def _parameter_names(self, n: int) -> list[str]:
+        """A name for each argument: its parameter's, or args_<i> for *args."""
+        names: list[str] = []
+        if self._signature is not None:
+            for p in self._signature.parameters.values():
+                if p.kind is p.VAR_POSITIONAL:
+                    names += [f"{p.name}_{i}" for i in range(n - len(names))]
+                elif p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                    names.append(p.name)
+        names += [f"arg{i}" for i in range(len(names), n)]
+        return names[:n]
+
+    def _positional(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+        if self._signature is None:
+            raise TypeError("a compiled function without a signature takes positional arguments")
+        bound = self._signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        if bound.kwargs:
+            raise TypeError(
+                f"compile: {self.name} takes keyword-only arguments "
+                f"({', '.join(bound.kwargs)}), which a compiled function does not pass"
+            )
+        return tuple(bound.args)
+
+    # -- the eager engine ------------------------------------------------------------------------
+
+    def _eagerly(self, args: tuple[Any, ...]) -> Any:
+        """What the eager engine gives: f on fresh Values, its results as floats."""
+        values = [_as_values(a, "", {}, i in self.static) for i, a in enumerate(args)]
+        return _as_floats(self.f(*values))
+
+
+# -- arguments and results ----------------------------------------------------------------------
+
+
+def _static_positions(static_argnums: object) -> frozenset[int]:
+    try:
+        positions = [p for p in static_argnums]  # type: ignore[attr-defined]
+    except TypeError:
+        raise TypeError(
+            f"compile(static_argnums=...) needs a sequence of ints, got {static_argnums!r}"
+        ) from None
+    if not all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in positions):
+        raise TypeError(
+            f"compile(static_argnums=...) needs non-negative ints, got {static_argnums!r}"
+        )
+    return frozenset(positions)
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _flatten(x: Any, out: list[float], static: bool, where: str) -> Any:
+    """x's structure (the key of its traces), its numbers appended to out."""
+    if static:
+        try:
+            hash(x)
+        except TypeError:
+            raise TypeError(
+                f"{where} is static (static_argnums), so it must be hashable, got "
+                f"{type(x).__name__!r}"
+            ) from None
+        return ("static", type(x), x)
+    if _is_number(x):
+        out.append(as_float(x, where))
+        return _NUMBER
+    if isinstance(x, list | tuple) or _is_array(x):
+        items = x.tolist() if _is_array(x) else x
+        return (type(x), tuple(_flatten(i, out, False, where) for i in items))
+    hint = ": pass v.data (it returns numbers too)" if isinstance(x, Value) else ""
+    raise TypeError(
+        f"{where} needs a number, or a list, tuple or NumPy array of them, got "
+        f"{type(x).__name__!r}{hint}; an argument that is a constant goes in static_argnums"
+    )
+
+
+def _is_array(x: object) -> bool:
+    return type(x).__name__ == "ndarray" and hasattr(x, "tolist")
+
+
+def _as_values(x: Any, name: str, parameters: dict[Value, str], static: bool) -> Any:
+    """x with a Value in place of each number (lists for arrays); names them in parameters."""
+    if static:
+        return x
+    if _is_number(x):
+        leaf = Value(float(x))
+        parameters[leaf] = _unique(name, parameters)
+        return leaf
+    items = x.tolist() if _is_array(x) else x
+    made = [_as_values(item, f"{name}_{i}", parameters, False) for i, item in enumerate(items)]
+    return tuple(made) if isinstance(x, tuple) else made
+
+
+def _unique(name: str, parameters: dict[Value, str]) -> str:
+    taken = set(parameters.values())
+    base = identifier(name) or f"arg{len(parameters)}"
+    candidate, k = base, 2
+    while candidate in taken:
+        candidate, k = f"{base}_{k}", k + 1
+    return candidate
+
+
+def _output_shape(out: Any, results: list[Any]) -> Any:
+    """out's structure, its numbers (Values or numbers) appended to results."""
+    if isinstance(out, Value) or _is_number(out):
+        results.append(out)
+        return _NUMBER
+    if isinstance(out, list | tuple):
+        return (type(out), tuple(_output_shape(o, results) for o in out))
+    raise TraceError(
+        "a compiled function returns a number, or a list or tuple of them, got "
+        f"{type(out).__name__!r}"
+    )
+
+
+def _shaped(shape: Any, numbers_: Any) -> Any:
+    if shape == _NUMBER:
+        return next(numbers_)
+    kind, items = shape
+    made = [_shaped(item, numbers_) for item in items]
+    return tuple(made) if kind is tuple else made
+
+
+def _as_floats(out: Any) -> Any:
+    if isinstance(out, list | tuple):
+        made = [_as_floats(o) for o in out]
+        return tuple(made) if isinstance(out, tuple) else made
+    return data_of(out)
