@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 _programs = itertools.count()
 
 
+class NoArrayFormError(TypeError):
+    """An operation met a batch of numbers (a NumPy array) but has no form for arrays."""
+
+
 class BranchOnSymbolError(TypeError):
     """A rule asked for the truth of a number that is not known while its code is written."""
 
@@ -84,6 +88,9 @@ class Program:
 
     def __init__(self, *, braced: bool = False) -> None:
         self.braced = braced
+        # Names that hold NumPy arrays (a batch of numbers, or a layer's rows of them), when
+        # writing for a batch; an operation on any of them is written in its array form.
+        self.arrays: set[str] | None = None
         self.lines: list[str] = []
         self.namespace: dict[str, Any] = {"math": math}
         self._names = itertools.count()
@@ -133,7 +140,13 @@ class Program:
         forward function by reference."""
         args = [self.expression(x) for x in inputs]
         name = self.fresh()
-        self.lines.append(f"{name} = {self.call(op, args)}")
+        arrays = self.arrays
+        batched = arrays is not None and any(
+            isinstance(x, Symbol) and x.name in arrays for x in inputs
+        )
+        self.lines.append(f"{name} = {self.call(op, args, batched=batched)}")
+        if batched:
+            arrays.add(name)  # type: ignore[union-attr]
         self._uses[name] = [x.name for x in inputs if isinstance(x, Symbol)]
         return Symbol(self, name)
 
@@ -147,19 +160,23 @@ class Program:
                 pending.extend(self._uses[name])
         return [line for line in self.lines if line.split(" = ", 1)[0] in needed]
 
-    def call(self, op: Primitive, args: Sequence[str]) -> str:
-        """The expression of op applied to these argument expressions (names or literals)."""
-        if op.code is None:
+    def call(self, op: Primitive, args: Sequence[str], *, batched: bool = False) -> str:
+        """The expression of op applied to these argument expressions (names or literals);
+        ``batched``: some of them are NumPy arrays."""
+        form = op.array if batched else op.code
+        if batched and form is None:
+            raise NoArrayFormError(f"{op.name} has no form for NumPy arrays")
+        if form is None:
             prefix = op.name if op.name.isidentifier() and op.name.isascii() else "f"
             return f"{self.reference(op.forward, prefix)}({', '.join(args)})"
         fields = {name: self.literal(value) for name, value in op.params.items()}
-        if callable(op.code):  # a form that depends on the number of inputs
-            return op.code(list(args), **fields)
+        if callable(form):  # a form that depends on the number of inputs
+            return form(list(args), **fields)
         if op.arity is None:
             fields["xs"] = ", ".join(args)
         else:
             fields.update(zip("xy", args))
-        return op.code.format(**fields)
+        return form.format(**fields)
 
     def function(
         self,

@@ -68,6 +68,7 @@ class Primitive:
         "_bound",
         "_declared",
         "arity",
+        "array",
         "builtin",
         "code",
         "derivative",
@@ -94,6 +95,7 @@ class Primitive:
         display: str = "",
         params: Mapping[str, Any] | None = None,
         code: Code | None = None,
+        array: Code | None = None,
         domain: Domain | None = None,
         reference: Callable[..., Any] | None = None,
         language: bool = False,
@@ -110,6 +112,7 @@ class Primitive:
         # The forward as a Python expression of {x}, {y} or {xs} and the params; or a function
         # writing it from the inputs' expressions (and params), for a form that needs their number.
         self.code = code
+        self.array = array  # the same for NumPy arrays, elementwise (a batch, or a layer's rows)
         self.domain = domain
         self.reference = reference or forward  # plain-math, for random expressions
         self.language = language  # offered by the command line's expression language
@@ -169,6 +172,7 @@ class Primitive:
             display=self.display,
             params=checked,
             code=self.code,
+            array=self.array,
             domain=self.domain,
             reference=functools.partial(self.reference, **checked),
             language=self.language,
@@ -330,6 +334,7 @@ def register(
     reference: Callable[..., Any] | None = None,
     builtin: bool = False,
     code: Code | None = None,
+    array: Code | bool = False,
     operator: str = "",
     method: bool = False,
     language: bool = False,
@@ -341,7 +346,8 @@ def register(
     float function of the same inputs, defaults to the forward). The built-in operations also
     state ``code``, the forward as an expression for generated code, the ``operator`` of Value
     it defines, whether it is a ``method`` of Value, and whether the command line's
-    expression ``language`` offers it.
+    expression ``language`` offers it; and ``array``, its form for NumPy arrays, elementwise
+    (True: the code form serves arrays too), for compiling over a batch.
     """
     _check_registration(forward, derivative, name, symbol, display, domain, reference)
     arity = _arity(forward)
@@ -353,6 +359,7 @@ def register(
         symbol=symbol or operator,  # an operator shows as itself: +, *, abs
         display=display,
         code=code,
+        array=code if array is True else (array or None),
         domain=domain,
         reference=reference,
         language=language,

@@ -34,11 +34,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from autodiff.compiler.assemble import build, identifier
+from autodiff.compiler.batch import (
+    REDUCTIONS,
+    arguments_of_sample,
+    batch_size,
+    flatten,
+    numpy,
+    sample_by_sample,
+)
 from autodiff.compiler.emit import GuardFailed, Writer
 from autodiff.compiler.trace import NeedsGraph, Trace, TraceError
+from autodiff.compiler.vectorize import ArrayWriter
 from autodiff.grad_mode import _recording, listen
 from autodiff.transforms import _depth
-from autodiff.value import Value, as_float, data_of
+from autodiff.value import Value, as_flag, as_float, data_of
 
 __all__ = ["Compiled", "TraceError", "compile"]
 
@@ -48,7 +57,13 @@ TRACES_KEPT = 8
 _NUMBER = "number"
 
 
-def compile(f: Callable[..., Any], *, static_argnums: Sequence[int] = ()) -> Compiled:
+def compile(
+    f: Callable[..., Any],
+    *,
+    static_argnums: Sequence[int] = (),
+    vectorize: bool = False,
+    reduce: str | None = None,
+) -> Compiled:
     """f, compiled: see the module docstring.
 
     f takes numbers (or lists and tuples of them, or NumPy arrays) and returns a number or a
@@ -56,11 +71,22 @@ def compile(f: Callable[..., Any], *, static_argnums: Sequence[int] = ()) -> Com
     positions ``static_argnums`` are passed as they are, constants of the trace (an int that
     f passes to range(), a string, a function): each value of them gets a trace of its own,
     so they must be hashable.
+
+    ``vectorize``: f is written for one sample, and called with NumPy arrays of a batch of
+    them (see `autodiff.compiler.batch`); it returns an array per result, or with
+    ``reduce="mean"`` or ``"sum"`` each result averaged or summed over the batch (the
+    gradient of a mean loss, for training). Needs NumPy.
     """
     if not callable(f):
         raise TypeError(f"compile needs a function, got {type(f).__name__!r}")
     static = _static_positions(static_argnums)
-    return Compiled(f, static)
+    if reduce not in REDUCTIONS:
+        raise ValueError(f"compile(reduce=...) must be 'mean', 'sum' or None, got {reduce!r}")
+    if reduce is not None and not as_flag(vectorize, "compile(vectorize=...)"):
+        raise ValueError("compile(reduce=...) reduces over a batch: it needs vectorize=True")
+    if as_flag(vectorize, "compile(vectorize=...)"):
+        numpy()  # a clear error now, where NumPy is not installed
+    return Compiled(f, static, vectorize=vectorize, reduce=reduce)
 
 
 @dataclass(frozen=True)
@@ -77,11 +103,21 @@ class Compiled:
     """A compiled function: call it as f; ``.source`` is the code of its last trace used,
     ``.traces`` how many times f was traced."""
 
-    def __init__(self, f: Callable[..., Any], static: frozenset[int]) -> None:
+    def __init__(
+        self,
+        f: Callable[..., Any],
+        static: frozenset[int],
+        *,
+        vectorize: bool = False,
+        reduce: str | None = None,
+    ) -> None:
         functools.update_wrapper(self, f)
         self.f = f
         self.name: str = getattr(f, "__name__", "f")
         self.static = static
+        self.vectorize, self.reduce = vectorize, reduce
+        # For a batch: the same function for one sample, which a batch falls back on.
+        self.single = Compiled(f, static) if vectorize else None
         self.traces = 0
         self.source = ""
         self._programs: dict[Any, list[_Program | None]] = {}
@@ -96,6 +132,8 @@ class Compiled:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
             args = self._positional(args, kwargs)
+        if self.vectorize:
+            return self._call_batch(args)
         key: Any
         if all(type(a) is float for a in args) and not self.static:
             numbers_, key = args, len(args)
@@ -162,7 +200,9 @@ class Compiled:
             return self._eagerly(args)
         return self._result(program, out, args)
 
-    def _written(self, args: tuple[Any, ...]) -> _Program:
+    def _written(self, args: tuple[Any, ...], batched: Sequence[bool] = ()) -> _Program:
+        """f traced with args (numbers; for a batch, its first sample's, ``batched`` saying
+        which numbers are per sample) and written out."""
         parameters: dict[Value, str] = {}
         names = self._parameter_names(len(args))
         call_args = [
@@ -174,9 +214,19 @@ class Compiled:
             trace, out = self._run(call_args, build_graphs=True)
         results: list[Any] = []
         shape = _output_shape(out, results)
-        writer = Writer(trace, parameters)
-        writer.write()
-        expressions = [writer.program.expression(writer.operand(r)) for r in results]
+        writer: Writer
+        if self.vectorize:
+            per_sample = {v for v, b in zip(parameters, batched) if b}
+            writer = ArrayWriter(trace, parameters, per_sample, summing=self.reduce is not None)
+            writer.program.namespace["np"] = numpy()
+            writer.write()
+            expressions = [writer.result(r, self.reduce) for r in results]
+            parameters_list = [*parameters.values(), "_B"]
+        else:
+            writer = Writer(trace, parameters)
+            writer.write()
+            expressions = [writer.program.expression(writer.operand(r)) for r in results]
+            parameters_list = list(parameters.values())
         preferred = {}
         for ssa, label in writer.labels.items():
             name = identifier(label)
@@ -185,7 +235,7 @@ class Compiled:
         function, source = build(
             writer.program,
             writer.lines,
-            parameters=list(parameters.values()),
+            parameters=parameters_list,
             results=expressions,
             preferred=preferred,
             name=identifier(self.name) or "compiled",
@@ -229,6 +279,47 @@ class Compiled:
             )
         return tuple(bound.args)
 
+    # -- a batch -------------------------------------------------------------------------------
+
+    def _call_batch(self, args: tuple[Any, ...]) -> Any:
+        np = numpy()
+        leaves: list[Any] = []
+        batched: list[bool] = []
+        names = self._parameter_names(len(args))
+        shapes = [
+            _flatten(a, [], True, f"{self.name}({names[i]}=...)")
+            if i in self.static
+            else flatten(a, leaves, batched, f"{self.name}({names[i]}=...)", np)
+            for i, a in enumerate(args)
+        ]
+        size = batch_size(leaves, batched)
+        key = (tuple(shapes), tuple(batched))
+        programs = self._programs.get(key)
+        if programs is None:
+            first = arguments_of_sample(shapes, leaves, batched, 0)
+            try:
+                program: _Program | None = self._written(first, batched)
+            except TraceError:
+                raise
+            except Exception:  # an operation without an array form, say: sample by sample
+                program = None
+            self.traces += program is not None
+            programs = self._programs[key] = [program]
+        program = programs[0]
+        if program is not None:
+            flag = _Flag()
+            with np.errstate(all="call", under="ignore", call=flag):
+                try:
+                    out = program.function(*leaves, size)
+                except Exception:  # GuardFailed for some sample among them
+                    flag.raised = True
+            # One sum of every result (of arrays, elementwise) is finite only if each is.
+            if not flag.raised and np.all(np.isfinite(out if program.single else sum(out, 0.0))):
+                self.source = program.source
+                return out if program.single else _shaped(program.shape, iter(out))
+        assert self.single is not None
+        return sample_by_sample(self.single, shapes, leaves, batched, reduce=self.reduce, np=np)
+
     # -- the eager engine ------------------------------------------------------------------------
 
     def _eagerly(self, args: tuple[Any, ...]) -> Any:
@@ -238,6 +329,16 @@ class Compiled:
 
 
 # -- arguments and results ----------------------------------------------------------------------
+
+
+class _Flag:
+    """Told by NumPy of a floating-point error (overflow, invalid, division by zero)."""
+
+    def __init__(self) -> None:
+        self.raised = False
+
+    def __call__(self, kind: str, flag: int) -> None:
+        self.raised = True
 
 
 def _static_positions(static_argnums: object) -> frozenset[int]:
@@ -322,10 +423,16 @@ def _output_shape(out: Any, results: list[Any]) -> Any:
 
 
 def _shaped(shape: Any, numbers_: Any) -> Any:
+    if shape[0] is tuple and all(item == _NUMBER for item in shape[1]):
+        return tuple(numbers_)  # the common case: a flat tuple, as the code returns it
+    return _rebuilt(shape, numbers_)
+
+
+def _rebuilt(shape: Any, numbers_: Any) -> Any:
     if shape == _NUMBER:
         return next(numbers_)
     kind, items = shape
-    made = [_shaped(item, numbers_) for item in items]
+    made = [_rebuilt(item, numbers_) for item in items]
     return tuple(made) if kind is tuple else made
 
 
