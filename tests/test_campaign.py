@@ -396,6 +396,8 @@ def nn_calls(folder: Path) -> list[Call]:
                 "l2": 1e-4,
                 "seed": 0,
                 "progress": False,
+                "compile": False,
+                "vectorize": False,
                 **more,
             }
 
