@@ -163,11 +163,13 @@ class Program:
     def call(self, op: Primitive, args: Sequence[str], *, batched: bool = False) -> str:
         """The expression of op applied to these argument expressions (names or literals);
         ``batched``: some of them are NumPy arrays."""
-        form = op.array if batched else op.code
+        # Only the engine's own operations are written from their forms (a user's runs by
+        # reference): generated code holds no text a user gave.
+        form = (op.array if batched else op.code) if op.builtin else None
         if batched and form is None:
             raise NoArrayFormError(f"{op.name} has no form for NumPy arrays")
         if form is None:
-            prefix = op.name if op.name.isidentifier() and op.name.isascii() else "f"
+            prefix = op.name if op.builtin else "f"
             return f"{self.reference(op.forward, prefix)}({', '.join(args)})"
         fields = {name: self.literal(value) for name, value in op.params.items()}
         if callable(form):  # a form that depends on the number of inputs

@@ -34,9 +34,12 @@ class Tracer:
     def compared(self, value: Any, comparison: str, other: object, outcome: bool) -> None:
         """Python asked a Value for a truth: ``value <comparison> other`` was outcome."""
 
-    def gradients(self, root: Any, seed: Any, inputs: list[Any]) -> dict[Any, Any] | None:
-        """d root / d input, for the inputs root depends on; None: compute them as a graph."""
-        return None
+    def gradients(self, root: Any, seed: Any, inputs: list[Any]) -> dict[Any, Any]:
+        """d root / d input, numbers (no graph asked for), for the inputs root depends on."""
+        raise NotImplementedError
+
+    def failed(self, error: BaseException) -> None:
+        """An operation or a backward pass raised (which the function may catch)."""
 
     def refuse(self, what: str) -> None:
         """Something that cannot be traced was asked for (backward(), which sets .grad)."""

@@ -187,7 +187,8 @@ class Primitive:
         """
         try:
             result = _call_rule(self.derivative, self.arity, inputs, output)
-        except _FAILURES:
+        except _FAILURES as error:
+            _heard(error)  # a case of the values: a compiler cannot write it as code
             return (_undefined(self, [x.data for x in inputs]),) * len(inputs)
         except TypeError as error:
             raise TypeError(
@@ -888,8 +889,16 @@ def _at(inputs: Sequence[float]) -> str:
     return f"inputs {list(inputs)!r}"
 
 
+def _heard(error: BaseException) -> None:
+    """Tell a listening tracer of a failure (the function being traced may catch it)."""
+    state = _recording.get()
+    if state is not True and state is not False:
+        state.tracer.failed(error)
+
+
 def _forward_error(op: Primitive, inputs: Sequence[float], error: Exception) -> Exception:
     """An error inside a primitive's forward, restated with the primitive's name."""
+    _heard(error)
     if isinstance(error, DomainError) or not inputs:
         return error  # names the operation and the value already, or there is no value
     if isinstance(error, OverflowError):

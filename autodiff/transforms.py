@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from autodiff.grad_mode import _recording, set_recording
+from autodiff.grad_mode import _recording, set_recording, tracer
 from autodiff.ops import identity
 from autodiff.value import Value, as_float, data_of, gradients_of
 
@@ -41,12 +41,12 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
     positions, single = _checked(f, argnums, "value_and_grad")
 
     def evaluate(*args: Any) -> tuple[Any, Any]:
-        with _tracing() as nested:
-            call_args, variables = _variables(args, positions, nested, "grad")
+        with _tracing() as (nested, traced):
+            call_args, variables = _variables(args, positions, nested or traced, "grad")
             out = f(*call_args)
             _check_scalar(out, "grad")
             grads = _gradients(out, variables, nested)
-        if not nested:
+        if not (nested or traced):
             out, grads = data_of(out), [data_of(g) for g in grads]
         return out, grads[0] if single else tuple(grads)
 
@@ -81,12 +81,12 @@ def jacobian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     positions, single = _checked(f, argnums, "jacobian")
 
     def evaluate(*args: Any) -> Any:
-        with _tracing() as nested:
-            call_args, variables = _variables(args, positions, nested, "jacobian")
+        with _tracing() as (nested, traced):
+            call_args, variables = _variables(args, positions, nested or traced, "jacobian")
             outs = f(*call_args)
             several = isinstance(outs, (list, tuple))
             rows = [_gradients(out, variables, nested) for out in (outs if several else [outs])]
-        if not nested:
+        if not (nested or traced):
             rows = [[data_of(g) for g in row] for row in rows]
         shaped = [row[0] if single else tuple(row) for row in rows]
         if not several:
@@ -166,12 +166,14 @@ def _is_real(x: object) -> bool:
 
 
 @contextmanager
-def _tracing() -> Iterator[bool]:
-    """Evaluate a transformation's function: record the graph; say whether we are nested."""
+def _tracing() -> Iterator[tuple[bool, bool]]:
+    """Evaluate a transformation's function: record the graph; say whether we are nested in
+    another, and whether a compiler traces us (then results stay Values, standing for the
+    numbers the compiled code computes)."""
     depth = _depth.get()
     depth_token, recording_token = _depth.set(depth + 1), set_recording(True)
     try:
-        yield depth > 0
+        yield depth > 0, tracer() is not None
     finally:
         _recording.reset(recording_token)
         _depth.reset(depth_token)

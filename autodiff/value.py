@@ -246,6 +246,13 @@ class Value:
         def cos(self) -> Value: ...
 
 
+def _finite(g: Any) -> bool:
+    """Whether g is a finite number (a guard, for a Value while a function is traced)."""
+    if isinstance(g, Value):
+        return _guarded(g, "finite", None, math.isfinite(g.data))
+    return math.isfinite(g)
+
+
 def _guarded(value: Value, comparison: str, other: object, outcome: bool) -> bool:
     state = _recording.get()
     if state is not True and state is not False:
@@ -324,7 +331,7 @@ def propagate(root: Value, seed: Any, *, create_graph: bool = False) -> dict[Val
             for parent, d in zip(parents, partials):
                 # Exact without multiplying (so, with Values, without a node): g·1 = g, and
                 # g·0 = 0 for a finite g; an infinite one gives NaN, as in `backward`.
-                if type(d) is float and (d == 1.0 or (d == 0.0 and math.isfinite(data_of(g)))):
+                if type(d) is float and (d == 1.0 or (d == 0.0 and _finite(g))):
                     contribution = g if d == 1.0 else 0.0
                 else:
                     contribution = g * d
@@ -382,16 +389,22 @@ def gradients_of(
 ) -> dict[Value, Any]:
     """d root / d input for each of inputs that root depends on (see `propagate`).
 
-    While a function is traced for compiling, the tracer answers: with Values it will compute
-    in the compiled code, or by asking for the graph of the gradients, to trace it.
+    Without create_graph the gradients are numbers, and so is the seed. While a function is
+    traced for compiling, the tracer answers for them, with Values that stand for numbers
+    the compiled code computes; a graph of gradients is traced as any graph is.
     """
-    listening = tracer()
-    if listening is not None:
-        found = listening.gradients(root, seed, list(inputs))
-        if found is not None:
-            return found
-        create_graph = True
-    grads = propagate(root, seed, create_graph=create_graph)
+    if not create_graph:
+        listening = tracer()
+        if listening is not None:  # the seed may be a Value: the code computes its number
+            return listening.gradients(root, seed, list(inputs))
+        seed = data_of(seed)
+    try:
+        grads = propagate(root, seed, create_graph=create_graph)
+    except (ArithmeticError, ValueError) as error:  # heard by a tracer: f may catch it
+        listening = tracer()
+        if listening is not None:
+            listening.failed(error)
+        raise
     return {x: grads[x] for x in inputs if x in grads}
 
 

@@ -43,16 +43,19 @@ from autodiff.compiler.batch import (
     sample_by_sample,
 )
 from autodiff.compiler.emit import GuardFailed, Writer
-from autodiff.compiler.trace import NeedsGraph, Trace, TraceError
+from autodiff.compiler.trace import Trace, TraceError
 from autodiff.compiler.vectorize import ArrayWriter
 from autodiff.grad_mode import _recording, listen
-from autodiff.transforms import _depth
 from autodiff.value import Value, as_flag, as_float, data_of
 
 __all__ = ["Compiled", "TraceError", "compile"]
 
 TRACES_KEPT = 8
 """Traces kept per structure of the arguments, the most recently used first."""
+KEYS_KEPT = 64
+"""Structures of the arguments (and values of static ones) kept, the most recent."""
+STRIKES = 3
+"""Calls whose arguments of one structure could not be traced, before they run eagerly."""
 
 _NUMBER = "number"
 
@@ -121,6 +124,7 @@ class Compiled:
         self.traces = 0
         self.source = ""
         self._programs: dict[Any, list[_Program | None]] = {}
+        self._strikes: dict[Any, int] = {}
         try:
             self._signature: inspect.Signature | None = inspect.signature(f)
         except (TypeError, ValueError):
@@ -130,58 +134,60 @@ class Compiled:
         return f"<compiled {getattr(self.f, '__name__', 'function')}: {self.traces} trace(s)>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        static = self.static
         if kwargs:
-            args = self._positional(args, kwargs)
+            args, static = self._positional(args, kwargs)
         if self.vectorize:
-            return self._call_batch(args)
+            return self._call_batch(args, static)
         key: Any
-        if all(type(a) is float for a in args) and not self.static:
+        if not static and all(type(a) is float for a in args):
             numbers_, key = args, len(args)
         else:
             numbers_list: list[float] = []
             names = self._parameter_names(len(args))
             key = tuple(
-                _flatten(a, numbers_list, i in self.static, f"{self.name}({names[i]}=...)")
+                _flatten(a, numbers_list, i in static, f"{self.name}({names[i]}=...)")
                 for i, a in enumerate(args)
             )
             numbers_ = tuple(numbers_list)
         programs = self._programs.get(key)
         if programs:
             for program in programs:
-                if program is None:  # f could not be traced for these arguments
-                    return self._eagerly(args)
+                if program is None:  # f could not be traced for arguments like these
+                    return self._eagerly(args, static)
                 try:
                     out = program.function(*numbers_)
                 except GuardFailed:
                     continue
                 except Exception:
-                    return self._eagerly(args)
-                return self._result(program, out, args)
-        return self._trace(args, key, numbers_)
+                    return self._eagerly(args, static)
+                return self._result(program, out, args, static)
+        return self._trace(args, static, key, numbers_)
 
-    def _result(self, program: _Program, out: Any, args: tuple[Any, ...]) -> Any:
+    def _result(
+        self, program: _Program, out: Any, args: tuple[Any, ...], static: frozenset[int]
+    ) -> Any:
         if not math.isfinite(out if program.single else sum(out)):
-            return self._eagerly(args)  # the eager engine's way with inf and NaN, exactly
+            return self._eagerly(args, static)  # the eager engine's way with inf and NaN
         self.source = program.source
         return out if program.single else _shaped(program.shape, iter(out))
 
     # -- tracing -------------------------------------------------------------------------------
 
-    def _trace(self, args: tuple[Any, ...], key: Any, numbers_: Sequence[float]) -> Any:
-        programs = self._programs.setdefault(key, [])
+    def _trace(
+        self, args: tuple[Any, ...], static: frozenset[int], key: Any, numbers_: Sequence[float]
+    ) -> Any:
+        programs = self._programs.pop(key, [])
+        self._programs[key] = programs  # the most recent key last; the oldest go first
+        while len(self._programs) > KEYS_KEPT:
+            del self._programs[next(iter(self._programs))]
         try:
-            program = self._written(args)
+            program = self._written(args, static)
         except TraceError:
             raise
         except Exception as error:
-            result = self._eagerly(args)  # f's own error, if the eager engine raises it too
-            warnings.warn(
-                f"compile: {self.name} could not be traced ({type(error).__name__}: "
-                f"{error}); it runs eagerly for arguments like these",
-                UserWarning,
-                stacklevel=3,
-            )
-            programs.insert(0, None)
+            result = self._eagerly(args, static)  # f's own error, if eagerly it raises too
+            self._struck(key, programs, error)
             return result
         self.traces += 1
         programs.insert(0, program)
@@ -197,21 +203,32 @@ class Compiled:
         try:
             out = program.function(*numbers_)
         except Exception:
-            return self._eagerly(args)
-        return self._result(program, out, args)
+            return self._eagerly(args, static)
+        return self._result(program, out, args, static)
 
-    def _written(self, args: tuple[Any, ...], batched: Sequence[bool] = ()) -> _Program:
+    def _struck(self, key: Any, programs: list[_Program | None], error: Exception) -> None:
+        """A call that could not be traced: warned of once; after STRIKES of them, arguments
+        like these run eagerly, where no trace kept for them applies."""
+        strikes = self._strikes[key] = self._strikes.get(key, 0) + 1
+        if strikes == 1:
+            warnings.warn(
+                f"compile: {self.name} could not be traced ({type(error).__name__}: "
+                f"{error}); this call ran eagerly",
+                UserWarning,
+                stacklevel=4,
+            )
+        if strikes == STRIKES and None not in programs:
+            programs.append(None)
+
+    def _written(
+        self, args: tuple[Any, ...], static: frozenset[int], batched: Sequence[bool] = ()
+    ) -> _Program:
         """f traced with args (numbers; for a batch, its first sample's, ``batched`` saying
         which numbers are per sample) and written out."""
         parameters: dict[Value, str] = {}
         names = self._parameter_names(len(args))
-        call_args = [
-            _as_values(a, names[i], parameters, i in self.static) for i, a in enumerate(args)
-        ]
-        try:
-            trace, out = self._run(call_args, build_graphs=False)
-        except NeedsGraph:  # a gradient differentiated again: gradients as graphs, to trace
-            trace, out = self._run(call_args, build_graphs=True)
+        call_args = [_as_values(a, names[i], parameters, i in static) for i, a in enumerate(args)]
+        trace, out = self._run(call_args)
         results: list[Any] = []
         shape = _output_shape(out, results)
         writer: Writer
@@ -237,22 +254,26 @@ class Compiled:
             writer.lines,
             parameters=parameters_list,
             results=expressions,
+            single=shape == _NUMBER,
             preferred=preferred,
             name=identifier(self.name) or "compiled",
         )
         return _Program(function, source, shape, shape == _NUMBER)
 
-    def _run(self, call_args: list[Any], *, build_graphs: bool) -> tuple[Trace, Any]:
-        """f on Values, heard by a trace; transformations inside see themselves nested, so
-        that they give Values (and ask the trace for gradients) rather than floats."""
-        trace = Trace(build_graphs=build_graphs)
-        depth_token = _depth.set(_depth.get() + 1)
+    def _run(self, call_args: list[Any]) -> tuple[Trace, Any]:
+        """f on Values, heard by a trace (transformations inside give Values, standing for
+        the numbers the code computes)."""
+        trace = Trace()
         recording_token = listen(trace)
         try:
             out = self.f(*call_args)
         finally:
             _recording.reset(recording_token)
-            _depth.reset(depth_token)
+        if trace.failure is not None:  # f caught it, and went on with what the code cannot know
+            raise Untraceable(
+                f"an operation raised ({type(trace.failure).__name__}: {trace.failure}), and "
+                f"{self.name} went on"
+            )
         return trace, out
 
     def _parameter_names(self, n: int) -> list[str]:
@@ -267,28 +288,41 @@ class Compiled:
         names += [f"arg{i}" for i in range(len(names), n)]
         return names[:n]
 
-    def _positional(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, ...]:
+    def _positional(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], frozenset[int]]:
+        """The arguments by position, and the static positions: a default filled in to reach
+        a later argument is passed as it is, as a static argument is."""
         if self._signature is None:
             raise TypeError("a compiled function without a signature takes positional arguments")
         bound = self._signature.bind(*args, **kwargs)
+        given = set(bound.arguments)
         bound.apply_defaults()
-        if bound.kwargs:
+        parameters = list(self._signature.parameters.values())
+        keyword_only = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.name in given]
+        if keyword_only:
             raise TypeError(
-                f"compile: {self.name} takes keyword-only arguments "
-                f"({', '.join(bound.kwargs)}), which a compiled function does not pass"
+                f"compile: {self.name} takes keyword-only arguments ({', '.join(keyword_only)}), "
+                "which a compiled function does not pass"
             )
-        return tuple(bound.args)
+        positional = [
+            p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        last = max((i for i, p in enumerate(positional) if p.name in given), default=-1)
+        values = tuple(bound.arguments[p.name] for p in positional[: last + 1])
+        defaults = {i for i, p in enumerate(positional[: last + 1]) if p.name not in given}
+        return values, self.static | frozenset(defaults)
 
     # -- a batch -------------------------------------------------------------------------------
 
-    def _call_batch(self, args: tuple[Any, ...]) -> Any:
+    def _call_batch(self, args: tuple[Any, ...], static: frozenset[int]) -> Any:
         np = numpy()
         leaves: list[Any] = []
         batched: list[bool] = []
         names = self._parameter_names(len(args))
         shapes = [
             _flatten(a, [], True, f"{self.name}({names[i]}=...)")
-            if i in self.static
+            if i in static
             else flatten(a, leaves, batched, f"{self.name}({names[i]}=...)", np)
             for i, a in enumerate(args)
         ]
@@ -298,7 +332,7 @@ class Compiled:
         if programs is None:
             first = arguments_of_sample(shapes, leaves, batched, 0)
             try:
-                program: _Program | None = self._written(first, batched)
+                program: _Program | None = self._written(first, static, batched)
             except TraceError:
                 raise
             except Exception:  # an operation without an array form, say: sample by sample
@@ -322,13 +356,17 @@ class Compiled:
 
     # -- the eager engine ------------------------------------------------------------------------
 
-    def _eagerly(self, args: tuple[Any, ...]) -> Any:
+    def _eagerly(self, args: tuple[Any, ...], static: frozenset[int]) -> Any:
         """What the eager engine gives: f on fresh Values, its results as floats."""
-        values = [_as_values(a, "", {}, i in self.static) for i, a in enumerate(args)]
+        values = [_as_values(a, "", {}, i in static) for i, a in enumerate(args)]
         return _as_floats(self.f(*values))
 
 
 # -- arguments and results ----------------------------------------------------------------------
+
+
+class Untraceable(Exception):  # noqa: N818 -- not an error of the caller's: the call runs eagerly
+    """A trace the compiled code could not repeat (an error caught inside f)."""
 
 
 class _Flag:
@@ -363,13 +401,14 @@ def _flatten(x: Any, out: list[float], static: bool, where: str) -> Any:
     """x's structure (the key of its traces), its numbers appended to out."""
     if static:
         try:
-            hash(x)
+            return ("static", _static_key(x), _Given(x))
         except TypeError:
             raise TypeError(
                 f"{where} is static (static_argnums), so it must be hashable, got "
                 f"{type(x).__name__!r}"
             ) from None
-        return ("static", type(x), x)
+    if _is_array(x) and x.ndim == 0:
+        x = x.item()
     if _is_number(x):
         out.append(as_float(x, where))
         return _NUMBER
@@ -383,6 +422,32 @@ def _flatten(x: Any, out: list[float], static: bool, where: str) -> Any:
     )
 
 
+class _Given:
+    """A static argument's value, carried in its structure but not part of the key."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Given)
+
+    def __hash__(self) -> int:
+        return 0
+
+
+def _static_key(x: Any) -> Any:
+    """A static argument as a key: by its type, and a float by its bits (−0.0 is not 0.0,
+    NaN is NaN), through tuples and lists; anything else by equality (so, hashable)."""
+    if isinstance(x, float):
+        return (float, x.hex())
+    if isinstance(x, tuple | list):
+        return (type(x), tuple(_static_key(item) for item in x))
+    hash(x)
+    return (type(x), x)
+
+
 def _is_array(x: object) -> bool:
     return type(x).__name__ == "ndarray" and hasattr(x, "tolist")
 
@@ -391,6 +456,8 @@ def _as_values(x: Any, name: str, parameters: dict[Value, str], static: bool) ->
     """x with a Value in place of each number (lists for arrays); names them in parameters."""
     if static:
         return x
+    if _is_array(x) and x.ndim == 0:
+        x = x.item()
     if _is_number(x):
         leaf = Value(float(x))
         parameters[leaf] = _unique(name, parameters)
@@ -411,8 +478,8 @@ def _unique(name: str, parameters: dict[Value, str]) -> str:
 
 def _output_shape(out: Any, results: list[Any]) -> Any:
     """out's structure, its numbers (Values or numbers) appended to results."""
-    if isinstance(out, Value) or _is_number(out):
-        results.append(out)
+    if isinstance(out, Value | bool) or _is_number(out):  # a bool: 1.0 or 0.0, as eagerly
+        results.append(float(out) if isinstance(out, bool) else out)
         return _NUMBER
     if isinstance(out, list | tuple):
         return (type(out), tuple(_output_shape(o, results) for o in out))

@@ -52,12 +52,14 @@ def build(
     *,
     parameters: Sequence[str],
     results: Sequence[str],
+    single: bool,
     preferred: dict[str, str],
     name: str,
 ) -> tuple[Callable[..., Any], str]:
     """The compiled function of parameters running lines and returning results, and its
     source. ``preferred`` maps names of lines to the names they would like in the code."""
-    result = f"({', '.join(results)},)" if len(results) != 1 else results[0]
+    tuple_ = f"({', '.join(results)},)" if results else "()"
+    result = results[0] if single else tuple_
     lines = [*lines, Line.of(f"return {result}")]
     chunks = _split(lines)
     if len(chunks) == 1:
@@ -95,28 +97,42 @@ def _assemble_chunks(
     """One function per chunk, and one calling them in turn; numbers that one chunk makes
     and a later one uses pass through the list ``_s``."""
     uses: list[set[str]] = [_names_in(chunk) for chunk in chunks]
+    later_uses: list[set[str]] = [set()]
+    for names in reversed(uses[1:]):
+        later_uses.append(later_uses[-1] | names)
+    later_uses.reverse()
     slots: dict[str, int] = {}
     sources = []
     calls = []
+    earlier: set[str] = set()
     for i, chunk in enumerate(chunks):
-        earlier = set().union(*uses[:i]) if i else set()
-        later = set().union(*uses[i + 1 :])
         loads = sorted(uses[i] & earlier)
-        stores = sorted(uses[i] & later)
+        stores = sorted(uses[i] & later_uses[i])
+        earlier |= uses[i]
         for n in stores:
             slots.setdefault(n, len(slots))
-        body = [Line.of(f"{{{n}}} = _s[{slots[n]}]") for n in loads] + chunk
+        # A name first set inside a block may stay unset (the block skipped): set it first,
+        # so that storing it for the pieces after is no error (they skip its block too).
+        unset = [n for n in stores if n not in loads and _first_set_in_a_block(chunk, n)]
+        body = [Line.of(f"{{{n}}} = _s[{slots[n]}]") for n in loads + unset] + chunk
         if i < len(chunks) - 1:
             body += [Line.of(f"_s[{slots[n]}] = {{{n}}}") for n in stores]
         params = ["_s", *parameters]
         named, _ = _named(body, params, preferred)
-        part = program.function(f"_part{i}", params, None, named)
-        program.namespace[f"_part{i}"] = part
-        sources.append(part.__source__)  # type: ignore[attr-defined]
-        calls.append(f"_part{i}({', '.join(params)})")
+        piece = program.function(f"_piece{i}", params, None, named)
+        program.namespace[f"_piece{i}"] = piece
+        sources.append(piece.__source__)  # type: ignore[attr-defined]
+        calls.append(f"_piece{i}({', '.join(params)})")
     driver = [f"_s = [0.0] * {len(slots)}", *calls[:-1], f"return {calls[-1]}"]
     function = program.function(name, parameters, None, driver)
     return function, "\n".join([*sources, function.__source__])  # type: ignore[attr-defined]
+
+
+def _first_set_in_a_block(lines: list[Line], name: str) -> bool:
+    for line in lines:
+        if line.target == name:
+            return line.depth > 0
+    return False
 
 
 def _names_in(lines: list[Line]) -> set[str]:

@@ -84,7 +84,7 @@ def _rebuild(shape: Any, numbers: Any) -> Any:
     if shape in ("number", "batch"):
         return next(numbers)
     if shape[0] == "static":
-        return shape[2]
+        return shape[2].value
     kind, items = shape
     made = [_rebuild(item, numbers) for item in items]
     return tuple(made) if kind is tuple else made

@@ -38,7 +38,7 @@ MAX_NESTING = 40
 """How deep blocks nest, at most (CPython's parser allows 100 levels of indentation)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One line of code, a template; ``target`` is the name it assigns or accumulates into,
     ``reads`` every name it mentions."""
@@ -189,6 +189,11 @@ class Sweep:
         self.region_end = _regions(self.order, self.position)
         self.adjoints: dict[Value, Operand] = {}
         self.open: list[tuple[int, Block]] = []  # the regions being written: start, block
+        self.tested: list[str] = []  # the adjoints their blocks test, innermost last
+        self.edges_into: dict[Value, int] = {}
+        for node in request.order:
+            for p in node.parents:
+                self.edges_into[p] = self.edges_into.get(p, 0) + 1
 
     def write(self) -> None:
         request, writer = self.request, self.writer
@@ -209,7 +214,8 @@ class Sweep:
             if adjoint is None or (isinstance(adjoint, float) and adjoint == 0.0):
                 i = last  # not reached, nor is its region (only it leads there), or a zero seed
                 continue
-            unconditional = isinstance(adjoint, float)
+            # A number (the seed), or the very adjoint an enclosing block tested: no test.
+            unconditional = isinstance(adjoint, float) or adjoint.name in self.tested
             body = depth if unconditional else depth + 1
             nests = last > i + 1 and (unconditional or body < MAX_NESTING)
             header = None if unconditional else Line.of(f"if {adjoint.name}:", depth)  # type: ignore[union-attr]
@@ -218,7 +224,9 @@ class Sweep:
             into.parts.append(block)
             if nests:
                 self.open.append((i, block))
+                self.tested.append(adjoint.name if isinstance(adjoint, Symbol) else "")
                 self.write_range(i + 1, last, block, body)
+                self.tested.pop()
                 self.open.pop()
                 i = last
             else:
@@ -240,8 +248,22 @@ class Sweep:
         ]
         factors = _inlined(rule, [d for _, d in edges], self.program)
         block.parts += rule
+        depth, parts = block.depth, block.parts
+        reads_adjoint = [adjoint.name[1:-1]] if isinstance(adjoint, Symbol) else []
+        # The adjoint as code, and its negation (for a float: math.inf, say, not inf).
+        text = self.program.expression(adjoint)
+        negated = f"-{text}" if isinstance(adjoint, Symbol) else self.program.literal(-adjoint)
         for (parent, _), factor in zip(edges, factors):
             known = self.adjoints.get(parent)
+            if (
+                known is None
+                and factor == "1.0"
+                and self.edges_into[parent] == 1
+                and parent not in self.wanted  # read after the sweep: zeroed before it
+            ):
+                # Its one edge passes the adjoint as it is: the input's adjoint is this one.
+                self.adjoints[parent] = adjoint
+                continue
             first = known is None
             if isinstance(known, Symbol):
                 target = known
@@ -256,11 +278,9 @@ class Sweep:
                 )
                 if not assign:  # zeroed in the innermost region that holds the input
                     self.zeros_for(parent).inits.append(Line.of(f"{target.name} = 0.0"))
-            text = _accumulate(target.name, adjoint, factor, first and assign)
-            reads = [target.name[1:-1], *_fields(factor)]
-            if isinstance(adjoint, Symbol):
-                reads.append(adjoint.name[1:-1])
-            block.parts.append(Line(text, reads[0], block.depth, reads))
+            line = _accumulate(target.name, (text, negated), factor, first and assign)
+            reads = [target.name[1:-1], *_fields(factor), *reads_adjoint]
+            parts.append(Line(line, reads[0], depth, reads))
 
     def zeros_for(self, parent: Value) -> Block:
         # A leaf, or an input asked for: the outermost region.
@@ -325,21 +345,18 @@ def _rule_call(program: Program, prim: Primitive, inputs: list[Operand], out: Op
     return f"{rule}({', '.join(args)}, {out_text})"
 
 
-def _accumulate(target: str, adjoint: Operand, factor: str, assign: bool) -> str:
-    """``target += adjoint × d`` (``=`` for the first), exactly as the eager pass computes it."""
+def _accumulate(target: str, adjoint: tuple[str, str], factor: str, assign: bool) -> str:
+    """``target += adjoint × d`` (``=`` for the first), exactly as the eager pass computes it;
+    adjoint is its code and its negation's."""
     op = "=" if assign else "+="
-    if factor in ("1.0", "(-1.0)"):  # g × 1 = g and g × −1 = −g, exactly
-        negated = factor != "1.0"
-        if isinstance(adjoint, float):
-            return f"{target} {op} {-adjoint if negated else adjoint!r}"
-        if assign:
-            return f"{target} = {'-' if negated else ''}{adjoint.name}"
-        return f"{target} {'-' if negated else '+'}= {adjoint.name}"
-    if isinstance(adjoint, float):
-        return (
-            f"{target} {op} {factor}" if adjoint == 1.0 else f"{target} {op} {adjoint!r} * {factor}"
-        )
-    return f"{target} {op} {adjoint.name} * {factor}"
+    text, negated = adjoint
+    if factor == "1.0":  # g × 1 = g and g × −1 = −g, exactly
+        return f"{target} {op} {text}"
+    if factor == "(-1.0)":
+        return f"{target} {op} {negated}"
+    if text == "1.0":
+        return f"{target} {op} {factor}"
+    return f"{target} {op} {text} * {factor}"
 
 
 def _inlined(rule: list[Line], derivatives: list[Operand], program: Program) -> list[str]:

@@ -21,13 +21,6 @@ class TraceError(TypeError):
     """The function does something a compiled function cannot repeat."""
 
 
-class NeedsGraph(BaseException):
-    """A gradient is differentiated again: trace once more, building gradients as graphs.
-
-    A BaseException, so that a function catching Exception cannot swallow it.
-    """
-
-
 @dataclass(frozen=True)
 class Detached:
     """A result computed under no_grad: a leaf of the graph, recomputed by the code."""
@@ -49,7 +42,8 @@ class Guard:
 
 @dataclass(frozen=True)
 class Request:
-    """The gradients of root (times seed) with respect to inputs, by the chain rule.
+    """The gradients of root (times seed) with respect to inputs, as numbers (no graph asked
+    for: eagerly floats; where a function asks for a graph, it is traced as any graph is).
 
     ``order`` is root's graph, inputs before users, as the eager backward pass walks it;
     ``found`` maps each input root depends on to the leaf that stands for its gradient.
@@ -63,11 +57,12 @@ class Request:
 
 @dataclass
 class Trace(Tracer):
-    """What a function did, in order: nodes made, detached results, guards and requests."""
+    """What a function did, in order: nodes made, detached results, guards and requests;
+    and the first error an operation raised, which the function caught (it then went on
+    with a value the code could not compute)."""
 
-    build_graphs: bool = False  # answer gradient requests with graphs of Values instead
     steps: list[Value | Detached | Guard | Request] = field(default_factory=list)
-    gradient_leaves: set[Value] = field(default_factory=set)
+    failure: BaseException | None = None
 
     def made(self, node: Value) -> Value:
         self.steps.append(node)
@@ -80,23 +75,21 @@ class Trace(Tracer):
     def compared(self, value: Value, comparison: str, other: object, outcome: bool) -> None:
         self.steps.append(Guard(value, comparison, other, outcome))
 
-    def gradients(self, root: Value, seed: Any, inputs: list[Value]) -> dict[Value, Any] | None:
-        if self.build_graphs:
-            return None
+    def gradients(self, root: Value, seed: Any, inputs: list[Value]) -> dict[Value, Any]:
         order = topological_order(root)
-        if root in self.gradient_leaves or any(
-            p in self.gradient_leaves for node in order for p in node.parents
-        ):
-            raise NeedsGraph
         # The numbers, for the rest of this run of the function; the code computes them anew.
-        grads = propagate(root, data_of(seed), create_graph=False)
-        found = {}
-        for x in inputs:
-            if x in grads:
-                found[x] = Value(grads[x])
-                self.gradient_leaves.add(found[x])
+        try:
+            grads = propagate(root, data_of(seed), create_graph=False)
+        except (ArithmeticError, ValueError) as error:  # DomainError is a ValueError
+            self.failed(error)
+            raise
+        found = {x: Value(grads[x]) for x in inputs if x in grads}
         self.steps.append(Request(root, seed, order, found))
         return found
+
+    def failed(self, error: BaseException) -> None:
+        if self.failure is None:
+            self.failure = error
 
     def refuse(self, what: str) -> None:
         raise TraceError(

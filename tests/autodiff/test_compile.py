@@ -339,7 +339,7 @@ def test_a_long_program_is_compiled_in_pieces(monkeypatch: pytest.MonkeyPatch) -
         got = compiled(x)
         eager = [v if isinstance(v, float) else v.data for v in loss(Value(x))]
         assert same(list(got), eager)
-    assert compiled.source.count("def _part") > 3
+    assert compiled.source.count("def _piece") > 3
 
 
 def test_a_deep_graph_compiles_without_recursion() -> None:

@@ -1,5 +1,7 @@
-"""Review of autodiff.compile: regression tests for the bugs found (xfail until fixed, see
-review/REPORT.md and the repro scripts review/bug_NN.py), and coverage the first tests lack.
+"""A review of autodiff.compile: regression tests for the 14 bugs it found (errors f catches
+while traced, gradients without a graph being differentiated, undefined derivatives and
+the finite-gradient shortcut in second-order traces, Value seeds, static keys, results of
+one number in a sequence, programs in pieces, ...), and coverage the first tests lack.
 
 Each test compares the compiled function with the eager engine's answer for the same call,
 `Compiled._eagerly`: f on fresh Values, its results as floats.
@@ -49,7 +51,7 @@ def same(a: Any, b: Any) -> bool:
 
 
 def eager(compiled: ad.Compiled, *args: Any) -> Any:
-    return outcome(lambda *a: compiled._eagerly(a), *args)
+    return outcome(lambda *a: compiled._eagerly(a, compiled.static), *args)
 
 
 def agrees_with_eager(compiled: ad.Compiled, points: list[tuple[Any, ...]]) -> None:
@@ -65,9 +67,9 @@ def counting_eager_reruns() -> Iterator[list[tuple[Any, ...]]]:
     reruns: list[tuple[Any, ...]] = []
     original = compiler.Compiled._eagerly
 
-    def spy(self: ad.Compiled, args: tuple[Any, ...]) -> Any:
+    def spy(self: ad.Compiled, args: tuple[Any, ...], static: frozenset[int]) -> Any:
         reruns.append(args)
-        return original(self, args)
+        return original(self, args, static)
 
     compiler.Compiled._eagerly = spy  # type: ignore[method-assign]
     try:
@@ -76,10 +78,9 @@ def counting_eager_reruns() -> Iterator[list[tuple[Any, ...]]]:
         compiler.Compiled._eagerly = original  # type: ignore[method-assign]
 
 
-# -- bugs found by the review (xfail until fixed) -------------------------------------------------
+# -- bugs the review found ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug 01: a result of one number in a list or tuple crashes")
 @pytest.mark.parametrize(
     "f",
     [
@@ -115,7 +116,6 @@ def catch_overflow(x: Any) -> Any:
         return x
 
 
-@pytest.mark.xfail(strict=True, reason="bug 02: an error f catches while traced is not replayed")
 @pytest.mark.parametrize(
     ("f", "traced_at", "called_at"),
     [(catch_log, -1.0, 2.0), (catch_gradient, 0.0, 4.0), (catch_overflow, 1000.0, 1.0)],
@@ -126,13 +126,11 @@ def test_an_error_caught_by_f_while_traced(
     agrees_with_eager(ad.compile(f), [(traced_at,), (called_at,)])
 
 
-@pytest.mark.xfail(strict=True, reason="bug 03: an Undefined met while building graphs is frozen")
 def test_an_undefined_derivative_in_a_second_order_trace() -> None:
     f = ad.grad(ad.grad(lambda x, y: ad.sqrt(x) * y, argnums=0), argnums=1)
     agrees_with_eager(ad.compile(f), [(0.0, 0.0), (4.0, 1.0), (0.0, 1.0)])
 
 
-@pytest.mark.xfail(strict=True, reason="bug 03: an Undefined met while building graphs is frozen")
 def test_a_power_at_a_negative_base_in_a_hessian() -> None:
     f = ad.hessian(lambda x, y: ad.pow(x, 2.0) * y, argnums=(0, 1))
     agrees_with_eager(ad.compile(f), [(-1e-320, 0.0), (2.0, 1.0), (0.0, 1.0)])
@@ -149,7 +147,6 @@ def sign_product(x: Any) -> Any:
     return ad.prod([x, x * x, ad.exp(4 * s / (1 + s * s))])
 
 
-@pytest.mark.xfail(strict=True, reason="bug 04: g * 0.0 -> 0.0 for a finite g decided at the trace")
 @pytest.mark.parametrize(
     ("f", "points"),
     [
@@ -173,7 +170,6 @@ def differentiates_a_top_level_grad(x: Any) -> Any:
     return ad.gradients(g * x, [x])[0]
 
 
-@pytest.mark.xfail(strict=True, reason="bug 05: create_graph=False gradients differentiated")
 @pytest.mark.parametrize(
     "f", [ad.value_and_grad(differentiates_a_constant_gradient), differentiates_a_top_level_grad]
 )
@@ -181,7 +177,6 @@ def test_a_gradient_without_graph_is_a_constant(f: Callable[..., Any]) -> None:
     agrees_with_eager(ad.compile(f), [(2.0,), (3.0,)])
 
 
-@pytest.mark.xfail(strict=True, reason="bug 05: the retrace applies rules, eager reads partials")
 def test_a_second_gradient_through_a_node_made_before_f() -> None:
     w = Value(0.5, "w")
     s = ad.sqrt(w * w)
@@ -196,7 +191,6 @@ def test_a_second_gradient_through_a_node_made_before_f() -> None:
     agrees_with_eager(compiled, [(0.8,)])
 
 
-@pytest.mark.xfail(strict=True, reason="bug 06: create_graph=True reads stale .partials")
 def test_a_gradient_with_graph_through_a_node_made_before_f() -> None:
     w = Value(0.5, "w")
     m = w * w
@@ -210,7 +204,6 @@ def test_a_gradient_with_graph_through_a_node_made_before_f() -> None:
     agrees_with_eager(compiled, [(0.8,)])
 
 
-@pytest.mark.xfail(strict=True, reason="bug 07: a Value seed of 0 is skipped, eagerly passed on")
 def test_a_gradient_seeded_with_a_value_that_is_zero() -> None:
     def f(x: Any, s: Any) -> Any:
         return ad.gradients(x * INF, [x], grad=s * 1.0)[0]
@@ -226,7 +219,6 @@ def by_kind(x: Any, shape: tuple[float, ...]) -> Any:
     return x * 2 if isinstance(shape[0], int) else x * 3
 
 
-@pytest.mark.xfail(strict=True, reason="bug 08: equal static arguments share a trace")
 @pytest.mark.parametrize(
     ("f", "first", "second"), [(signed, 0.0, -0.0), (by_kind, (1, 2), (1.0, 2.0))]
 )
@@ -238,7 +230,6 @@ def test_static_arguments_equal_but_not_the_same(
     assert same(compiled(2.0, second), outcome(f, Value(2.0), second).data)
 
 
-@pytest.mark.xfail(strict=True, reason="bug 08: a NaN static argument never finds its trace")
 def test_a_nan_static_argument_is_traced_once() -> None:
     compiled = ad.compile(lambda x, n: x * n, static_argnums=(1,))
     for _ in range(3):
@@ -246,7 +237,6 @@ def test_a_nan_static_argument_is_traced_once() -> None:
     assert compiled.traces == 1
 
 
-@pytest.mark.xfail(strict=True, reason="bug 09: an empty result is a SyntaxError in the code")
 @pytest.mark.parametrize("f", [lambda x: (), lambda x: []])
 def test_an_empty_result_compiles(f: Callable[..., Any]) -> None:
     compiled = ad.compile(f)
@@ -256,7 +246,6 @@ def test_an_empty_result_compiles(f: Callable[..., Any]) -> None:
     assert compiled.traces == 1
 
 
-@pytest.mark.xfail(strict=True, reason="bug 10: a call by keyword refuses non-number defaults")
 def test_a_call_by_keyword_with_a_default_that_is_not_a_number() -> None:
     def f(x: Any, activation: str = "tanh") -> Any:
         return getattr(x, activation)()
@@ -265,7 +254,6 @@ def test_a_call_by_keyword_with_a_default_that_is_not_a_number() -> None:
     assert compiled(x=0.5) == compiled(0.5) == math.tanh(0.5)
 
 
-@pytest.mark.xfail(strict=True, reason="bug 11: an infinite adjoint is written as `inf`")
 def test_an_infinite_seed_runs_compiled() -> None:
     def f(x: Any) -> Any:
         g = ad.gradients(x * 3.0, [x], grad=INF)[0]
@@ -278,7 +266,6 @@ def test_an_infinite_seed_runs_compiled() -> None:
     assert reruns == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug 12: a piece stores a name a skipped block assigns")
 def test_a_program_in_pieces_runs_where_a_block_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(assemble, "CHUNK", 5)
     f = ad.value_and_grad(lambda x, y: ad.prod([x, ad.sin(x * y), x]), argnums=(0, 1))
@@ -287,10 +274,9 @@ def test_a_program_in_pieces_runs_where_a_block_is_skipped(monkeypatch: pytest.M
     with counting_eager_reruns() as reruns:
         got = compiled(0.0, 1.0)
     assert reruns == []
-    assert same(got, compiled._eagerly((0.0, 1.0)))
+    assert same(got, compiled._eagerly((0.0, 1.0), compiled.static))
 
 
-@pytest.mark.xfail(strict=True, reason="bug 13: a primitive named 'part' is replaced by a piece")
 def test_a_primitive_named_like_a_piece(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(assemble, "CHUNK", 4)
 
@@ -310,7 +296,6 @@ def test_a_primitive_named_like_a_piece(monkeypatch: pytest.MonkeyPatch) -> None
     assert reruns == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug 14: a 0-d NumPy array is iterated")
 def test_a_zero_dimensional_array_is_a_number() -> None:
     assert ad.compile(lambda x: x * 2)(np.array(2.0)) == 4.0
 
@@ -623,7 +608,7 @@ def test_threads_share_a_compiled_function() -> None:
     def work(seed: int) -> None:
         for k in range(60):
             x, y = math.sin(seed * 7 + k) * 2, math.cos(seed * 3 + k * 5) * 2
-            if not same(compiled(x, y), compiled._eagerly((x, y))):
+            if not same(compiled(x, y), compiled._eagerly((x, y), compiled.static)):
                 failures.append((x, y))
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(3)]
