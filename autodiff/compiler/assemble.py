@@ -25,6 +25,9 @@ from autodiff.compiler.emit import Line
 
 CHUNK = 20_000
 """Lines per compiled function, at most (about 45 MB of the compiler's memory)."""
+REUSE_FROM = 1_000
+"""Programs at least this long reuse names; a shorter one, read more than it runs, keeps one
+name per number."""
 
 _RESERVED = frozenset(dir(builtins)) | {"math", "np", "GuardFailed"}
 _REGISTER = re.compile(r"[tgs]\d+$")  # the names of registers, which labels may not take
@@ -155,6 +158,7 @@ def _named(
     for n, i in last.items():
         dying.setdefault(i, []).append(n)
     pools = _Pools(set(fixed))
+    reuse = len(lines) >= REUSE_FROM
     final: dict[str, str] = {}
     texts = []
     for i, line in enumerate(lines):
@@ -162,7 +166,7 @@ def _named(
         if target is not None and target not in final:
             final[target] = pools.take(target, preferred.get(target))
         texts.append("    " * line.depth + line.text.format_map(final))
-        for n in dying.get(i, ()):
+        for n in dying.get(i, ()) if reuse else ():
             if n in final:
                 pools.give_back(final[n])
     return texts, final

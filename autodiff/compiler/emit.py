@@ -355,8 +355,20 @@ def _accumulate(target: str, adjoint: tuple[str, str], factor: str, assign: bool
     if factor == "(-1.0)":
         return f"{target} {op} {negated}"
     if text == "1.0":
-        return f"{target} {op} {factor}"
+        return f"{target} {op} {_unwrapped(factor)}"
     return f"{target} {op} {text} * {factor}"
+
+
+def _unwrapped(expression: str) -> str:
+    """The expression without parentheses around the whole of it, if it has them."""
+    if not (expression.startswith("(") and expression.endswith(")")):
+        return expression
+    depth = 0
+    for i, character in enumerate(expression):
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        if depth == 0 and i < len(expression) - 1:
+            return expression  # (a) * (b): the first pair closes early
+    return expression[1:-1]
 
 
 def _inlined(rule: list[Line], derivatives: list[Operand], program: Program) -> list[str]:
