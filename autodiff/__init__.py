@@ -6,7 +6,8 @@ back to every input.
 
 The layers, each importing only those before it: the engine (`value`, `primitives`, `ops`,
 `code`, `errors`, `grad_mode`, `domains`); the transformations (`transforms`,
-`gradient_check`); the influence diagrams (`diagrams`); the command line (`cli`).
+`gradient_check`); the compiler (`compiler`); the influence diagrams (`diagrams`); the
+command line (`cli`).
 """
 
 from autodiff import ops

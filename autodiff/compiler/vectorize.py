@@ -92,12 +92,12 @@ class ArrayWriter(Writer):
         operand = self.operand(v)
         text = self.program.expression(operand)
         if isinstance(operand, Symbol) and operand.name in self.summed:  # a sum already
-            return f"{text} / _B" if reduce == "mean" else text
+            return f"float({text} / _B)" if reduce == "mean" else f"float({text})"
         if self.is_array(operand):
-            return f"np.{reduce}({text})" if reduce else text
+            return f"float(np.{reduce}({text}))" if reduce else text
         if reduce is None:
             return f"np.full(_B, {text})"
-        return f"_B * {text}" if reduce == "sum" else text
+        return f"float(_B * {text})" if reduce == "sum" else f"float({text})"
 
     def is_array(self, operand: Operand) -> bool:
         arrays = self.program.arrays
