@@ -42,6 +42,8 @@ $(VENV)/.bench: pyproject.toml
 
 bench: $(VENV)/.bench
 	$(PY) benchmarks/engine.py
+	$(PY) benchmarks/nn_training.py
+	$(PY) benchmarks/compiled.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis demo-output
