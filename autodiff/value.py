@@ -259,7 +259,9 @@ _INPUTS_DONE = object()
 def topological_order(root: Value) -> list[Value]:
     """The nodes made by operations that root depends on (root too), inputs before users.
 
-    A depth-first search with its own stack. Leaves are left out: they pass nothing back.
+    A depth-first search with its own stack, visiting each node's inputs in their order, so
+    nodes come in the order a program made them (an MLP's z1.1, y1.1, z1.2, ...) and the
+    backward pass walks them in reverse. Leaves are left out: they pass nothing back.
     """
     as_value(root, "topological_order(root)")
     order: list[Value] = []
@@ -275,7 +277,8 @@ def topological_order(root: Value) -> list[Value]:
             push(node)
             push(_INPUTS_DONE)
             x, y = node._x, node._y
-            for p in (x, y) if y is not None else x if type(x) is tuple else (x,):
+            # Pushed last input first, so the first is popped, and placed, first.
+            for p in (y, x) if y is not None else reversed(x) if type(x) is tuple else (x,):
                 if p._prim is not None and p not in seen:
                     push(p)
     return order

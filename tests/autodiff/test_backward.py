@@ -85,6 +85,22 @@ def test_a_chain_of_a_million_operations_differentiates_without_recursion() -> N
     del y  # freeing it must not overflow the C stack either
 
 
+def test_the_topological_order_is_the_order_the_nodes_were_made() -> None:
+    # A depth-first search that visits inputs in their order: a program's own order, which
+    # a reader follows ("z1.1, y1.1, z1.2, ..."), and any other order would still be valid.
+    x = Value(1.0, "x")
+    a = x * 2.0
+    b = x + 1.0
+    c = ad.dot([a, b], [b, a])
+    d = c.tanh() * a
+    assert ad.topological_order(d) == [a, b, c, d.parents[0], d]
+    w = [[Value(0.5), Value(-0.5)], [Value(1.0), Value(2.0)]]
+    hidden = [ad.dot(row, [x, x]).relu() for row in w]
+    out = ad.dot([1.0, 1.0], hidden)
+    made = [hidden[0].parents[0], hidden[0], hidden[1].parents[0], hidden[1], out]
+    assert ad.topological_order(out) == made
+
+
 def test_no_grad_records_nothing() -> None:
     x = Value(2.0)
     with no_grad():
