@@ -428,18 +428,24 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     """``root.backward(grad)`` one node at a time: yields each node as it passes its gradient on.
 
     The same walk as `backward`, with the same result once exhausted: nodes in reverse
-    topological order (each after every node it feeds), root first; every ``.grad`` it reaches
-    is reset first, except leaves', which accumulate. At each yield the ``.grad`` of the nodes
-    already passed is final. Leaves are not yielded: they pass nothing on, and receive their
-    gradients in the ``passed`` of the nodes they feed. A node whose gradient is 0 passes
-    nothing, and an undefined derivative raises `DomainError` only when a nonzero gradient
-    crosses it (see `propagate`). Gradients are floats (``create_graph`` is `backward`'s).
+    topological order (each after every node it feeds), root first. The call itself starts
+    the pass, so that the moment before the first step can be shown: every ``.grad`` it
+    reaches is reset, except leaves', which accumulate, and root's is seeded with grad. At
+    each yield the ``.grad`` of the nodes already passed is final. Leaves are not yielded: they
+    pass nothing on, and receive their gradients in the ``passed`` of the nodes they feed. A
+    node whose gradient is 0 passes nothing, and an undefined derivative raises `DomainError`
+    only when a nonzero gradient crosses it (see `propagate`). Gradients are floats
+    (``create_graph`` is `backward`'s).
     """
     seed = as_float(grad, "backward_steps(grad)")
     order = topological_order(root)
     for node in order:
         node.grad = 0.0
     root.grad += seed
+    return _steps(order)
+
+
+def _steps(order: list[Value]) -> Iterator[BackwardStep]:
     for node in reversed(order):
         yield BackwardStep(node, node.grad, _pass_on(node))
 

@@ -272,6 +272,19 @@ def test_each_step_shows_the_node_and_what_it_passed_to_which_input() -> None:
     assert (x.grad, w.grad) == (h.grad * -3.0, h.grad * 2.0)
 
 
+def test_the_step_by_step_backward_starts_when_called() -> None:
+    # The moment before the first step, as a stepper shows it: grads reset, the output seeded.
+    x = Value(2.0, "x")
+    h = x * x
+    h.grad = 5.0
+    y = h.tanh()
+    steps = ad.backward_steps(y, 2.0)
+    assert (y.grad, h.grad, x.grad) == (2.0, 0.0, 0.0)
+    assert [step.node for step in steps] == [y, h]
+    with pytest.raises(TypeError, match=r"backward_steps\(grad\)"):
+        ad.backward_steps(y, "1")  # type: ignore[arg-type]
+
+
 def test_micrograd_s_backward_passes_a_node_s_grad_once_accumulating() -> None:
     a = Value(3.0, "a")
     b = a * a
