@@ -6,7 +6,8 @@ back to every input.
 
 The layers, each importing only those before it: the engine (`value`, `primitives`, `ops`,
 `code`, `errors`, `grad_mode`, `domains`); the transformations (`transforms`,
-`gradient_check`); the influence diagrams (`diagrams`); the command line (`cli`).
+`gradient_check`); the influence diagrams (`diagrams`); the widgets for Jupyter on them
+(`widgets`); the command line (`cli`).
 """
 
 from autodiff import ops
@@ -29,6 +30,7 @@ from autodiff.value import (
     topological_order,
     zero_grad,
 )
+from autodiff.widgets import explore, stepper, zoom
 
 __all__ = [
     "PRIMITIVES",
@@ -51,6 +53,7 @@ __all__ = [
     "backward_steps",
     "draw",
     "draw_dot",
+    "explore",
     "grad",
     "gradcheck",
     "gradients",
@@ -62,9 +65,11 @@ __all__ = [
     "no_grad",
     "paths",
     "primitive",
+    "stepper",
     "topological_order",
     "unit_of",
     "value_and_grad",
     "zero_grad",
+    "zoom",
 ]
 __all__ += ops.__all__

@@ -1,6 +1,6 @@
 """The packages' layers: imports go one way, with no cycle, and any module can come first.
 
-    engine ← transforms, diagrams, testing ← command line;   autodiff ← nn
+    engine ← transforms, diagrams, testing ← widgets, command line;   autodiff ← nn
 
 The engine is `autodiff`'s errors, grad_mode, value, code, domains, primitives and ops.
 """
@@ -26,6 +26,7 @@ LAYERS = {  # what each layer of autodiff may import, besides itself
     "transforms": {"engine", "transforms"},
     "diagrams": {"engine"},
     "testing": {"engine"},
+    "widgets": {"engine", "diagrams"},
     "cli": {"engine", "transforms", "diagrams"},
 }
 
