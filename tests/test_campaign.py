@@ -405,6 +405,7 @@ def nn_calls(folder: Path) -> list[Call]:
                 "l2": 1e-4,
                 "seed": 0,
                 "progress": False,
+                "live": False,
                 **more,
             }
 
