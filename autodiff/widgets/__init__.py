@@ -39,10 +39,11 @@ def stepper(root: Value, grad: float = 1.0, **options: Any) -> Stepper:
 
     Step k shows the graph after k nodes have passed their gradients back: the k-th in purple,
     each of its edges labelled grad × derivative = what crossed, and each grad as far as it
-    is computed (``?``: nothing has reached it yet; ``so far``: more is to come). ⏮ ◀ ▶ ⏭ and
-    the slider go to any step, play runs through them. While you step, the graph's grads are
-    those of the step shown (each step is recomputed from grads of 0); at the last, those of
-    a fresh ``backward()``. ``options`` are `autodiff.draw`'s (``view``, ``params``, ...).
+    is computed (``?``: nothing has reached it yet; ``so far``: more is to come). Buttons step
+    on, back, to the start and to the end; the slider goes to any step; play runs through
+    them. While you step, the graph's grads are those of the step shown (each step is
+    recomputed from grads of 0); at the last, those of a fresh ``backward()``. ``options`` are
+    `autodiff.draw`'s (``view``, ``params``, ...).
     """
     if not isinstance(root, Value):
         raise TypeError(f"stepper(root) needs a Value, got {type(root).__name__!r}")

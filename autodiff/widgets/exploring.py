@@ -46,10 +46,12 @@ class Explorer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no ty
         self.sliders = {name: _slider(name, start) for name, start in inputs.items()}
         self.readout = ipywidgets.HTML()
         self.text = ""
+        self.failed = False  # whether text says why f could not be run
         self.output: Value | None = None
         svg = self._run()  # a mistake in f or in an option raises now
         assert svg is not None
         self.viewer = Viewer(svg)
+        self._tell()
         super().__init__([ipywidgets.VBox(list(self.sliders.values())), self.readout, self.viewer])
         for slider in self.sliders.values():
             slider.observe(lambda _: self.update(), names="value")
@@ -76,10 +78,11 @@ class Explorer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no ty
         svg = self._run()
         if svg is not None:
             self.viewer.show(svg)
+        self._tell()  # last: once the line has changed, so has the picture
 
     def _run(self) -> str | None:
-        """f and its backward pass at the sliders' numbers, and its diagram; None, and the
-        reason in the readout, where f has no value or derivative (raised at the start)."""
+        """f and its backward pass at the sliders' numbers, and its diagram; None where f has
+        no value or derivative there (``text`` then says why; at the start, it raises)."""
         values = {name: Value(number, name) for name, number in self.inputs.items()}
         try:
             output = self.f(**values)
@@ -92,20 +95,19 @@ class Explorer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no ty
         except (ArithmeticError, ValueError) as error:
             if self.output is None:
                 raise
-            self._say(f"{_point(self.inputs)}: {error}", error=True)
+            self.text, self.failed = f"{_point(self.inputs)}: {error}", True
             return None
         params = [values[name] for name in self.params]
         svg = rendered(draw(output, params=params, **self.options))
         self.output = output
         name = output.label or "f"
         grads = ", ".join(f"∂{name}/∂{n} = {v.grad:.4g}" for n, v in values.items())
-        self._say(f"{name} = {output.data:.4g}; {grads}")
+        self.text, self.failed = f"{name} = {output.data:.4g}; {grads}", False
         return svg
 
-    def _say(self, text: str, *, error: bool = False) -> None:
-        self.text = text
-        colour = "#c92a2a" if error else "inherit"
-        self.readout.value = f'<span style="color: {colour}">{html.escape(text)}</span>'
+    def _tell(self) -> None:
+        colour = "#c92a2a" if self.failed else "inherit"
+        self.readout.value = f'<span style="color: {colour}">{html.escape(self.text)}</span>'
 
 
 def _slider(name: str, start: Range) -> Any:

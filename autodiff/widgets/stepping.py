@@ -26,7 +26,8 @@ from autodiff.widgets.viewer import Viewer, button, rendered
 
 
 class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
-    """Step through root's backward pass: ⏮ ◀ ▶ ⏭, a slider, and play, above its diagram.
+    """Step through root's backward pass: buttons to the start, back, on and to the end, a
+    slider, and play, above its diagram.
 
     ``options`` are `autodiff.draw`'s (``view``, ``params``, ``rankdir``, ...).
     """
@@ -42,13 +43,14 @@ class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         self.slider = ipywidgets.IntSlider(0, min=0, max=total, description="step")
         self.play = ipywidgets.Play(0, min=0, max=total, interval=1500, description="play")
         ipywidgets.jslink((self.play, "value"), (self.slider, "value"))
-        self.first = button("⏮", "the start: only the output has its grad")
-        self.back = button("◀", "one step back")
-        self.next = button("▶", "the next node passes its grad back")
-        self.last = button("⏭", "the end: every grad is final")
+        self.first = button("", "the start: only the output has its grad", "fast-backward")
+        self.back = button("", "one step back", "step-backward")
+        self.next = button("", "the next node passes its grad back", "step-forward")
+        self.last = button("", "the end: every grad is final", "fast-forward")
         self.status = ipywidgets.HTML()
         self.text = ""
         self.viewer = Viewer(self._draw(0)[0])
+        self._tell()
         controls = ipywidgets.HBox([self.first, self.back, self.next, self.last, self.slider])
         super().__init__([controls, self.play, self.status, self.viewer])
         self.first.on_click(lambda _: self._to(0))
@@ -75,17 +77,20 @@ class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         """Show step k (0: nothing passed yet); what it shows."""
         svg, moment = self._draw(k)
         self.viewer.show(svg)
+        self._tell()  # last: once the line has changed, so has the picture
         return moment
 
     def _draw(self, k: int) -> tuple[str, Step]:
-        """Recompute step k: the graph's grads, the status line, the diagram."""
+        """Recompute step k: the graph's grads, what the status line will say, the diagram."""
         for v in self.values:
             v.grad = 0.0
         done = list(itertools.islice(backward_steps(self.root, self.seed), k))
         moment = Step.after(self.root, done)
-        self.text = self._say(done)  # what the status line says
-        self.status.value = html.escape(self.text)
+        self.text = self._say(done)
         return rendered(draw(self.root, step=moment, **self.options)), moment
+
+    def _tell(self) -> None:
+        self.status.value = html.escape(self.text)
 
     def _to(self, k: int) -> None:
         self.slider.value = max(0, min(k, self.total))  # the slider's observer shows it
@@ -97,7 +102,7 @@ class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
             seed = f"{self.seed:.4g}"
             return where + (
                 f"The output {_name(self.root)} starts with grad {seed}, the seed; "
-                "nothing has been passed back yet. ▶ passes it on."
+                "nothing has been passed back yet."
             )
         last = done[-1]
         grad = f"{last.grad:.4g}"

@@ -77,7 +77,7 @@ class Viewer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type
         self.picture = read(svg)
         self._height = height
         self.show(svg)
-        self.query.observe(lambda change: self.search(change["new"]), names="value")
+        self.query.observe(lambda change: self._search(change["new"]), names="value")
         self.next.on_click(lambda _: self.next_match())
         self.zoom_in.on_click(lambda _: self.zoom(ZOOM))
         self.zoom_out.on_click(lambda _: self.zoom(1 / ZOOM))
@@ -117,11 +117,12 @@ class Viewer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type
         self._find(self.query.value)
 
     def search(self, query: str) -> list[str]:
-        """Outline the boxes whose text matches query (see `Picture.search`) and centre the
-        view on the first; their names."""
-        found = self._find(query)
-        if found:
-            self._centre(found[0])
+        """Search as typing query in the box does: outline the boxes whose text matches it
+        (see `Picture.search`) and centre the view on the first; their names."""
+        if self.query.value != query:
+            self.query.value = query  # its observer searches
+        else:
+            self._search(query)
         return self.matches
 
     def next_match(self) -> None:
@@ -144,6 +145,11 @@ class Viewer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type
     def fit(self) -> None:
         """Show the whole diagram."""
         self.view = self.picture.view
+
+    def _search(self, query: str) -> None:
+        found = self._find(query)
+        if found:
+            self._centre(found[0])
 
     def _find(self, query: str) -> list[Box]:
         found = self.picture.search(query)
@@ -175,10 +181,11 @@ def rendered(diagram: Diagram) -> str:
     return svg
 
 
-def button(text: str, tooltip: str) -> Any:
-    """A small button of one symbol, which says what it does when pointed at."""
+def button(text: str, tooltip: str, icon: str = "") -> Any:
+    """A small button of one symbol (or a Font Awesome icon, which JupyterLab and Jupyter
+    Notebook bring, where a font may lack the symbol), which says what it does when pointed at."""
     return ipywidgets.Button(
-        description=text, tooltip=tooltip, layout=ipywidgets.Layout(width="3.2em")
+        description=text, tooltip=tooltip, icon=icon, layout=ipywidgets.Layout(width="3.2em")
     )
 
 

@@ -249,6 +249,7 @@ def test_a_search_outlines_the_boxes_found_and_centres_on_the_first() -> None:
     whole = viewer.view
     assert viewer.canvas.height == 600 and whole == viewer.picture.view  # tall: zoomed out
     assert viewer.search("unit 2.1") == ["n1"]  # not unit 2.10 ... 2.16
+    assert viewer.query.value == "unit 2.1"  # as if typed
     (found,) = [n for n in viewer.picture.nodes if n.name == "n1"]
     x, y, w, h = viewer.view
     bx, by, bw, bh = found.box
