@@ -101,7 +101,9 @@ class Lab:
             self.api(f"sessions/{session['id']}", method="DELETE")
 
 
-@pytest.fixture(scope="module")
+# For the session, not the module: pytest-xdist may run other tests between these, and a
+# module's fixture would then start a second server and browser.
+@pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     from selenium import webdriver  # noqa: PLC0415 -- only where Chromium is: see pytestmark
     from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
