@@ -6,11 +6,12 @@ back to every input.
 
 The layers, each importing only those before it: the engine (`value`, `primitives`, `ops`,
 `code`, `errors`, `grad_mode`, `domains`); the transformations (`transforms`,
-`gradient_check`); the influence diagrams (`diagrams`); the widgets for Jupyter on them
-(`widgets`); the command line (`cli`).
+`gradient_check`); the compiler (`compiler`); the influence diagrams (`diagrams`); the
+widgets for Jupyter on them (`widgets`); the command line (`cli`).
 """
 
 from autodiff import ops
+from autodiff.compiler import Compiled, TraceError, compile
 from autodiff.diagrams import RenderingError, Unit, draw, draw_dot, unit_of
 from autodiff.diagrams.paths import InfluencePath, TooManyPathsError, influence, paths
 from autodiff.domains import Domain, Integers, Interval
@@ -35,6 +36,7 @@ from autodiff.widgets import explore, stepper, zoom
 __all__ = [
     "PRIMITIVES",
     "BackwardStep",
+    "Compiled",
     "Domain",
     "DomainError",
     "Function",
@@ -46,11 +48,13 @@ __all__ = [
     "Primitive",
     "RenderingError",
     "TooManyPathsError",
+    "TraceError",
     "Undefined",
     "Unit",
     "Value",
     "backward",
     "backward_steps",
+    "compile",
     "draw",
     "draw_dot",
     "explore",

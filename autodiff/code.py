@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 _programs = itertools.count()
 
 
+class NoArrayFormError(TypeError):
+    """An operation met a batch of numbers (a NumPy array) but has no form for arrays."""
+
+
 class BranchOnSymbolError(TypeError):
     """A rule asked for the truth of a number that is not known while its code is written."""
 
@@ -76,9 +80,17 @@ _NO_BRANCH = (
 
 
 class Program:
-    """The statements of a function being written, and the namespace they run in."""
+    """The statements of a function being written, and the namespace they run in.
 
-    def __init__(self) -> None:
+    ``braced``: the names it makes are written ``{t3}``, fields of a template, for a
+    compiler that chooses their final names once it knows how long each is needed.
+    """
+
+    def __init__(self, *, braced: bool = False) -> None:
+        self.braced = braced
+        # Names that hold NumPy arrays (a batch of numbers, or a layer's rows of them), when
+        # writing for a batch; an operation on any of them is written in its array form.
+        self.arrays: set[str] | None = None
         self.lines: list[str] = []
         self.namespace: dict[str, Any] = {"math": math}
         self._names = itertools.count()
@@ -92,7 +104,8 @@ class Program:
         return Symbol(self, name)
 
     def fresh(self, prefix: str = "t") -> str:
-        return f"{prefix}{next(self._names)}"
+        name = f"{prefix}{next(self._names)}"
+        return f"{{{name}}}" if self.braced else name
 
     def reference(self, thing: object, prefix: str = "f") -> str:
         """A name in the namespace that refers to thing (a function, a constant object)."""
@@ -127,7 +140,13 @@ class Program:
         forward function by reference."""
         args = [self.expression(x) for x in inputs]
         name = self.fresh()
-        self.lines.append(f"{name} = {self.call(op, args)}")
+        arrays = self.arrays
+        batched = arrays is not None and any(
+            isinstance(x, Symbol) and x.name in arrays for x in inputs
+        )
+        self.lines.append(f"{name} = {self.call(op, args, batched=batched)}")
+        if batched:
+            arrays.add(name)  # type: ignore[union-attr]
         self._uses[name] = [x.name for x in inputs if isinstance(x, Symbol)]
         return Symbol(self, name)
 
@@ -141,26 +160,41 @@ class Program:
                 pending.extend(self._uses[name])
         return [line for line in self.lines if line.split(" = ", 1)[0] in needed]
 
-    def call(self, op: Primitive, args: Sequence[str]) -> str:
-        """The expression of op applied to these argument expressions."""
-        if op.code is None:
-            return f"{self.reference(op.forward)}({', '.join(args)})"
+    def call(self, op: Primitive, args: Sequence[str], *, batched: bool = False) -> str:
+        """The expression of op applied to these argument expressions (names or literals);
+        ``batched``: some of them are NumPy arrays."""
+        # Only the engine's own operations are written from their forms (a user's runs by
+        # reference): generated code holds no text a user gave.
+        form = (op.array if batched else op.code) if op.builtin else None
+        if batched and form is None:
+            raise NoArrayFormError(f"{op.name} has no form for NumPy arrays")
+        if form is None:
+            prefix = op.name if op.builtin else "f"
+            return f"{self.reference(op.forward, prefix)}({', '.join(args)})"
         fields = {name: self.literal(value) for name, value in op.params.items()}
+        if callable(form):  # a form that depends on the number of inputs
+            return form(list(args), **fields)
         if op.arity is None:
             fields["xs"] = ", ".join(args)
         else:
             fields.update(zip("xy", args))
-        return "(" + op.code.format(**fields) + ")"
+        return form.format(**fields)
 
     def function(
-        self, name: str, parameters: Sequence[str], result: str, body: Sequence[str] | None = None
+        self,
+        name: str,
+        parameters: Sequence[str],
+        result: str | None,
+        body: Sequence[str] | None = None,
     ) -> Callable[..., Any]:
         """A function of these parameters running body (by default the statements written so
-        far) and returning result, compiled.
+        far) and returning result (None: body returns), compiled.
 
         Its source is registered with linecache, so a traceback shows the generated line.
         """
-        body = [*(self.lines if body is None else body), f"return {result}"]
+        body = [*(self.lines if body is None else body)]
+        if result is not None:
+            body.append(f"return {result}")
         source = f"def {name}({', '.join(parameters)}):\n" + "".join(f"    {s}\n" for s in body)
         filename = f"<autodiff generated {next(_programs)}: {name}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)

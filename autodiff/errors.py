@@ -32,8 +32,9 @@ class Undefined:
 
     def __rmul__(self, gradient: object) -> float:
         # The chain rule multiplies each gradient by the edge's derivative: here it stops,
-        # unless the gradient is zero (a float, or a Value holding 0 after create_graph).
-        if _number(gradient) == 0.0:
+        # unless the gradient is zero (a float, or a Value holding 0 after create_graph:
+        # asked by its truth, which a compiler tracing the function checks at each call).
+        if not gradient:
             return 0.0
         raise self.crossed_by(gradient)
 

@@ -1,6 +1,10 @@
-"""Switching graph recording off: `no_grad()`.
+"""Switching graph recording off: `no_grad()`; and listening to the engine while a function is
+traced for compiling.
 
-The switch is a context variable, so it is private to each thread and each asyncio task.
+The switch is a context variable, so it is private to each thread and each asyncio task. It
+holds True or False, or, while `autodiff.compile` traces a function, a `Listening`: true or
+false as recording is on or off, and telling the compiler's `Tracer` what the graph alone does
+not show (comparisons, gradients asked for, results made under no_grad).
 """
 
 from __future__ import annotations
@@ -12,13 +16,72 @@ from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any, TypeVar
 
-_recording: ContextVar[bool] = ContextVar("autodiff_recording", default=True)
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Tracer:
+    """What the engine tells a compiler tracing a function; each hook returns what the engine
+    goes on with. This base listens and changes nothing (`autodiff.compiler` overrides it)."""
+
+    def made(self, node: Any) -> Any:
+        """A node was made by an operation."""
+        return node
+
+    def detached(self, leaf: Any, op: Any, inputs: tuple[Any, ...]) -> Any:
+        """An operation ran under no_grad: its result is a leaf, yet a function of inputs."""
+        return leaf
+
+    def compared(self, value: Any, comparison: str, other: object, outcome: bool) -> None:
+        """Python asked a Value for a truth: ``value <comparison> other`` was outcome."""
+
+    def gradients(self, root: Any, seed: Any, inputs: list[Any]) -> dict[Any, Any]:
+        """d root / d input, numbers (no graph asked for), for the inputs root depends on."""
+        raise NotImplementedError
+
+    def failed(self, error: BaseException) -> None:
+        """An operation or a backward pass raised (which the function may catch)."""
+
+    def refuse(self, what: str) -> None:
+        """Something that cannot be traced was asked for (backward(), which sets .grad)."""
+
+
+class Listening:
+    """The state of recording while a tracer listens: true if recording is on."""
+
+    __slots__ = ("on", "tracer")
+
+    def __init__(self, tracer: Tracer, on: bool) -> None:
+        self.tracer, self.on = tracer, on
+
+    def __bool__(self) -> bool:
+        return self.on
+
+
+_recording: ContextVar[bool | Listening] = ContextVar("autodiff_recording", default=True)
 
 
 def is_grad_enabled() -> bool:
     """Whether operations on Values currently record the graph."""
-    return _recording.get()
+    return bool(_recording.get())
+
+
+def tracer() -> Tracer | None:
+    """The tracer listening in this thread or task, if a function is being traced."""
+    state = _recording.get()
+    return None if state is True or state is False else state.tracer
+
+
+def set_recording(on: bool) -> Token[bool | Listening]:
+    """Switch recording on or off, still telling a listening tracer; reset with the token."""
+    state = _recording.get()
+    if state is True or state is False:
+        return _recording.set(on)
+    return _recording.set(Listening(state.tracer, on))
+
+
+def listen(tracer: Tracer) -> Token[bool | Listening]:
+    """Let tracer hear the engine, recording on, until the token is reset."""
+    return _recording.set(Listening(tracer, True))
 
 
 class no_grad:  # noqa: N801 -- named like torch.no_grad, and used like a function
@@ -31,10 +94,10 @@ class no_grad:  # noqa: N801 -- named like torch.no_grad, and used like a functi
     """
 
     def __init__(self) -> None:
-        self._tokens: list[Token[bool]] = []
+        self._tokens: list[Token[bool | Listening]] = []
 
     def __enter__(self) -> None:
-        self._tokens.append(_recording.set(False))
+        self._tokens.append(set_recording(False))
 
     def __exit__(
         self,

@@ -99,7 +99,12 @@ KINK = Interval(-1e3, 1e3, avoid=(0.0,))
 # -- selectors: the case splits of other rules, as operations whose derivative is 0 ----------
 
 
-@unary(lambda x, out: 0.0, code="1.0 if {x} > 0.0 else 0.0", domain=Domain(KINK, kinked=True))
+@unary(
+    lambda x, out: 0.0,
+    code="1.0 if {x} > 0.0 else 0.0",
+    array="np.where({x} > 0.0, 1.0, 0.0)",
+    domain=Domain(KINK, kinked=True),
+)
 def step(x: float) -> float:
     """1 for x > 0, else 0: the Heaviside step, 0 at 0;  d/dx = 0"""
     return 1.0 if x > 0 else 0.0
@@ -108,6 +113,7 @@ def step(x: float) -> float:
 @unary(
     lambda x, out: 0.0,
     code="1.0 if {x} > 0.0 else (-1.0 if {x} < 0.0 else 0.0)",
+    array="np.where({x} > 0.0, 1.0, np.where({x} < 0.0, -1.0, 0.0))",
     domain=Domain(KINK, kinked=True),
 )
 def sign(x: float) -> float:
@@ -118,6 +124,7 @@ def sign(x: float) -> float:
 @binary(
     lambda x, y, out: (0.0, 0.0),
     code="1.0 if {x} == {y} else 0.0",
+    array="np.where({x} == {y}, 1.0, 0.0)",
     domain=Domain((WIDE, WIDE), distinct=True, kinked=True),
 )
 def equal(x: float, y: float) -> float:
@@ -132,14 +139,14 @@ def _zeros(xs: Sequence[Any], out: Any) -> list[float]:
 _DISTINCT = Domain(WIDE, distinct=True, kinked=True)
 
 
-@variadic(_zeros, domain=_DISTINCT)
+@variadic(_zeros, array="np.argmax(np.broadcast_arrays({xs}), axis=0) * 1.0", domain=_DISTINCT)
 def argmax(*xs: float) -> float:
     """The index of the first largest input (of the first NaN, if any), as a float;
     ∂/∂x_i = 0"""
     return float(_first_best("argmax", xs, builtins.max))
 
 
-@variadic(_zeros, domain=_DISTINCT)
+@variadic(_zeros, array="np.argmin(np.broadcast_arrays({xs}), axis=0) * 1.0", domain=_DISTINCT)
 def argmin(*xs: float) -> float:
     """The index of the first smallest input (of the first NaN, if any), as a float;
     ∂/∂x_i = 0"""
@@ -167,19 +174,37 @@ def _at_least_one(name: str, xs: Sequence[float]) -> None:
 # -- arithmetic: the operators of Value --------------------------------------------------------
 
 
-@binary(lambda x, y, out: (1.0, 1.0), code="{x} + {y}", operator="+", domain=Domain((WIDE, WIDE)))
+@binary(
+    lambda x, y, out: (1.0, 1.0),
+    code="{x} + {y}",
+    operator="+",
+    array=True,
+    domain=Domain((WIDE, WIDE)),
+)
 def add(x: float, y: float) -> float:
     """x + y;  ∂/∂x = 1,  ∂/∂y = 1"""
     return x + y
 
 
-@binary(lambda x, y, out: (1.0, -1.0), code="{x} - {y}", operator="-", domain=Domain((WIDE, WIDE)))
+@binary(
+    lambda x, y, out: (1.0, -1.0),
+    code="{x} - {y}",
+    operator="-",
+    array=True,
+    domain=Domain((WIDE, WIDE)),
+)
 def sub(x: float, y: float) -> float:
     """x − y;  ∂/∂x = 1,  ∂/∂y = −1"""
     return x - y
 
 
-@binary(lambda x, y, out: (y, x), code="{x} * {y}", operator="*", domain=Domain((WIDE, WIDE)))
+@binary(
+    lambda x, y, out: (y, x),
+    code="{x} * {y}",
+    operator="*",
+    array=True,
+    domain=Domain((WIDE, WIDE)),
+)
 def mul(x: float, y: float) -> float:
     """x · y;  ∂/∂x = y,  ∂/∂y = x"""
     return x * y
@@ -188,6 +213,7 @@ def mul(x: float, y: float) -> float:
 @binary(
     lambda x, y, out: (1 / y, -out / y),
     code="{x} / {y}",
+    array=True,
     operator="/",
     domain=Domain((WIDE, Interval(-1e3, 1e3, avoid=(0.0,), gap=1e-2, guard=positive))),
 )
@@ -198,13 +224,13 @@ def div(x: float, y: float) -> float:
     return x / y
 
 
-@unary(lambda x, out: -1.0, code="-{x}", operator="-", domain=Domain(WIDE))
+@unary(lambda x, out: -1.0, code="-{x}", array=True, operator="-", domain=Domain(WIDE))
 def neg(x: float) -> float:
     """−x;  d/dx = −1"""
     return -x
 
 
-@unary(lambda x, out: 1.0, code="{x}", domain=Domain(WIDE))
+@unary(lambda x, out: 1.0, code="{x}", array=True, domain=Domain(WIDE))
 def identity(x: float) -> float:
     """x;  d/dx = 1. A fresh variable standing for an input of a nested transformation."""
     return x
@@ -219,6 +245,7 @@ LEAKY_SLOPE = 0.01
 @unary(
     lambda x, out: out,
     code="math.exp({x})",
+    array="np.exp({x})",
     method=True,
     language=True,
     domain=Domain(Interval(-50, 50, guard=bounded)),
@@ -231,6 +258,7 @@ def exp(x: float) -> float:
 @unary(
     lambda x, out: 1 / x,
     code="math.log({x})",
+    array="np.log({x})",
     method=True,
     language=True,
     domain=Domain(Interval(1e-6, 1e6, guard=positive)),
@@ -245,6 +273,7 @@ def log(x: float) -> float:
 @unary(
     lambda x, out: 0.5 / out,
     code="math.sqrt({x})",
+    array="np.sqrt({x})",
     method=True,
     language=True,
     domain=Domain(Interval(1e-6, 1e6, guard=positive)),
@@ -259,6 +288,7 @@ def sqrt(x: float) -> float:
 @unary(
     lambda x, out: 1 - out * out,
     code="math.tanh({x})",
+    array="np.tanh({x})",
     method=True,
     language=True,
     domain=Domain(Interval(-20, 20)),
@@ -271,6 +301,8 @@ def tanh(x: float) -> float:
 @unary(
     lambda x, out: out * (1 - out),
     code="1.0 / (1.0 + math.exp(-{x})) if {x} >= 0.0 else math.exp({x}) / (1.0 + math.exp({x}))",
+    # The same two forms at once: e^min(x, 0) is 1 for x >= 0, and e^−|x| is e^x for x < 0.
+    array="np.exp(np.minimum({x}, 0.0)) / (1.0 + np.exp(-np.abs({x})))",
     method=True,
     language=True,
     domain=Domain(Interval(-40, 40)),
@@ -286,6 +318,7 @@ def sigmoid(x: float) -> float:
 @unary(
     lambda x, out: step(x),
     code="0.0 if {x} <= 0.0 else {x}",
+    array="np.where({x} <= 0.0, 0.0, {x})",
     method=True,
     language=True,
     domain=Domain(KINK, kinked=True),
@@ -299,6 +332,7 @@ def relu(x: float) -> float:
     lambda x, out, *, slope: step(x) + slope * (1 - step(x)),
     display="leaky_relu({slope:g})",
     code="{slope} * {x} if {x} <= 0.0 else {x}",
+    array="np.where({x} <= 0.0, {slope} * {x}, {x})",
     method=True,
     language=True,
     domain=Domain(KINK, params={"slope": Interval(0, 1)}, kinked=True),
@@ -311,6 +345,7 @@ def leaky_relu(x: float, *, slope: float = LEAKY_SLOPE) -> float:
 @unary(
     lambda x, out: sigmoid(x),
     code="max({x}, 0.0) + math.log1p(math.exp(-abs({x})))",
+    array="np.maximum({x}, 0.0) + np.log1p(np.exp(-np.abs({x})))",
     method=True,
     language=True,
     domain=Domain(Interval(-40, 40)),
@@ -325,6 +360,7 @@ def softplus(x: float) -> float:
     lambda x, out: sign(x),
     name="abs",
     code="abs({x})",
+    array="np.abs({x})",
     operator="abs",
     method=True,
     language=True,
@@ -345,6 +381,7 @@ def _sin_derivative(x: Any, out: Any) -> Any:
 @unary(
     _sin_derivative,
     code="math.sin({x})",
+    array="np.sin({x})",
     method=True,
     language=True,
     domain=Domain(Interval(-100, 100)),
@@ -358,6 +395,7 @@ def sin(x: float) -> float:
 @unary(
     lambda x, out: -sin(x),
     code="math.cos({x})",
+    array="np.cos({x})",
     method=True,
     language=True,
     domain=Domain(Interval(-100, 100)),
@@ -379,6 +417,7 @@ def _check_finite(name: str, x: float) -> None:
 @binary(
     lambda x, y, out: (log(y), x / y),
     code="0.0 if {x} == 0.0 else {x} * math.log({y})",
+    array="{x} * np.log(np.where({x} == 0.0, 1.0, {y}))",
     domain=Domain((WIDE, Interval(1e-6, 1e3, guard=positive))),
 )
 def xlogy(x: float, y: float) -> float:
@@ -401,11 +440,14 @@ def _check_power(x: float, y: float) -> None:
 
 
 # The powers have no code form: math.pow differs from their domain checks at ±inf and NaN.
+# Their array forms may: NumPy flags where a value is not real, and the compiler then runs
+# those samples one by one.
 
 
 @binary(
     lambda x, y, out: (y * x ** (y - 1), xlogy(out, x)),
     symbol="**",
+    array="np.power({x}, {y})",
     domain=Domain((Interval(1e-2, 20, guard=positive), Interval(-4, 4, guard=bounded))),
 )
 def pow(x: float, y: float) -> float:
@@ -427,6 +469,7 @@ _NONZERO = Interval(-10, 10, avoid=(0.0,), gap=1e-3, guard=positive)
 @unary(
     _power_derivative,
     symbol="**",
+    array="np.power({x}, {exponent})",
     display="**{exponent:g}",
     domain=Domain(
         _NONZERO,
@@ -455,6 +498,7 @@ def _exponential_derivative(y: Any, out: Any, *, base: float) -> Any:
 @unary(
     _exponential_derivative,
     symbol="**",
+    array="np.power({base}, {y})",
     display="{base:g}**",
     domain=Domain(Interval(-20, 20, guard=bounded), params={"base": Interval(1e-2, 10)}),
 )
@@ -497,6 +541,7 @@ for _number_type in (Value, Symbol):
     lambda xs, out: (1.0,) * len(xs),
     symbol="Σ",
     code="sum(({xs},), 0.0)",
+    array=True,
     language=True,
     domain=Domain(WIDE),
 )
@@ -513,10 +558,20 @@ def _dot_derivative(args: Sequence[Any], out: Any) -> tuple[Any, ...]:
     return (*args[n:], *args[:n])
 
 
+def _dot_code(args: list[str]) -> str:
+    """sum((w_1 * x_1, ...), 0.0) + b: the forward's arithmetic, in the same order."""
+    n = len(args) // 2
+    products = ", ".join(f"{w} * {x}" for w, x in zip(args[:n], args[n : 2 * n]))
+    z = f"sum(({products},), 0.0)" if n else "0.0"
+    return f"{z} + {args[-1]}" if len(args) % 2 else z
+
+
 @variadic(
     _dot_derivative,
     name="dot",
     symbol="Σw·x+b",
+    code=_dot_code,
+    array=True,
     language=True,
     domain=Domain(Interval(-10, 10), count=(2, 9)),
 )
@@ -557,7 +612,14 @@ def _prod_derivative(xs: Sequence[Any], out: Any) -> list[Any]:
     return [b * a for b, a in zip(before, reversed(after))]
 
 
-@variadic(_prod_derivative, symbol="Π", language=True, domain=Domain(Interval(-3, 3)))
+@variadic(
+    _prod_derivative,
+    symbol="Π",
+    code="math.prod(({xs},), start=1.0)",
+    array=True,
+    language=True,
+    domain=Domain(Interval(-3, 3)),
+)
 def prod(*xs: float) -> float:
     """Π x_i, the multiplicative combination, as one node;  ∂/∂x_i = Π_{j≠i} x_j"""
     return math.prod(xs, start=1.0)
@@ -570,6 +632,7 @@ def _one_hot(k: Any, n: int) -> list[Any]:
 
 @variadic(
     lambda xs, out: _one_hot(argmax(xs), len(xs)),
+    array="np.maximum.reduce(np.broadcast_arrays({xs}))",
     language=True,
     domain=Domain(WIDE, distinct=True, kinked=True),
 )
@@ -582,6 +645,7 @@ def max(*xs: float) -> float:
 
 @variadic(
     lambda xs, out: _one_hot(argmin(xs), len(xs)),
+    array="np.minimum.reduce(np.broadcast_arrays({xs}))",
     language=True,
     domain=Domain(WIDE, distinct=True, kinked=True),
 )
@@ -594,6 +658,7 @@ def min(*xs: float) -> float:
 
 @variadic(
     lambda xs, out: softmax(xs),
+    array="np.logaddexp.reduce(np.broadcast_arrays({xs}), axis=0)",
     language=True,
     domain=Domain(Interval(-50, 50, guard=bounded)),
 )
@@ -618,6 +683,13 @@ def _softmax_floats(zs: tuple[float, ...]) -> tuple[float, ...]:
     return tuple(e / total for e in es)
 
 
+def _softmax_array(args: list[str], *, index: str) -> str:
+    """Output `index` of the softmax of a batch, shifted by the largest input as the forward."""
+    shifted = "_z - _z.max(0)"
+    stacked = f"np.array(np.broadcast_arrays({', '.join(args)}))"
+    return f"(lambda _z: np.exp({shifted})[{index}] / np.exp({shifted}).sum(0))({stacked})"
+
+
 def _softmax_derivative(zs: Sequence[Any], out: Any, *, index: int) -> list[Any]:
     """∂y_i/∂z_j = y_i (δ_ij − y_j)"""
     return [out * ((1.0 if j == index else 0.0) - y) for j, y in enumerate(softmax(zs))]
@@ -626,6 +698,7 @@ def _softmax_derivative(zs: Sequence[Any], out: Any, *, index: int) -> list[Any]
 @variadic(
     _softmax_derivative,
     name="softmax",
+    array=_softmax_array,
     display="softmax[{index}]",
     language=True,
     domain=Domain(Interval(-20, 20, guard=bounded), params={"index": INDEX}, count=(1, 5)),

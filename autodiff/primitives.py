@@ -44,6 +44,9 @@ from autodiff.grad_mode import _recording
 from autodiff.value import Operand, Value, as_float
 
 _new = object.__new__
+Code = str | Callable[..., str]
+"""A primitive's code form: a format string of {x}, {y} or {xs} and its params, or a function
+of the inputs' expressions (a list of str) and its params, returning the expression."""
 _registry: dict[str, Primitive] = {}
 PRIMITIVES: Mapping[str, Primitive] = MappingProxyType(_registry)
 """Every registered primitive by name, built-in and user-defined."""
@@ -65,6 +68,7 @@ class Primitive:
         "_bound",
         "_declared",
         "arity",
+        "array",
         "builtin",
         "code",
         "derivative",
@@ -90,7 +94,8 @@ class Primitive:
         symbol: str = "",
         display: str = "",
         params: Mapping[str, Any] | None = None,
-        code: str | None = None,
+        code: Code | None = None,
+        array: Code | None = None,
         domain: Domain | None = None,
         reference: Callable[..., Any] | None = None,
         language: bool = False,
@@ -104,7 +109,10 @@ class Primitive:
         self.derivative = derivative
         self.arity = arity  # 1, 2, or None for any number of inputs
         self.params: Mapping[str, Any] = params or {}
-        self.code = code  # the forward as a Python expression of {x}, {y} or {xs}, and params
+        # The forward as a Python expression of {x}, {y} or {xs} and the params; or a function
+        # writing it from the inputs' expressions (and params), for a form that needs their number.
+        self.code = code
+        self.array = array  # the same for NumPy arrays, elementwise (a batch, or a layer's rows)
         self.domain = domain
         self.reference = reference or forward  # plain-math, for random expressions
         self.language = language  # offered by the command line's expression language
@@ -164,6 +172,7 @@ class Primitive:
             display=self.display,
             params=checked,
             code=self.code,
+            array=self.array,
             domain=self.domain,
             reference=functools.partial(self.reference, **checked),
             language=self.language,
@@ -178,7 +187,8 @@ class Primitive:
         """
         try:
             result = _call_rule(self.derivative, self.arity, inputs, output)
-        except _FAILURES:
+        except _FAILURES as error:
+            _heard(error)  # a case of the values: a compiler cannot write it as code
             return (_undefined(self, [x.data for x in inputs]),) * len(inputs)
         except TypeError as error:
             raise TypeError(
@@ -324,7 +334,8 @@ def register(
     domain: Domain | None = None,
     reference: Callable[..., Any] | None = None,
     builtin: bool = False,
-    code: str | None = None,
+    code: Code | None = None,
+    array: Code | bool = False,
     operator: str = "",
     method: bool = False,
     language: bool = False,
@@ -336,7 +347,8 @@ def register(
     float function of the same inputs, defaults to the forward). The built-in operations also
     state ``code``, the forward as an expression for generated code, the ``operator`` of Value
     it defines, whether it is a ``method`` of Value, and whether the command line's
-    expression ``language`` offers it.
+    expression ``language`` offers it; and ``array``, its form for NumPy arrays, elementwise
+    (True: the code form serves arrays too), for compiling over a batch.
     """
     _check_registration(forward, derivative, name, symbol, display, domain, reference)
     arity = _arity(forward)
@@ -348,6 +360,7 @@ def register(
         symbol=symbol or operator,  # an operator shows as itself: +, *, abs
         display=display,
         code=code,
+        array=code if array is True else (array or None),
         domain=domain,
         reference=reference,
         language=language,
@@ -716,8 +729,8 @@ def apply_unary(op: Primitive, x: Any) -> Any:
         out = op.forward(a)
     except _FAILURES as error:
         raise _forward_error(op, (a,), error) from error
-    if not _recording.get():
-        return _leaf(out)
+    if _recording.get() is not True:
+        return _off_the_fast_path(op, (x,), out)
     try:
         da = op.float_derivative(a, out)
     except _FAILURES:
@@ -739,8 +752,8 @@ def apply_binary(op: Primitive, x: Any, y: Any) -> Any:
         out = op.forward(a, b)
     except _FAILURES as error:
         raise _forward_error(op, (a, b), error) from error
-    if not _recording.get():
-        return _leaf(out)
+    if _recording.get() is not True:
+        return _off_the_fast_path(op, (x, y), out)
     try:
         da, db = op.float_derivative(a, b, out)
     except _FAILURES:
@@ -760,8 +773,8 @@ def apply_variadic(op: Primitive, *xs: Any) -> Any:
         out = op.forward(*data)
     except _FAILURES as error:
         raise _forward_error(op, tuple(data), error) from error
-    if not _recording.get():
-        return _leaf(out)
+    if _recording.get() is not True:
+        return _off_the_fast_path(op, xs, out)
     try:
         partials = tuple(op.float_derivative(data, out))
     except _FAILURES:
@@ -816,24 +829,58 @@ def _leaf(out: float) -> Value:
     return node
 
 
+def _off_the_fast_path(op: Primitive, inputs: tuple[Value, ...], out: float) -> Value:
+    """op's result where recording is off (a leaf), or where a compiler's tracer listens."""
+    state = _recording.get()
+    if isinstance(state, bool):  # False: True takes the fast path
+        return _leaf(out)
+    if not state:  # off, while a function is traced: a leaf that the tracer can compute
+        return state.tracer.detached(_leaf(out), op, inputs)  # type: ignore[no-any-return]
+    token = _recording.set(True)  # the node made exactly as where no tracer listens
+    try:
+        node = APPLY[op.arity](op, *inputs)
+    finally:
+        _recording.reset(token)
+    return state.tracer.made(node)  # type: ignore[no-any-return]
+
+
+class _ConstantLabel(str):
+    """The label of a leaf made from a number operand (the 2 of x * 2): empty, as any
+    unlabelled leaf's, and recognisable by identity (a compiler writes it as a number)."""
+
+    __slots__ = ()
+
+
+CONSTANT = _ConstantLabel()
+
+
+def _constant(x: float) -> Value:
+    node = _new(Value)
+    node.data = x
+    node.grad = 0.0
+    node.label = CONSTANT
+    node._prim = None
+    return node
+
+
 def _operand(x: object, op: Primitive) -> Value | None:
     """x itself if it is a Value, a constant leaf if it is a number, else None."""
     if type(x) is float:
-        return _leaf(x)
+        return _constant(x)
     if isinstance(x, Value):
         return x
     if isinstance(x, numbers.Real):
-        return _leaf(as_float(x, op.name))  # an int too large for a float: named
+        return _constant(as_float(x, op.name))  # an int too large for a float: named
     return None
 
 
 def _as_value(x: object, op: Primitive) -> Value:
     """x itself if it is a Value, else a constant leaf holding the number x."""
     if type(x) is float:
-        return _leaf(x)
+        return _constant(x)
     if isinstance(x, Value):
         return x
-    return _leaf(as_float(x, op.name))
+    return _constant(as_float(x, op.name))
 
 
 def _at(inputs: Sequence[float]) -> str:
@@ -842,8 +889,16 @@ def _at(inputs: Sequence[float]) -> str:
     return f"inputs {list(inputs)!r}"
 
 
+def _heard(error: BaseException) -> None:
+    """Tell a listening tracer of a failure (the function being traced may catch it)."""
+    state = _recording.get()
+    if state is not True and state is not False:
+        state.tracer.failed(error)
+
+
 def _forward_error(op: Primitive, inputs: Sequence[float], error: Exception) -> Exception:
     """An error inside a primitive's forward, restated with the primitive's name."""
+    _heard(error)
     if isinstance(error, DomainError) or not inputs:
         return error  # names the operation and the value already, or there is no value
     if isinstance(error, OverflowError):

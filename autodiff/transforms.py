@@ -13,6 +13,7 @@ Evaluating ``f`` records a graph even inside ``no_grad()``: a derivative was ask
 
 from __future__ import annotations
 
+import functools
 import numbers
 import sys
 import warnings
@@ -21,9 +22,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from autodiff.grad_mode import _recording
+from autodiff.grad_mode import _recording, set_recording, tracer
 from autodiff.ops import identity
-from autodiff.value import Value, as_float, data_of, propagate
+from autodiff.value import Value, as_float, data_of, gradients_of
 
 Argnums = int | tuple[int, ...]
 
@@ -40,16 +41,16 @@ def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[...,
     positions, single = _checked(f, argnums, "value_and_grad")
 
     def evaluate(*args: Any) -> tuple[Any, Any]:
-        with _tracing() as nested:
-            call_args, variables = _variables(args, positions, nested, "grad")
+        with _tracing() as (nested, traced):
+            call_args, variables = _variables(args, positions, nested or traced, "grad")
             out = f(*call_args)
             _check_scalar(out, "grad")
             grads = _gradients(out, variables, nested)
-        if not nested:
+        if not (nested or traced):
             out, grads = data_of(out), [data_of(g) for g in grads]
         return out, grads[0] if single else tuple(grads)
 
-    return evaluate
+    return _wrapping(evaluate, f, "value and gradient", argnums)
 
 
 def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
@@ -67,7 +68,7 @@ def grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     def gradient(*args: Any) -> Any:
         return value_and_grad(f, argnums)(*args)[1]
 
-    return gradient
+    return _wrapping(gradient, f, "gradient", argnums)
 
 
 def jacobian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
@@ -80,19 +81,19 @@ def jacobian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     positions, single = _checked(f, argnums, "jacobian")
 
     def evaluate(*args: Any) -> Any:
-        with _tracing() as nested:
-            call_args, variables = _variables(args, positions, nested, "jacobian")
+        with _tracing() as (nested, traced):
+            call_args, variables = _variables(args, positions, nested or traced, "jacobian")
             outs = f(*call_args)
             several = isinstance(outs, (list, tuple))
             rows = [_gradients(out, variables, nested) for out in (outs if several else [outs])]
-        if not nested:
+        if not (nested or traced):
             rows = [[data_of(g) for g in row] for row in rows]
         shaped = [row[0] if single else tuple(row) for row in rows]
         if not several:
             return shaped[0]
         return tuple(shaped) if isinstance(outs, tuple) else shaped
 
-    return evaluate
+    return _wrapping(evaluate, f, "Jacobian", argnums)
 
 
 def hessian(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
@@ -127,6 +128,18 @@ def hvp(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
 # -- the machinery ----------------------------------------------------------------------------
 
 
+def _wrapping(
+    transformed: Callable[..., Any], f: Callable[..., Any], what: str, argnums: Argnums
+) -> Callable[..., Any]:
+    """transformed, with f's name and signature (as JAX's transformations have them), so that
+    help() and a compiled function's code show f's parameters."""
+    functools.update_wrapper(transformed, f)
+    transformed.__doc__ = (
+        f"The {what} of {getattr(f, '__name__', 'f')} with respect to argument(s) {argnums}."
+    )
+    return transformed
+
+
 def _directions(vector: Any, n: int, single: bool) -> list[float]:
     """hvp's vector, as n numbers: one number for an int argnums, n for a tuple of n."""
     if single:
@@ -153,12 +166,14 @@ def _is_real(x: object) -> bool:
 
 
 @contextmanager
-def _tracing() -> Iterator[bool]:
-    """Evaluate a transformation's function: record the graph; say whether we are nested."""
+def _tracing() -> Iterator[tuple[bool, bool]]:
+    """Evaluate a transformation's function: record the graph; say whether we are nested in
+    another, and whether a compiler traces us (then results stay Values, standing for the
+    numbers the compiled code computes)."""
     depth = _depth.get()
-    depth_token, recording_token = _depth.set(depth + 1), _recording.set(True)
+    depth_token, recording_token = _depth.set(depth + 1), set_recording(True)
     try:
-        yield depth > 0
+        yield depth > 0, tracer() is not None
     finally:
         _recording.reset(recording_token)
         _depth.reset(depth_token)
@@ -227,7 +242,7 @@ def _check_scalar(out: Any, name: str) -> None:
 def _gradients(out: Any, variables: list[Value], nested: bool) -> list[Any]:
     """d out / d variable for each variable; zeros, with a warning, if out depends on none."""
     _check_scalar(out, "jacobian")
-    found = propagate(out, 1.0, create_graph=nested) if isinstance(out, Value) else {}
+    found = gradients_of(out, 1.0, variables, create_graph=nested) if isinstance(out, Value) else {}
     if not any(v in found for v in variables):
         warnings.warn(
             "the output does not depend on the argument(s) being differentiated: "

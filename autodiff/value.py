@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Union
 
 from autodiff.errors import Undefined
-from autodiff.grad_mode import _recording
+from autodiff.grad_mode import _recording, set_recording, tracer
 
 if TYPE_CHECKING:
     from autodiff.primitives import Primitive
@@ -198,20 +198,22 @@ class Value:
 
     # -- comparisons: by value; equality stays identity ---------------------------------------
 
+    # A compiler tracing a function hears each outcome: a guard, checked again at each call.
+
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _compared(other)
+        return _guarded(self, "<", other, self.data < _compared(other))
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _compared(other)
+        return _guarded(self, "<=", other, self.data <= _compared(other))
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _compared(other)
+        return _guarded(self, ">", other, self.data > _compared(other))
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _compared(other)
+        return _guarded(self, ">=", other, self.data >= _compared(other))
 
     def __bool__(self) -> bool:
-        return self.data != 0.0  # as for a float
+        return _guarded(self, "!=", 0.0, self.data != 0.0)  # as for a float
 
     def __pos__(self) -> Value:
         return self
@@ -242,6 +244,20 @@ class Value:
         def softplus(self) -> Value: ...
         def sin(self) -> Value: ...
         def cos(self) -> Value: ...
+
+
+def _finite(g: Any) -> bool:
+    """Whether g is a finite number (a guard, for a Value while a function is traced)."""
+    if isinstance(g, Value):
+        return _guarded(g, "finite", None, math.isfinite(g.data))
+    return math.isfinite(g)
+
+
+def _guarded(value: Value, comparison: str, other: object, outcome: bool) -> bool:
+    state = _recording.get()
+    if state is not True and state is not False:
+        state.tracer.compared(value, comparison, other, outcome)
+    return outcome
 
 
 def _compared(other: object) -> float:
@@ -299,7 +315,7 @@ def propagate(root: Value, seed: Any, *, create_graph: bool = False) -> dict[Val
     that pass records even inside ``no_grad()``: a derivative graph was asked for.
     """
     grads: dict[Value, Any] = {root: seed}
-    token = _recording.set(True) if create_graph else None
+    token = set_recording(True) if create_graph else None
     try:
         for node in reversed(topological_order(root)):
             g = grads.get(node)
@@ -318,7 +334,7 @@ def propagate(root: Value, seed: Any, *, create_graph: bool = False) -> dict[Val
             for parent, d in zip(parents, partials):
                 # Exact without multiplying (so, with Values, without a node): g·1 = g, and
                 # g·0 = 0 for a finite g; an infinite one gives NaN, as in `backward`.
-                if type(d) is float and (d == 1.0 or (d == 0.0 and math.isfinite(data_of(g)))):
+                if type(d) is float and (d == 1.0 or (d == 0.0 and _finite(g))):
                     contribution = g if d == 1.0 else 0.0
                 else:
                     contribution = g * d
@@ -338,6 +354,7 @@ def backward(root: Value, grad: float | Value = 1.0, *, create_graph: bool = Fal
     each ``.grad`` is a Value with a graph of its own, which can be differentiated again.
     """
     as_value(root, "backward(root)")
+    _refused_while_traced("backward()")
     if as_flag(create_graph, "backward(create_graph=...)"):
         seed = grad if isinstance(grad, Value) else as_float(grad, "backward(grad)")
         _store(root, propagate(root, seed, create_graph=True))
@@ -362,6 +379,36 @@ def backward(root: Value, grad: float | Value = 1.0, *, create_graph: bool = Fal
                 p.grad += g * d
         else:
             x.grad += g * node._dx  # type: ignore[union-attr]
+
+
+def _refused_while_traced(what: str) -> None:
+    listening = tracer()
+    if listening is not None:
+        listening.refuse(what)
+
+
+def gradients_of(
+    root: Value, seed: Any, inputs: Sequence[Value], *, create_graph: bool
+) -> dict[Value, Any]:
+    """d root / d input for each of inputs that root depends on (see `propagate`).
+
+    Without create_graph the gradients are numbers, and so is the seed. While a function is
+    traced for compiling, the tracer answers for them, with Values that stand for numbers
+    the compiled code computes; a graph of gradients is traced as any graph is.
+    """
+    if not create_graph:
+        listening = tracer()
+        if listening is not None:  # the seed may be a Value: the code computes its number
+            return listening.gradients(root, seed, list(inputs))
+        seed = data_of(seed)
+    try:
+        grads = propagate(root, seed, create_graph=create_graph)
+    except (ArithmeticError, ValueError) as error:  # heard by a tracer: f may catch it
+        listening = tracer()
+        if listening is not None:
+            listening.failed(error)
+        raise
+    return {x: grads[x] for x in inputs if x in grads}
 
 
 def _store(root: Value, grads: dict[Value, Any]) -> None:
@@ -393,7 +440,8 @@ def gradients(
     as_value(output, "gradients(output)")
     inputs = as_values(inputs, "gradients(inputs)")
     seed = grad if isinstance(grad, Value) else as_float(grad, "gradients(grad)")
-    found = propagate(output, seed, create_graph=as_flag(create_graph, "gradients(create_graph)"))
+    graph = as_flag(create_graph, "gradients(create_graph)")
+    found = gradients_of(output, seed, inputs, create_graph=graph)
     return [found.get(x, 0.0) for x in inputs]
 
 
@@ -438,6 +486,7 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     (``create_graph`` is `backward`'s).
     """
     seed = as_float(grad, "backward_steps(grad)")
+    _refused_while_traced("backward_steps()")
     order = topological_order(root)
     for node in order:
         node.grad = 0.0

@@ -18,7 +18,7 @@ import io
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from tqdm.auto import tqdm
 
@@ -106,7 +106,8 @@ class Panel:
         self.model, self.loss, self.epochs = model, loss, epochs
         self.x = [list(sample) for sample in x]
         self.boundary = model.nin == 2 and loss.classifies
-        self.colours = [loss.target_class(t) for t in y] if self.boundary else []
+        # Targets here are numbers, so their classes are floats (Values only under a tracer).
+        self.colours = [cast(float, loss.class_of(t)) for t in y] if self.boundary else []
         self.figure = new_figure(figsize=(9 if self.boundary else 4.5, 3.4), dpi=80)
         self.epoch = 0
         self.curve: list[float] = []

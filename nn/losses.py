@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import autodiff as ad
-from autodiff import Value
+from autodiff import Operand, Value
 from nn.checks import as_list, check_nonnegative, check_value, check_values, is_number
 
 Target = float | Sequence[float]
@@ -24,13 +24,12 @@ Target = float | Sequence[float]
 def squared_error(outputs: Sequence[Value], target: Target) -> Value:
     """Σ_j (y_j − t_j)²;  ∂/∂y_j = 2 (y_j − t_j)"""
     outputs = check_values(outputs, "squared_error(outputs)")
-    targets = _numbers(target, len(outputs), "the target")
-    return ad.sum([(y - t) ** 2 for y, t in zip(outputs, targets)])
+    return _squared_error(outputs, _numbers(target, len(outputs), "the target"))
 
 
 def hinge(score: Value, target: float) -> Value:
     """SVM max-margin loss, target ±1:  max(0, 1 − t·s);  ∂/∂s = −t inside the margin, else 0"""
-    return (1 - _sign(target, "the target") * check_value(score, "hinge(score)")).relu()
+    return _hinge(check_value(score, "hinge(score)"), _sign(target, "the target"))
 
 
 def bce_with_logits(z: Value, target: float) -> Value:
@@ -38,8 +37,7 @@ def bce_with_logits(z: Value, target: float) -> Value:
 
     BCE = −y·log ŷ − (1 − y)·log(1 − ŷ) = softplus(z) − y·z;  ∂BCE/∂z = σ(z) − y = ŷ − y
     """
-    z = check_value(z, "bce_with_logits(z)")
-    return z.softplus() - _probability(target, "the target") * z
+    return _bce(check_value(z, "bce_with_logits(z)"), _probability(target, "the target"))
 
 
 def softmax_cross_entropy(zs: Sequence[Value], target: int) -> Value:
@@ -47,11 +45,11 @@ def softmax_cross_entropy(zs: Sequence[Value], target: int) -> Value:
 
     CE = −log ŷ_t = logsumexp(z) − z_t;  ∂CE/∂z_j = ŷ_j − [j = t]
 
-    It equals the KL divergence KL(d ‖ ŷ) of the one-hot target d (whose entropy is 0).
+    It equals the KL divergence KL(d ‖ ŷ) of the one-hot target d (whose entropy is 0), and
+    is computed so: logsumexp(z) − Σ_j d_j·z_j.
     """
     zs = check_values(zs, "softmax_cross_entropy(zs)")
-    t = _class_index(target, len(zs), "the target")
-    return ad.logsumexp(zs) - zs[t]
+    return _kl(zs, _one_hot(target, len(zs), "the target"))
 
 
 def kl_divergence(zs: Sequence[Value], target: Sequence[float]) -> Value:
@@ -61,9 +59,7 @@ def kl_divergence(zs: Sequence[Value], target: Sequence[float]) -> Value:
     ∂KL/∂z_j = ŷ_j − d_j
     """
     zs = check_values(zs, "kl_divergence(zs)")
-    ds = _distribution(target, len(zs), "the target")
-    entropy_term = math.fsum(d * math.log(d) for d in ds if d > 0)
-    return ad.logsumexp(zs) - ad.dot(ds, zs) + entropy_term
+    return _kl(zs, _distribution(target, len(zs), "the target"))
 
 
 def l2_penalty(parameters: Sequence[Value], alpha: float) -> Value:
@@ -73,13 +69,40 @@ def l2_penalty(parameters: Sequence[Value], alpha: float) -> Value:
     return alpha * ad.dot(parameters, parameters)
 
 
+# -- the formulas, on a target's numbers (Values too, where a compiler traces them) ------------
+
+
+def _squared_error(outputs: Sequence[Value], ts: Sequence[Operand]) -> Value:
+    return ad.sum([(y - t) ** 2 for y, t in zip(outputs, ts)])
+
+
+def _hinge(score: Value, t: Operand) -> Value:
+    return (1 - t * score).relu()
+
+
+def _bce(z: Value, p: Operand) -> Value:
+    return z.softplus() - p * z
+
+
+def _kl(zs: Sequence[Value], numbers: Sequence[Operand]) -> Value:
+    """logsumexp(z) − Σ_j d_j·z_j + Σ_j d_j·log d_j, from the numbers d_1..d_n and the
+    entropy term Σ_j d_j·log d_j last."""
+    *ds, entropy_term = numbers
+    return ad.logsumexp(zs) - ad.dot(ds, zs) + entropy_term
+
+
 class Loss(ABC):
     """A loss over a batch: each sample's loss (`per_sample`), averaged over the samples
     (``reduction="mean"``, what `nn.fit` trains with) or summed (``reduction="sum"``).
 
     ``link`` is the output activation whose logits the loss takes ("sigmoid", "softmax"), or
     "" if it takes the outputs themselves. ``classifies``: whether a target stands for a class,
-    so that accuracy means something (`target_class`); not for regression.
+    so that accuracy means something; not for regression.
+
+    Each loss states a sample's target as numbers (`target_numbers`: a class becomes one-hot),
+    its formula on them (`formula`), and the class they stand for (`class_of`), all with
+    autodiff's operations: so a compiled training step takes the targets as numbers it is
+    traced with, and counts correct predictions in its code.
     """
 
     name = ""
@@ -87,17 +110,25 @@ class Loss(ABC):
     classifies = True
 
     @abstractmethod
-    def per_sample(self, outputs: list[Value], target: Any) -> Value:
-        """The loss of one sample, from its outputs (or logits) and its target."""
+    def target_numbers(self, target: object, n_outputs: int, what: str) -> list[float]:
+        """The target as numbers, if this loss can take it (for a model of n outputs); else an
+        error that calls it `what`."""
 
     @abstractmethod
-    def check_target(self, target: object, n_outputs: int, what: str) -> object:
-        """The target, if this loss can take it (for a model of n outputs); else an error
-        that calls it `what`."""
+    def formula(self, outputs: Sequence[Value], numbers: Sequence[Operand]) -> Value:
+        """The loss of one sample, from its outputs (or logits) and its target's numbers."""
 
-    def target_class(self, target: Any) -> int:
-        """The class a target stands for, to count correct predictions."""
-        return operator.index(target)
+    def class_of(self, numbers: Sequence[Operand]) -> Operand:
+        """The class a target's numbers stand for (a float; a Value where they are)."""
+        return ad.argmax(numbers[:-1])
+
+    def per_sample(self, outputs: list[Value], target: Any) -> Value:
+        """The loss of one sample, from its outputs (or logits) and its target."""
+        return self.formula(outputs, self.target_numbers(target, len(outputs), "the target"))
+
+    def check_target(self, target: object, n_outputs: int, what: str) -> object:
+        """The target's numbers, if this loss can take it; else an error naming `what`."""
+        return self.target_numbers(target, n_outputs, what)
 
     def __call__(
         self,
@@ -107,28 +138,44 @@ class Loss(ABC):
         reduction: str = "mean",
     ) -> Value:
         """The loss of a batch; each sample's outputs are a list, or a single Value."""
-        if not isinstance(reduction, str) or reduction not in ("mean", "sum"):
-            raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
         outputs = as_list(outputs, f"the {self.name} loss: the outputs")
         targets = as_list(targets, f"the {self.name} loss: the targets")
         _check_sizes(f"{self.name} loss", len(outputs), len(targets))
+        where = f"the {self.name} loss: sample"
+        samples = [
+            [o] if isinstance(o, Value) else check_values(o, f"{where} {i}")
+            for i, o in enumerate(outputs)
+        ]
+        numbers = [
+            self.target_numbers(t, len(o), f"{where} {i}: the target")
+            for i, (o, t) in enumerate(zip(samples, targets))
+        ]
+        return self.on_numbers(samples, numbers, reduction=reduction)
+
+    def on_numbers(
+        self,
+        outputs: Sequence[Sequence[Value]],
+        numbers: Sequence[Sequence[Operand]],
+        *,
+        reduction: str = "mean",
+    ) -> Value:
+        """The loss of a batch from each sample's outputs and target numbers."""
+        if not isinstance(reduction, str) or reduction not in ("mean", "sum"):
+            raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
         if not outputs:
             raise ValueError(f"{self.name} loss needs at least one sample")
-        where = f"the {self.name} loss: sample"
-        losses = [
-            self.per_sample([o] if isinstance(o, Value) else check_values(o, f"{where} {i}"), t)
-            for i, (o, t) in enumerate(zip(outputs, targets))
+        total = ad.sum([self.formula(o, t) for o, t in zip(outputs, numbers)])
+        return total * (1.0 / len(outputs)) if reduction == "mean" else total
+
+    def check_targets(
+        self, targets: Sequence[Any], n_outputs: int, where: str
+    ) -> list[list[float]]:
+        """Each target's numbers; or an error naming the first of targets that this loss
+        cannot take, and its index. To check all the targets at once, before training."""
+        return [
+            self.target_numbers(t, n_outputs, f"{where}: for the {self.name} loss, target {i}")
+            for i, t in enumerate(targets)
         ]
-        total = ad.sum(losses)
-        return total * (1.0 / len(losses)) if reduction == "mean" else total
-
-    def check_targets(self, targets: Sequence[Any], n_outputs: int, where: str) -> None:
-        """An error naming the first of targets that this loss cannot take, and its index.
-
-        To check all the targets at once, before training on any of them.
-        """
-        for i, target in enumerate(targets):
-            self.check_target(target, n_outputs, f"{where}: for the {self.name} loss, target {i}")
 
     def __repr__(self) -> str:
         return f"<{self.name} loss>"
@@ -146,11 +193,11 @@ class MeanSquaredError(Loss):
     name = "mean squared error"
     classifies = False
 
-    def per_sample(self, outputs: list[Value], target: Any) -> Value:
-        return squared_error(outputs, target)
-
-    def check_target(self, target: object, n_outputs: int, what: str) -> object:
+    def target_numbers(self, target: object, n_outputs: int, what: str) -> list[float]:
         return _numbers(target, n_outputs, what)
+
+    def formula(self, outputs: Sequence[Value], numbers: Sequence[Operand]) -> Value:
+        return _squared_error(outputs, numbers)
 
 
 class Hinge(Loss):
@@ -158,19 +205,20 @@ class Hinge(Loss):
     per sample max(0, 1 − t·s), mean (or sum) over the samples.
 
     Targets: −1 or +1 (not 0/1: with 0 the loss would never learn that class). ∂/∂s = −t
-    inside the margin (t·s < 1), else 0. A score > 0 predicts class +1.
+    inside the margin (t·s < 1), else 0. A score > 0 predicts class +1, which is class 1.
     """
 
     name = "hinge"
 
-    def per_sample(self, outputs: list[Value], target: Any) -> Value:
-        return hinge(_one(outputs, self.name), target)
+    def target_numbers(self, target: object, n_outputs: int, what: str) -> list[float]:
+        _one_output(n_outputs, self.name)
+        return [_sign(target, what)]
 
-    def check_target(self, target: object, n_outputs: int, what: str) -> object:
-        return _sign(target, what)
+    def formula(self, outputs: Sequence[Value], numbers: Sequence[Operand]) -> Value:
+        return _hinge(_one(outputs, self.name), numbers[0])
 
-    def target_class(self, target: Any) -> int:
-        return int(target > 0)
+    def class_of(self, numbers: Sequence[Operand]) -> Operand:
+        return ad.step(numbers[0])  # +1 is class 1, −1 class 0
 
 
 class BinaryCrossEntropy(Loss):
@@ -185,32 +233,15 @@ class BinaryCrossEntropy(Loss):
     name = "binary cross-entropy"
     link = "sigmoid"
 
-    def per_sample(self, outputs: list[Value], target: Any) -> Value:
-        return bce_with_logits(_one(outputs, self.name), target)
+    def target_numbers(self, target: object, n_outputs: int, what: str) -> list[float]:
+        _one_output(n_outputs, self.name)
+        return [_probability(target, what)]
 
-    def check_target(self, target: object, n_outputs: int, what: str) -> object:
-        return _probability(target, what)
+    def formula(self, outputs: Sequence[Value], numbers: Sequence[Operand]) -> Value:
+        return _bce(_one(outputs, self.name), numbers[0])
 
-    def target_class(self, target: Any) -> int:
-        return int(target >= 0.5)
-
-
-class CrossEntropy(Loss):
-    """Cross-entropy of a softmax output ŷ = softmax(z) and a class t, taken from the logits
-    z: per sample −log ŷ_t = logsumexp(z) − z_t, mean (or sum) over the samples. It is the KL
-    divergence of the one-hot target (whose entropy is 0).
-
-    Targets: class indices 0..n−1. ∂L/∂z_j = ŷ_j − [j = t].
-    """
-
-    name = "cross-entropy"
-    link = "softmax"
-
-    def per_sample(self, outputs: list[Value], target: Any) -> Value:
-        return softmax_cross_entropy(outputs, target)
-
-    def check_target(self, target: object, n_outputs: int, what: str) -> object:
-        return _class_index(target, n_outputs, what)
+    def class_of(self, numbers: Sequence[Operand]) -> Operand:
+        return 1.0 - ad.step(0.5 - numbers[0])  # p >= 1/2
 
 
 class KLDivergence(Loss):
@@ -225,15 +256,25 @@ class KLDivergence(Loss):
     name = "KL divergence"
     link = "softmax"
 
-    def per_sample(self, outputs: list[Value], target: Any) -> Value:
-        return kl_divergence(outputs, target)
-
-    def check_target(self, target: object, n_outputs: int, what: str) -> object:
+    def target_numbers(self, target: object, n_outputs: int, what: str) -> list[float]:
         return _distribution(target, n_outputs, what)
 
-    def target_class(self, target: Any) -> int:
-        ds = list(target)
-        return max(range(len(ds)), key=ds.__getitem__)
+    def formula(self, outputs: Sequence[Value], numbers: Sequence[Operand]) -> Value:
+        return _kl(outputs, numbers)
+
+
+class CrossEntropy(KLDivergence):
+    """Cross-entropy of a softmax output ŷ = softmax(z) and a class t, taken from the logits
+    z: per sample −log ŷ_t = logsumexp(z) − z_t, mean (or sum) over the samples. It is the KL
+    divergence of the one-hot target (whose entropy is 0), and computed so.
+
+    Targets: class indices 0..n−1. ∂L/∂z_j = ŷ_j − [j = t].
+    """
+
+    name = "cross-entropy"
+
+    def target_numbers(self, target: object, n_outputs: int, what: str) -> list[float]:
+        return _one_hot(target, n_outputs, what)
 
 
 mse_loss = MeanSquaredError()
@@ -243,10 +284,14 @@ cross_entropy_loss = CrossEntropy()
 kl_loss = KLDivergence()
 
 
-def _one(outputs: list[Value], name: str) -> Value:
-    if len(outputs) != 1:
-        raise ValueError(f"the {name} loss needs a model with one output, got {len(outputs)}")
+def _one(outputs: Sequence[Value], name: str) -> Value:
+    _one_output(len(outputs), name)
     return outputs[0]
+
+
+def _one_output(n_outputs: int, name: str) -> None:
+    if n_outputs != 1:
+        raise ValueError(f"the {name} loss needs a model with one output, got {n_outputs}")
 
 
 # -- the targets each loss takes: (target, number of outputs, what to call it) -> target ----
@@ -290,10 +335,17 @@ def _numbers(target: object, n_outputs: int, what: str) -> list[float]:
 
 
 def _distribution(target: object, n_outputs: int, what: str) -> list[float]:
+    """d_1..d_n, and Σ_j d_j·log d_j last (the entropy term of the KL divergence)."""
     ds = _numbers(target, n_outputs, what)
     if min(ds) < 0 or not math.isclose(math.fsum(ds), 1.0, abs_tol=1e-9):
         raise ValueError(f"{what} must be a distribution (d_j >= 0, Σ d_j = 1), got {target!r}")
-    return ds
+    return [*ds, math.fsum(d * math.log(d) for d in ds if d > 0)]
+
+
+def _one_hot(target: object, n_outputs: int, what: str) -> list[float]:
+    """The class t as the distribution [j = t], and its entropy term, 0."""
+    t = _class_index(target, n_outputs, what)
+    return [float(j == t) for j in range(n_outputs)] + [0.0]
 
 
 def _check_sizes(where: str, n_outputs: int, n_targets: int) -> None:

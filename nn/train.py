@@ -1,13 +1,19 @@
 """Training: `fit` with a progress bar, `evaluate`, `predict` and `classify`.
 
 A sample's class is read off the output layer: for one output, 1 if its logit z > 0 (σ(z) > ½,
-a positive score), else 0; for several, the index of the largest.
+a positive score), else 0; for several, the index of the largest (`decide`).
+
+``fit(compile=True)`` trains through `autodiff.compile`: the training step (loss, the count of
+correct predictions, the gradients) is traced once and runs as Python code, the samples and
+their targets' numbers its arguments and the model's parameters read at each call; the
+optimizer then updates the same parameter Values as without compiling, to the bit.
+``vectorize=True`` (NumPy) compiles one sample's step and runs it over the batch as arrays.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -68,6 +74,8 @@ def fit(
     seed: Seed = None,
     progress: bool = True,
     live: bool | None = None,
+    compile: bool = False,
+    vectorize: bool = False,
 ) -> History:
     """Train model on (x, y): per batch, loss (+ l2·Σp²), backward, one optimizer step.
 
@@ -77,6 +85,7 @@ def fit(
     accuracy. ``live`` shows, below it, the loss curve and for 2-D data the decision boundary,
     redrawn as training goes (`nn.live`): by default in Jupyter, with the bar; True elsewhere
     writes the bar's numbers every tenth of the epochs; False never.
+    ``compile`` and ``vectorize``: see the module docstring.
 
     Every argument, and every sample and target of the training and the validation data
     (lists or NumPy arrays), is checked against the model and the loss before the first step:
@@ -95,6 +104,7 @@ def fit(
     check_flag("fit(progress)", progress)
     if live is not None:
         check_flag("fit(live)", live)
+    step = _stepper(model, loss, l2, compile, vectorize)
     shuffle = batch_size is not None
     size = check_count("batch_size", batch_size) if shuffle else len(x)
     # Only a shuffle needs a generator; made from no seed, it would move the global state.
@@ -107,9 +117,7 @@ def fit(
             seen, total_loss, correct = 0, 0.0, 0
             for batch, (xb, yb) in enumerate(minibatches(x, y, size, shuffle=shuffle, seed=rng)):
                 try:
-                    batch_loss, batch_correct = _step(
-                        model, xb, yb, loss=loss, optimizer=optimizer, parameters=parameters, l2=l2
-                    )
+                    batch_loss, batch_correct = step(xb, yb, optimizer, parameters)
                 except BaseException as error:
                     _note(error, f"fit: epoch {epoch} of {epochs}, batch {batch + 1} of {batches}")
                     raise
@@ -145,24 +153,84 @@ def _live_view(
     return views.view(model, x, y, loss=loss, epochs=epochs, live=live, progress=progress)
 
 
-def _step(
-    model: MLP,
-    xb: Samples,
-    yb: Sequence[Any],
-    *,
-    loss: Loss,
-    optimizer: Optimizer,
-    parameters: list[Value],
-    l2: float,
+Step = Callable[[list[list[float]], list[list[float]], Optimizer, list[Value]], tuple[float, int]]
+"""One update from a batch (samples, targets' numbers): its mean loss, and how many of its
+samples were classed right."""
+
+
+def _stepper(model: MLP, loss: Loss, l2: float, compiled: object, vectorize: object) -> Step:
+    """The training step: eager, compiled, or compiled for a batch of arrays."""
+    if check_flag("fit(vectorize)", vectorize):
+        return _vectorized_step(model, loss, l2)
+    if check_flag("fit(compile)", compiled):
+        return _compiled_step(model, loss, l2)
+
+    def eager(xb: Samples, tb: Any, optimizer: Optimizer, parameters: list[Value]) -> Any:
+        outputs = [_loss_inputs(model, loss, sample) for sample in xb]
+        data_loss = loss.on_numbers(outputs, tb)
+        objective = data_loss + l2_penalty(parameters, l2) if l2 else data_loss
+        optimizer.zero_grad()
+        objective.backward()
+        optimizer.step()
+        return data_loss.data, _count_correct(loss, outputs, tb)
+
+    return eager
+
+
+def _compiled_step(model: MLP, loss: Loss, l2: float) -> Step:
+    parameters = model.parameters()
+
+    def batch(xs: list[list[Value]], ts: list[list[Value]]) -> tuple[Any, ...]:
+        outputs = [_loss_inputs(model, loss, x) for x in xs]
+        data_loss = loss.on_numbers(outputs, ts)
+        objective = data_loss + l2_penalty(parameters, l2) if l2 else data_loss
+        correct = ad.sum([_correct(loss, o, t) for o, t in zip(outputs, ts)])
+        return (data_loss, correct, *ad.gradients(objective, parameters))
+
+    compiled = ad.compile(batch)
+
+    def step(xb: Any, tb: Any, optimizer: Optimizer, parameters: list[Value]) -> Any:
+        data_loss, correct, *grads = compiled(xb, tb)
+        return _update(optimizer, parameters, grads, data_loss, correct)
+
+    return step
+
+
+def _vectorized_step(model: MLP, loss: Loss, l2: float) -> Step:
+    parameters = model.parameters()
+
+    def one(x: list[Value], t: list[Value]) -> tuple[Any, ...]:
+        outputs = _loss_inputs(model, loss, x)
+        data_loss = loss.formula(outputs, t)
+        objective = data_loss + l2_penalty(parameters, l2) if l2 else data_loss
+        return (data_loss, _correct(loss, outputs, t), *ad.gradients(objective, parameters))
+
+    compiled = ad.compile(one, vectorize=True, reduce="mean")  # says so if NumPy is missing
+    import numpy as np  # noqa: PLC0415 -- NumPy is optional: only this step needs it
+
+    def step(xb: Any, tb: Any, optimizer: Optimizer, parameters: list[Value]) -> Any:
+        data_loss, accuracy, *grads = compiled(np.array(xb), np.array(tb))
+        return _update(optimizer, parameters, grads, data_loss, accuracy * len(xb))
+
+    return step
+
+
+def _update(
+    optimizer: Optimizer, parameters: list[Value], grads: list[float], loss: float, correct: float
 ) -> tuple[float, int]:
-    """One update from a batch: its mean loss, and how many of its samples were classed right."""
-    outputs = [_loss_inputs(model, loss, sample) for sample in xb]
-    data_loss = loss(outputs, yb)
-    objective = data_loss + l2_penalty(parameters, l2) if l2 else data_loss
-    optimizer.zero_grad()
-    objective.backward()
+    """The optimizer's step from gradients a compiled step computed."""
+    for p, g in zip(parameters, grads):
+        p.grad = g
     optimizer.step()
-    return data_loss.data, _count_correct(loss, outputs, yb)
+    return loss, round(correct)
+
+
+def _correct(loss: Loss, outputs: Sequence[Any], numbers: Sequence[Any]) -> Any:
+    """1 if the outputs decide for the class of the target's numbers, else 0 (floats, or
+    Values where a compiler traces them); 0 for a loss without classes."""
+    if not loss.classifies:
+        return 0.0
+    return ad.equal(decide(outputs), loss.class_of(numbers))
 
 
 def evaluate(model: MLP, x: Samples, y: Collection[Any], *, loss: Loss) -> Evaluation:
@@ -171,7 +239,7 @@ def evaluate(model: MLP, x: Samples, y: Collection[Any], *, loss: Loss) -> Evalu
     x, y = _data("evaluate", model, loss, x, y)
     with ad.no_grad():
         outputs = [_loss_inputs(model, loss, sample) for sample in x]
-        mean_loss = loss(outputs, y).data
+        mean_loss = loss.on_numbers(outputs, y).data
     accuracy = _count_correct(loss, outputs, y) / len(x) if loss.classifies else None
     return Evaluation(mean_loss, accuracy)
 
@@ -192,26 +260,23 @@ def classify(model: MLP, x: Samples) -> list[int]:
     _check_model(model)
     samples = check_samples(x, model.nin, "classify")
     with ad.no_grad():
-        return [decide([z.data for z in model.logits(sample)]) for sample in samples]
+        return [int(decide([z.data for z in model.logits(sample)])) for sample in samples]
 
 
-def decide(scores: Sequence[float]) -> int:
-    """1 if the single score is > 0, else 0; the index of the largest of several."""
-    if len(scores) == 1:
-        return int(scores[0] > 0)
-    return max(range(len(scores)), key=scores.__getitem__)
+def decide(scores: Sequence[Any]) -> Any:
+    """1 if the single score is > 0, else 0; the index of the first largest of several: as
+    a float (a Value, for Values: a compiled step counts with it)."""
+    return ad.step(scores[0]) if len(scores) == 1 else ad.argmax(scores)
 
 
-def _loss_inputs(model: MLP, loss: Loss, x: Sequence[float]) -> list[Value]:
+def _loss_inputs(model: MLP, loss: Loss, x: Sequence[Any]) -> list[Value]:
     """What loss takes of one sample: the logits if it applies the output activation itself."""
     return model.logits(x) if loss.link else model.forward(x)
 
 
-def _count_correct(loss: Loss, outputs: list[list[Value]], targets: Sequence[Any]) -> int:
-    if not loss.classifies:
-        return 0
-    target_class = loss.target_class
-    return sum(decide([v.data for v in o]) == target_class(t) for o, t in zip(outputs, targets))
+def _count_correct(loss: Loss, outputs: list[list[Value]], numbers: Sequence[Any]) -> int:
+    scores = [[v.data for v in o] for o in outputs]
+    return int(sum(_correct(loss, s, t) for s, t in zip(scores, numbers)))
 
 
 def progress_fields(
@@ -233,14 +298,13 @@ def _record_validation(history: History, scores: Evaluation) -> None:
 def _data(
     where: str, model: MLP, loss: Loss, x: object, y: object
 ) -> tuple[list[list[float]], list[Any]]:
-    """The samples and targets as lists, each sample fitting the model's inputs and each
-    target the loss, or an error naming the first that does not."""
+    """The samples as lists, each fitting the model's inputs, and each target as the numbers
+    the loss takes (`Loss.target_numbers`); or an error naming the first that does not fit."""
     samples, targets = check_samples(x, model.nin, where), plain_targets(y, where)
     check_same_length(where, samples, targets)
     if not samples:
         raise ValueError(f"{where} needs at least one sample")
-    loss.check_targets(targets, model.nout, where)
-    return samples, targets
+    return samples, loss.check_targets(targets, model.nout, where)
 
 
 def _pair(validation: object) -> tuple[object, object]:

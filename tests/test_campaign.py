@@ -207,6 +207,12 @@ def neuron() -> tuple[Value, list[Value]]:
     return y, [x, w, b]
 
 
+def _as_eager(result: Any, f: Callable[..., Any], x: Any) -> None:
+    """A compiled function's result is the eager engine's (NaN for NaN)."""
+    eager = f(Value(x)).data
+    assert result == eager or (math.isnan(result) and math.isnan(eager)), (result, eager)
+
+
 def _root() -> Value:
     return neuron()[0]
 
@@ -276,6 +282,14 @@ def transforms() -> list[Call]:
             point(f=cube, argnums=0),
             positional=3,
             words=("argnums", "argument", "number", "grad", "jacobian"),
+        ),
+        Call(
+            "autodiff.compile",
+            lambda f, static_argnums, x: ad.compile(f, static_argnums=static_argnums)(x),
+            point(f=cube, static_argnums=()),
+            positional=3,
+            words=("compile", "argument", "number"),
+            correct=lambda result, args: _as_eager(result, cube, args["x"]),
         ),
         Call(
             "autodiff.hvp",
@@ -406,6 +420,8 @@ def nn_calls(folder: Path) -> list[Call]:
                 "seed": 0,
                 "progress": False,
                 "live": False,
+                "compile": False,
+                "vectorize": False,
                 **more,
             }
 
@@ -618,6 +634,8 @@ NOT_CALLED = {
     "Diagram": "made by autodiff.draw",
     "InfluencePath": "made by autodiff.paths",
     "BackwardStep": "made by autodiff.backward_steps",
+    "Compiled": "made by autodiff.compile",
+    "TraceError": "an exception",
     "Unit": "made by autodiff.unit_of",
     "is_grad_enabled": "takes no argument",
     "no_grad": "takes no argument",

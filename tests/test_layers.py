@@ -1,6 +1,7 @@
 """The packages' layers: imports go one way, with no cycle, and any module can come first.
 
-    engine ← transforms, diagrams, testing ← widgets, command line;   autodiff ← nn
+    engine ← transforms ← compiler;   engine ← diagrams, testing;   diagrams ← widgets;
+    all ← command line;   autodiff ← nn
 
 The engine is `autodiff`'s errors, grad_mode, value, code, domains, primitives and ops.
 """
@@ -24,6 +25,7 @@ ENGINE = {"errors", "grad_mode", "value", "code", "domains", "primitives", "ops"
 LAYERS = {  # what each layer of autodiff may import, besides itself
     "engine": {"engine"},
     "transforms": {"engine", "transforms"},
+    "compiler": {"engine", "transforms", "compiler"},
     "diagrams": {"engine"},
     "testing": {"engine"},
     "widgets": {"engine", "diagrams"},

@@ -224,6 +224,7 @@ REFERENCE_MANY: dict[str, Callable[..., float]] = {
     "min": lambda *xs: builtins.min(xs),
     "logsumexp": _logsumexp,
 }
+REFERENCE_CONSTANTS = {"pi": math.pi, "e": math.e}
 REFERENCE_BINARY: dict[type[ast.operator], Callable[[float, float], float]] = {
     ast.Add: lambda x, y: x + y,
     ast.Sub: lambda x, y: x - y,
@@ -262,7 +263,7 @@ def check(node: ast.expr, point: Mapping[str, float]) -> None:
         if not finite_number(node.value):
             raise RefusedError
     elif isinstance(node, ast.Name):
-        if node.id not in point:
+        if node.id not in point and node.id not in REFERENCE_CONSTANTS:
             raise RefusedError
     elif isinstance(node, ast.BinOp) and type(node.op) in REFERENCE_BINARY:
         check(node.left, point)
@@ -283,7 +284,7 @@ def value(node: ast.expr, point: Mapping[str, float]) -> float:
     if isinstance(node, ast.Constant):
         return float(node.value)  # type: ignore[arg-type]  # check() saw a real number
     if isinstance(node, ast.Name):
-        return point[node.id]
+        return point[node.id] if node.id in point else REFERENCE_CONSTANTS[node.id]
     if isinstance(node, ast.BinOp):
         return REFERENCE_BINARY[type(node.op)](value(node.left, point), value(node.right, point))
     if isinstance(node, ast.UnaryOp):

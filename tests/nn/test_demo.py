@@ -42,6 +42,18 @@ def test_the_digits_demo_reports_test_accuracy(
     assert (tmp_path / "digits-loss.png").exists()
 
 
+@pytest.mark.parametrize("how", ["--compile", "--vectorize"])
+def test_the_demo_trains_the_same_compiled(
+    how: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    printed = {}
+    for flag in ("", how):
+        options = ["--epochs", "5", "--out", str(tmp_path / (flag or "eager"))]
+        assert demo.main(options + ([flag] if flag else [])) == 0
+        printed[flag] = capsys.readouterr().out.replace(flag or "eager", "")
+    assert printed[how] == printed[""]
+
+
 def test_python_m_nn_demo_has_help() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "nn.demo", "--help"], capture_output=True, text=True, check=True

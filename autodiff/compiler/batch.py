@@ -1,0 +1,116 @@
+"""Calling a compiled function on a batch: NumPy arrays in, per-sample results out.
+
+An argument may be a number (the same for every sample) or an array whose first axis runs
+over the samples: shape (B,) is one number per sample, (B, k) a list of k (a sample per row,
+as `nn` keeps its data), and so on. The code runs with NumPy's floating-point errors heard;
+where one occurs (an overflow, a log of a negative number, 0 × ∞ where the eager engine
+would have skipped a zero gradient), or a guard fails for some sample, or the code raises,
+the call runs sample by sample through the compiled function for one sample, which is exact,
+and stacks (or reduces) what they give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autodiff.distribution import install_hint
+from autodiff.value import Value, as_float
+
+REDUCTIONS = (None, "mean", "sum")
+
+
+def numpy() -> Any:
+    try:
+        import numpy as np  # noqa: PLC0415 -- NumPy is optional: only vectorize needs it
+    except ImportError:
+        raise ImportError(
+            f"compile(vectorize=True) runs on NumPy arrays: {install_hint('numpy')}"
+        ) from None
+    return np
+
+
+def flatten(x: Any, leaves: list[Any], batched: list[bool], where: str, np: Any) -> Any:
+    """x's structure; its numbers and batch arrays appended to leaves (batched says which)."""
+    if isinstance(x, np.ndarray):
+        if x.ndim == 0:
+            return flatten(x.item(), leaves, batched, where, np)
+        if x.ndim == 1:
+            if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+                raise TypeError(f"{where} needs an array of real numbers, got dtype {x.dtype}")
+            leaves.append(np.ascontiguousarray(x, dtype=float))
+            batched.append(True)
+            return "batch"
+        columns = np.moveaxis(x, 0, -1)  # a sample per row: the columns are the inputs
+        return ("columns", tuple(flatten(c, leaves, batched, where, np) for c in columns))
+    if isinstance(x, list | tuple):
+        return (type(x), tuple(flatten(i, leaves, batched, where, np) for i in x))
+    if isinstance(x, Value | bool) or not _is_real(x):
+        raise TypeError(
+            f"{where} needs a number, or an array with a row per sample, got {type(x).__name__!r}"
+        )
+    leaves.append(as_float(x, where))
+    batched.append(False)
+    return "number"
+
+
+def _is_real(x: object) -> bool:
+    import numbers  # noqa: PLC0415
+
+    return isinstance(x, numbers.Real)
+
+
+def batch_size(leaves: Sequence[Any], batched: Sequence[bool]) -> int:
+    sizes = {len(leaf) for leaf, is_batch in zip(leaves, batched) if is_batch}
+    if len(sizes) > 1:
+        raise ValueError(f"compile(vectorize=True): arrays of different lengths {sorted(sizes)}")
+    if not sizes:
+        raise ValueError("compile(vectorize=True) needs at least one argument that is an array")
+    (size,) = sizes
+    if size == 0:
+        raise ValueError("compile(vectorize=True) got arrays of no samples")
+    return size
+
+
+def arguments_of_sample(
+    shapes: Sequence[Any], leaves: Sequence[Any], batched: Sequence[bool], i: int
+) -> tuple[Any, ...]:
+    """The arguments of sample i, shaped as they were given (arrays become lists)."""
+    numbers = iter([float(leaf[i]) if b else leaf for leaf, b in zip(leaves, batched)])
+    return tuple(_rebuild(shape, numbers) for shape in shapes)
+
+
+def _rebuild(shape: Any, numbers: Any) -> Any:
+    if shape in ("number", "batch"):
+        return next(numbers)
+    if shape[0] == "static":
+        return shape[2].value
+    kind, items = shape
+    made = [_rebuild(item, numbers) for item in items]
+    return tuple(made) if kind is tuple else made
+
+
+def sample_by_sample(
+    single: Callable[..., Any],
+    shapes: Sequence[Any],
+    leaves: Sequence[Any],
+    batched: Sequence[bool],
+    *,
+    reduce: str | None,
+    np: Any,
+) -> Any:
+    """The batch's results from each sample's, computed by single (exactly the eager ones)."""
+    size = batch_size(leaves, batched)
+    results = [single(*arguments_of_sample(shapes, leaves, batched, i)) for i in range(size)]
+    return _stacked(results, reduce, np)
+
+
+def _stacked(results: list[Any], reduce: str | None, np: Any) -> Any:
+    first = results[0]
+    if isinstance(first, list | tuple):
+        made = [_stacked([r[k] for r in results], reduce, np) for k in range(len(first))]
+        return tuple(made) if isinstance(first, tuple) else made
+    column = np.array(results, dtype=float)
+    if reduce is None:
+        return column
+    return float(np.mean(column) if reduce == "mean" else np.sum(column))
