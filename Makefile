@@ -1,5 +1,6 @@
-# Quick start: `make demo` runs the main job, `make test` runs every check.
-# Both create .venv on first use and install the project into it (editable).
+# Quick start: `make demo` runs the main job, `make test` runs every check, `make lab` opens
+# the notebooks in JupyterLab. Each creates .venv on first use and installs the project into it
+# (editable), with what it needs.
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,7 +9,7 @@ PY := $(VENV)/bin/python
 # `make test SEED=<n>` replays a run exactly.
 SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 
-.PHONY: demo test bench docs clean
+.PHONY: demo test lab bench docs clean
 
 # One stamp per set of extras, so `make demo` does not pull in the test tools.
 $(VENV)/.demo: pyproject.toml
@@ -21,6 +22,15 @@ $(VENV)/.test: pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,plot,viz,notebooks]"
 	@touch $@
 
+# JupyterLab saves the state of widgets with a notebook (jupyter/overrides.json), so that a saved
+# notebook shows its widgets when opened again, instead of "Error displaying widget".
+$(VENV)/.lab: pyproject.toml jupyter/overrides.json
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[notebooks,plot,viz]"
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	@touch $@
+
 demo: $(VENV)/.demo
 	$(VENV)/bin/autodiff demo --out demo-output
 
@@ -29,11 +39,16 @@ docs: $(VENV)/.demo
 	$(VENV)/bin/autodiff draw "tanh(x1*w1 + x2*w2 + b)" \
 	    --at x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432 --params w1,w2,b -o docs/neuron.svg
 
+# JupyterLab on the notebooks; it prints the address to open (LAB_ARGS: more options, such as
+# LAB_ARGS="--no-browser --port 8899").
+lab: $(VENV)/.lab
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
 test: $(VENV)/.test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(PY) -m pytest -n 2 --hypothesis-seed=$(SEED)
+	$(PY) -m pytest -n 2 --dist loadgroup --hypothesis-seed=$(SEED)
 
 $(VENV)/.bench: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

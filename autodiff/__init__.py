@@ -7,7 +7,7 @@ back to every input.
 The layers, each importing only those before it: the engine (`value`, `primitives`, `ops`,
 `code`, `errors`, `grad_mode`, `domains`); the transformations (`transforms`,
 `gradient_check`); the compiler (`compiler`); the influence diagrams (`diagrams`); the
-command line (`cli`).
+widgets for Jupyter on them (`widgets`); the command line (`cli`).
 """
 
 from autodiff import ops
@@ -31,6 +31,7 @@ from autodiff.value import (
     topological_order,
     zero_grad,
 )
+from autodiff.widgets import explore, stepper, zoom
 
 __all__ = [
     "PRIMITIVES",
@@ -56,6 +57,7 @@ __all__ = [
     "compile",
     "draw",
     "draw_dot",
+    "explore",
     "grad",
     "gradcheck",
     "gradients",
@@ -67,9 +69,11 @@ __all__ = [
     "no_grad",
     "paths",
     "primitive",
+    "stepper",
     "topological_order",
     "unit_of",
     "value_and_grad",
     "zero_grad",
+    "zoom",
 ]
 __all__ += ops.__all__

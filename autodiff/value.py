@@ -275,7 +275,9 @@ _INPUTS_DONE = object()
 def topological_order(root: Value) -> list[Value]:
     """The nodes made by operations that root depends on (root too), inputs before users.
 
-    A depth-first search with its own stack. Leaves are left out: they pass nothing back.
+    A depth-first search with its own stack, visiting each node's inputs in their order, so
+    nodes come in the order a program made them (an MLP's z1.1, y1.1, z1.2, ...) and the
+    backward pass walks them in reverse. Leaves are left out: they pass nothing back.
     """
     as_value(root, "topological_order(root)")
     order: list[Value] = []
@@ -291,7 +293,8 @@ def topological_order(root: Value) -> list[Value]:
             push(node)
             push(_INPUTS_DONE)
             x, y = node._x, node._y
-            for p in (x, y) if y is not None else x if type(x) is tuple else (x,):
+            # Pushed last input first, so the first is popped, and placed, first.
+            for p in (y, x) if y is not None else reversed(x) if type(x) is tuple else (x,):
                 if p._prim is not None and p not in seen:
                     push(p)
     return order
@@ -473,12 +476,14 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     """``root.backward(grad)`` one node at a time: yields each node as it passes its gradient on.
 
     The same walk as `backward`, with the same result once exhausted: nodes in reverse
-    topological order (each after every node it feeds), root first; every ``.grad`` it reaches
-    is reset first, except leaves', which accumulate. At each yield the ``.grad`` of the nodes
-    already passed is final. Leaves are not yielded: they pass nothing on, and receive their
-    gradients in the ``passed`` of the nodes they feed. A node whose gradient is 0 passes
-    nothing, and an undefined derivative raises `DomainError` only when a nonzero gradient
-    crosses it (see `propagate`). Gradients are floats (``create_graph`` is `backward`'s).
+    topological order (each after every node it feeds), root first. The call itself starts
+    the pass, so that the moment before the first step can be shown: every ``.grad`` it
+    reaches is reset, except leaves', which accumulate, and root's is seeded with grad. At
+    each yield the ``.grad`` of the nodes already passed is final. Leaves are not yielded: they
+    pass nothing on, and receive their gradients in the ``passed`` of the nodes they feed. A
+    node whose gradient is 0 passes nothing, and an undefined derivative raises `DomainError`
+    only when a nonzero gradient crosses it (see `propagate`). Gradients are floats
+    (``create_graph`` is `backward`'s).
     """
     seed = as_float(grad, "backward_steps(grad)")
     _refused_while_traced("backward_steps()")
@@ -486,6 +491,10 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
     for node in order:
         node.grad = 0.0
     root.grad += seed
+    return _steps(order)
+
+
+def _steps(order: list[Value]) -> Iterator[BackwardStep]:
     for node in reversed(order):
         yield BackwardStep(node, node.grad, _pass_on(node))
 

@@ -18,6 +18,7 @@ from nn.module import MLP
 from nn.train import History, classify
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 Destination = str | os.PathLike[str]
@@ -53,12 +54,25 @@ def plot_decision_boundary(
         or not 2 <= resolution <= 1000
     ):
         raise ValueError(f"resolution needs an int from 2 to 1000, got {resolution!r}")
+    figure = new_figure(figsize=(5, 5))
+    draw_decision_boundary(figure.add_subplot(), model, x, y, resolution=resolution, margin=margin)
+    return _saved(figure, path)
+
+
+def draw_decision_boundary(
+    ax: Axes,
+    model: MLP,
+    x: Sequence[Sequence[float]],
+    y: Sequence[float],
+    *,
+    resolution: int,
+    margin: float,
+) -> None:
+    """`plot_decision_boundary`'s picture, on ax, from arguments already checked."""
     axes_values = [_grid([point[i] for point in x], resolution, margin) for i in (0, 1)]
     grid = [[u, v] for v in axes_values[1] for u in axes_values[0]]
     classes = classify(model, grid)
     rows = [classes[i : i + resolution] for i in range(0, len(classes), resolution)]
-    figure = _new_figure(figsize=(5, 5))
-    ax = figure.add_subplot()
     ax.contourf(*axes_values, rows, cmap="coolwarm", alpha=0.4)
     ax.scatter(
         [point[0] for point in x],
@@ -69,7 +83,6 @@ def plot_decision_boundary(
         edgecolors="k",
     )
     ax.set(title="decision boundary", xlabel="x1", ylabel="x2")
-    return _saved(figure, path)
 
 
 def plot_history(history: History, path: Destination | None = None) -> Figure:
@@ -81,16 +94,20 @@ def plot_history(history: History, path: Destination | None = None) -> Figure:
     curves = [("loss", history.loss, history.val_loss)]
     if history.accuracy:
         curves.append(("accuracy", history.accuracy, history.val_accuracy))
-    figure = _new_figure(figsize=(5 * len(curves), 4))
+    figure = new_figure(figsize=(5 * len(curves), 4))
     for k, (name, train, validation) in enumerate(curves, start=1):
-        ax = figure.add_subplot(1, len(curves), k)
-        epochs = range(1, len(train) + 1)
-        ax.plot(epochs, train, label="training")
-        if validation:
-            ax.plot(epochs, validation, label="validation")
-        ax.set(title=name, xlabel="epoch")
-        ax.legend()
+        draw_curve(figure.add_subplot(1, len(curves), k), name, train, validation)
     return _saved(figure, path)
+
+
+def draw_curve(ax: Axes, name: str, train: Sequence[float], validation: Sequence[float]) -> None:
+    """One of `plot_history`'s curves, on ax: training and validation, per epoch."""
+    epochs = range(1, len(train) + 1)
+    ax.plot(epochs, train, label="training")
+    if validation:
+        ax.plot(epochs, validation, label="validation")
+    ax.set(title=name, xlabel="epoch")
+    ax.legend()
 
 
 def _grid(values: list[float], n: int, margin: float) -> list[float]:
@@ -105,7 +122,8 @@ def _saved(figure: Figure, path: Destination | None) -> Figure:
     return figure
 
 
-def _new_figure(**options: Any) -> Figure:
+def new_figure(**options: Any) -> Figure:
+    """A matplotlib Figure made without pyplot, which IPython displays as its PNG."""
     return _figure_class()(**options)
 
 

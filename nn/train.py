@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tqdm.auto import tqdm
 
@@ -36,6 +36,9 @@ from nn.datasets import minibatches
 from nn.losses import Loss, l2_penalty
 from nn.module import MLP
 from nn.optim import Optimizer
+
+if TYPE_CHECKING:
+    from nn.live import View
 
 Samples = Collection[Any]
 """Samples: a sequence of them, each a sequence of numbers (a 2-D NumPy array is one)."""
@@ -70,6 +73,7 @@ def fit(
     validation: tuple[Samples, Collection[Any]] | None = None,
     seed: Seed = None,
     progress: bool = True,
+    live: bool | None = None,
     compile: bool = False,
     vectorize: bool = False,
 ) -> History:
@@ -78,7 +82,10 @@ def fit(
     ``batch_size`` None trains on the whole data set at each step; otherwise the samples are
     shuffled (from ``seed``, see `nn.checks.make_rng`) into minibatches each epoch.
     ``progress`` shows a bar (tqdm: a widget in Jupyter) with the epoch's running loss and
-    accuracy. ``compile`` and ``vectorize``: see the module docstring.
+    accuracy. ``live`` shows, below it, the loss curve and for 2-D data the decision boundary,
+    redrawn as training goes (`nn.live`): by default in Jupyter, with the bar; True elsewhere
+    writes the bar's numbers every tenth of the epochs; False never.
+    ``compile`` and ``vectorize``: see the module docstring.
 
     Every argument, and every sample and target of the training and the validation data
     (lists or NumPy arrays), is checked against the model and the loss before the first step:
@@ -95,6 +102,8 @@ def fit(
     check_nonnegative("l2", l2)
     check_seed(seed)
     check_flag("fit(progress)", progress)
+    if live is not None:
+        check_flag("fit(live)", live)
     step = _stepper(model, loss, l2, compile, vectorize)
     shuffle = batch_size is not None
     size = check_count("batch_size", batch_size) if shuffle else len(x)
@@ -103,6 +112,7 @@ def fit(
     parameters, history = model.parameters(), History()
     batches = math.ceil(len(x) / size)
     with tqdm(total=epochs * batches, unit="step", disable=not progress) as bar:
+        view = _live_view(model, x, y, loss, epochs, live=live, progress=progress)
         for epoch in range(1, epochs + 1):
             seen, total_loss, correct = 0, 0.0, 0
             for batch, (xb, yb) in enumerate(minibatches(x, y, size, shuffle=shuffle, seed=rng)):
@@ -114,14 +124,33 @@ def fit(
                 seen += len(xb)
                 total_loss += batch_loss * len(xb)
                 correct += batch_correct
-                bar.set_postfix(_progress(epoch, epochs, total_loss / seen, correct / seen, loss))
+                bar.set_postfix(
+                    progress_fields(epoch, epochs, total_loss / seen, correct / seen, loss)
+                )
                 bar.update()
             history.loss.append(total_loss / seen)
             if loss.classifies:
                 history.accuracy.append(correct / seen)
             if validation is not None:
                 _record_validation(history, evaluate(model, *validation, loss=loss))
+            view.update(epoch, history)
     return history
+
+
+def _live_view(
+    model: MLP,
+    x: Samples,
+    y: Sequence[Any],
+    loss: Loss,
+    epochs: int,
+    *,
+    live: bool | None,
+    progress: bool,
+) -> View:
+    """fit's live view (`nn.live`, which imports this module: so imported here, when used)."""
+    from nn import live as views  # noqa: PLC0415
+
+    return views.view(model, x, y, loss=loss, epochs=epochs, live=live, progress=progress)
 
 
 Step = Callable[[list[list[float]], list[list[float]], Optimizer, list[Value]], tuple[float, int]]
@@ -250,9 +279,10 @@ def _count_correct(loss: Loss, outputs: list[list[Value]], numbers: Sequence[Any
     return int(sum(_correct(loss, s, t) for s, t in zip(scores, numbers)))
 
 
-def _progress(
+def progress_fields(
     epoch: int, epochs: int, mean_loss: float, accuracy: float, loss: Loss
 ) -> dict[str, str]:
+    """What the progress bar (and the live view) says of an epoch: its number, loss, accuracy."""
     shown = {"epoch": f"{epoch}/{epochs}", "loss": f"{mean_loss:.4f}"}
     if loss.classifies:
         shown["accuracy"] = f"{accuracy:.1%}"

@@ -338,6 +338,25 @@ def transforms() -> list[Call]:
         ),
         Call("autodiff.unit_of", ad.unit_of, lambda: {"value": _root()}, positional=1),
         Call(
+            "autodiff.stepper",
+            ad.stepper,
+            lambda: {"root": _root(), "grad": 1.0},
+            positional=2,
+        ),
+        Call(
+            "autodiff.explore",
+            lambda f, x, w, b: ad.explore(f, x=x, w=w, b=b),
+            lambda: {"f": _neuron_of, "x": 2.0, "w": -3.0, "b": 0.5},
+            positional=4,
+            words=("argument of f", "function of Values"),
+        ),
+        Call(
+            "autodiff.zoom",
+            ad.zoom,
+            lambda: {"diagram": _root(), "height": 300},
+            positional=1,
+        ),
+        Call(
             "autodiff.Interval",
             ad.Interval,
             lambda: {"low": -1.0, "high": 1.0, "avoid": (0.0,), "gap": 1e-3},
@@ -363,6 +382,10 @@ def transforms() -> list[Call]:
 
 def _campaign_forward(x: float) -> float:
     return x
+
+
+def _neuron_of(x: Value, w: Value, b: Value) -> Value:
+    return (x * w + b).tanh()
 
 
 def _neuron_and_leaves() -> tuple[Value, list[Value]]:
@@ -396,6 +419,7 @@ def nn_calls(folder: Path) -> list[Call]:
                 "l2": 1e-4,
                 "seed": 0,
                 "progress": False,
+                "live": False,
                 "compile": False,
                 "vectorize": False,
                 **more,

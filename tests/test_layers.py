@@ -1,7 +1,7 @@
 """The packages' layers: imports go one way, with no cycle, and any module can come first.
 
-    engine ← transforms ← compiler;   engine ← diagrams, testing;   all ← command line;
-    autodiff ← nn
+    engine ← transforms ← compiler;   engine ← diagrams, testing;   diagrams ← widgets;
+    all ← command line;   autodiff ← nn
 
 The engine is `autodiff`'s errors, grad_mode, value, code, domains, primitives and ops.
 """
@@ -28,6 +28,7 @@ LAYERS = {  # what each layer of autodiff may import, besides itself
     "compiler": {"engine", "transforms", "compiler"},
     "diagrams": {"engine"},
     "testing": {"engine"},
+    "widgets": {"engine", "diagrams"},
     "cli": {"engine", "transforms", "diagrams"},
 }
 

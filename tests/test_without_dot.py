@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DIAGRAM_TESTS = ["tests/autodiff/test_diagram.py", "tests/autodiff/test_cli.py"]
+DIAGRAM_TESTS = [
+    "tests/autodiff/test_diagram.py",
+    "tests/autodiff/test_cli.py",
+    "tests/autodiff/test_widgets.py",
+]
 
 
 @pytest.mark.skipif(

@@ -3,7 +3,8 @@
 ``draw(y)`` shows every Value y depends on, with its label, operation, data and grad, and on
 every edge the local derivative it carries: dy/dx is the sum, over the paths from x to y, of
 the products of the derivatives along them (``autodiff.paths`` lists those paths). A network's
-graph is drawn one box per unit. ``draw_dot(y)`` is the micrograd lecture's picture.
+graph is drawn one box per unit. ``draw_dot(y)`` is the micrograd lecture's picture. ``draw(y,
+step=...)`` shows a moment of the backward pass (a `Step`), as the stepper widget does.
 
 The graphviz package (the ``viz`` extra) is imported only here, when a diagram is made, so that
 the engine needs nothing beyond the standard library.
@@ -16,6 +17,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
 from autodiff.diagrams.rendering import RenderingError, format_of
+from autodiff.diagrams.steps import Step
 from autodiff.diagrams.units import Unit, unit_of
 from autodiff.distribution import install_hint
 from autodiff.value import Value, as_flag, as_value, as_values
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from autodiff.diagrams.diagram import Diagram
     from autodiff.diagrams.influence import ClusterOf
 
-__all__ = ["RenderingError", "Unit", "draw", "draw_dot", "format_of", "unit_of"]
+__all__ = ["RenderingError", "Step", "Unit", "draw", "draw_dot", "format_of", "unit_of"]
 
 
 def draw(
@@ -40,6 +42,7 @@ def draw(
     show_derivatives: bool | None = None,
     number_format: str = ".4g",
     max_nodes: int = 200,
+    step: Step | None = None,
 ) -> Diagram:
     """The influence diagram of root's graph, a `graphviz.Digraph` (a `Diagram`).
 
@@ -66,10 +69,15 @@ def draw(
     - ``number_format``: how numbers are formatted, as in ``format(x, '.4g')``.
     - ``max_nodes``: at most this many boxes (up to 500), those nearest the output; a dashed
       marker stands for the rest and says how many there are.
+    - ``step``: a moment of the backward pass to show (`Step.after`): the node passing its
+      gradient in purple, each of its edges labelled grad × derivative = what crosses, and
+      ``grad ?`` or ``so far`` where a grad is not final yet.
     """
     as_value(root, "draw(root)")
     if cluster is not None and not callable(cluster):
         raise TypeError(f"draw(cluster=...) needs a function or None, got {cluster!r}")
+    if step is not None and not isinstance(step, Step):
+        raise TypeError(f"draw(step=...) needs a Step (Step.after) or None, got {step!r}")
     influence: Any = _module("influence")
     options = influence.Options(
         view=view,
@@ -82,6 +90,7 @@ def draw(
         show_derivatives=_flag_or_none(show_derivatives, "show_derivatives"),
         number_format=number_format,
         max_nodes=max_nodes,
+        step=step,
     )
     diagram: Diagram = influence.build(root, options)
     return diagram

@@ -12,6 +12,11 @@ The text is deterministic: boxes are named n0, n1, ... in breadth-first order fr
 (never by ``id()``); a layer's units are kept in their order by invisible edges, so top to
 bottom reads 1, 2, 3, ... with either renderer. Labels are user text: escaped here, so any
 label shows verbatim (never read as DOT escapes or HTML).
+
+A `Step` of the backward pass (what `autodiff.widgets`' stepper shows) is drawn on top: the node
+passing its gradient in purple, each edge it passes along labelled grad × derivative = what
+crossed, and the grads not final yet marked as such. Its box and edges carry the SVG classes
+``step`` and ``passed``, for a page to find them.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from graphviz import nohtml
 
 from autodiff.diagrams.diagram import Diagram
 from autodiff.diagrams.paths import breadth_first, influence
+from autodiff.diagrams.steps import Step
 from autodiff.diagrams.units import Unit, is_parameter, unit_of
 from autodiff.value import Value, as_count, data_of
 
@@ -48,6 +54,9 @@ _KIND_STYLES: dict[str, dict[str, str]] = {
 _RED = "#e03131"
 _HIGHLIGHT_NODE = {"color": _RED, "penwidth": "2"}
 _HIGHLIGHT_EDGE = {"color": _RED, "fontcolor": _RED, "penwidth": "2"}
+_PURPLE = "#7048e8"
+_STEP_NODE = {"color": _PURPLE, "penwidth": "3", "fillcolor": "#e5dbff", "class": "step"}
+_STEP_EDGE = {"color": _PURPLE, "fontcolor": _PURPLE, "penwidth": "2.5", "class": "passed"}
 _FONT = "Helvetica"
 _MORE = "more"  # the id of the node that stands for what max_nodes leaves out
 
@@ -66,6 +75,7 @@ class Options:
     show_derivatives: bool | None = None
     number_format: str = ".4g"
     max_nodes: int = 200
+    step: Step | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.view, str) or self.view not in ("auto", "values", "units"):
@@ -90,6 +100,14 @@ class Options:
 
     def number(self, x: object) -> str:
         return format(x, self.number_format)
+
+    def grad(self, v: Value) -> str:
+        """v's grad as the diagram writes it: ``?`` where a `Step` says that nothing has
+        reached it yet, ``so far`` where more is to come."""
+        shown = self.number(data_of(v.grad))
+        if self.step is None or v not in self.step.waiting | self.step.partial:
+            return shown
+        return "?" if v in self.step.waiting else f"{shown} so far"
 
 
 @dataclass
@@ -122,8 +140,8 @@ def build(root: Value, options: Options) -> Diagram:
     on_path = _highlighted(root, options.highlight)
     layout = _layout(root, order, options, on_path)
     shown = set(map(id, layout.boxes))
-    edges = list(_edges(layout, shown))
-    for source, target, _, _ in edges:
+    edges = list(_edges(layout, shown, options.step))
+    for source, target, *_ in edges:
         source.users += 1
         target.inputs += 1
     graph = Diagram(
@@ -260,6 +278,8 @@ def _draw_box(graph: Diagram, box: Box, layout: Layout, options: Options) -> Non
         style["fillcolor"] = _KIND_STYLES["output"]["fillcolor"]
     if any(v in layout.on_path for v in box.values):
         style.update(_HIGHLIGHT_NODE)
+    if options.step is not None and options.step.node in box.values:
+        style.update(_STEP_NODE)
     graph.node(box.id, escaped("\n".join(lines)), **style)
 
 
@@ -268,7 +288,7 @@ def _value_lines(box: Box, options: Options) -> list[str]:
     lines = [title] if (title := _title(v)) else []
     lines.append(f"data {options.number(v.data)}")
     if options.show_grad:
-        lines.append(f"grad {options.number(data_of(v.grad))}")
+        lines.append(f"grad {options.grad(v)}")
     return lines
 
 
@@ -280,7 +300,7 @@ def _unit_lines(box: Box, options: Options) -> list[str]:
     name = "linear" if activation is None else _operation(activation, short=True)
     lines = [f"unit {box.unit} · {name}"]
     for v in sorted(computed, key=lambda v: v.label[:1], reverse=True):  # z, then y
-        grad = f"  grad {options.number(data_of(v.grad))}" if options.show_grad else ""
+        grad = f"  grad {options.grad(v)}" if options.show_grad else ""
         lines.append(f"{v.label[:1]} {options.number(v.data)}{grad}")
     if options.show_params is True:
         lines.extend(f"{p.label} {options.number(p.data)}" for p in parameters)
@@ -313,30 +333,38 @@ def _operation(v: Value, *, short: bool = False) -> str:
 
 # -- edges --------------------------------------------------------------------------------------
 
-Edge = tuple[Box, Box, float, bool]  # from, to, ∂to/∂from, on a highlighted path
+Edge = tuple[Box, Box, float, bool, "float | None"]
+"""from, to, ∂to/∂from, on a highlighted path, what the shown step passed along it (or None)"""
 
 
-def _edges(layout: Layout, shown: set[int]) -> Iterable[Edge]:
+def _edges(layout: Layout, shown: set[int], step: Step | None) -> Iterable[Edge]:
     """An edge from each drawn input to its user's box, with the local derivative; none within
     a box, nor within a unit's layer (a vector activation: its Jacobian table shows them)."""
     for box in layout.boxes:
         for v in box.values:
-            for parent, derivative in zip(v.parents, v.partials):
+            passed = step.passed if step is not None and v is step.node else ()
+            for i, (parent, derivative) in enumerate(zip(v.parents, v.partials)):
                 source = layout.box_of.get(parent)
                 if source is None or source is box or id(source) not in shown:
                     continue
                 if box.unit and source.unit and source.unit.layer == box.unit.layer:
                     continue
                 on_path = v in layout.on_path and parent in layout.on_path
-                yield source, box, derivative, on_path  # type: ignore[misc]
+                crossed = passed[i][1] if passed else None
+                yield source, box, derivative, on_path, crossed  # type: ignore[misc]
 
 
 def _draw_edges(graph: Diagram, edges: list[Edge], layout: Layout, options: Options) -> int:
     """Draw the edges; how many carry no derivative, to stay readable."""
     unlabelled = 0
-    for source, target, derivative, on_path in edges:
+    for source, target, derivative, on_path, crossed in edges:
         attributes = dict(_HIGHLIGHT_EDGE) if on_path else {}
-        if _labelled(source, target, on_path, options):
+        if crossed is not None:  # grad × derivative = what crossed: the chain rule, once
+            grad = options.number(data_of(options.step.node.grad))  # type: ignore[union-attr]
+            numbers = (grad, options.number(derivative), options.number(crossed))
+            # label, not xlabel: the layout makes room for it, so it overlaps nothing
+            attributes.update(_STEP_EDGE, label="{} × {} = {}".format(*numbers))
+        elif _labelled(source, target, on_path, options):
             # An external label takes no room in the layout: many edges between two layers
             # stay compact (a plain label is a node of its own to the layout).
             attributes["xlabel"] = options.number(derivative)
@@ -475,6 +503,11 @@ def _caption(layout: Layout, options: Options, unlabelled: int, edges: int, tabl
     if options.highlight is not None:
         name = options.highlight.label or "the highlighted Value"
         notes.append(f"red: every path through which {name} influences the output")
+    if options.step is not None:
+        notes.append(
+            "purple: the node passing its grad now; on each of its edges grad × derivative = "
+            "what crosses\ngrad ?: nothing has reached it yet; so far: more is to come"
+        )
     if layout.cut:
         notes.append(
             f"{len(layout.boxes)} boxes drawn, the rest cut: draw a Value nearer the inputs, "

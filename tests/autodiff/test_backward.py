@@ -85,6 +85,22 @@ def test_a_chain_of_a_million_operations_differentiates_without_recursion() -> N
     del y  # freeing it must not overflow the C stack either
 
 
+def test_the_topological_order_is_the_order_the_nodes_were_made() -> None:
+    # A depth-first search that visits inputs in their order: a program's own order, which
+    # a reader follows ("z1.1, y1.1, z1.2, ..."), and any other order would still be valid.
+    x = Value(1.0, "x")
+    a = x * 2.0
+    b = x + 1.0
+    c = ad.dot([a, b], [b, a])
+    d = c.tanh() * a
+    assert ad.topological_order(d) == [a, b, c, d.parents[0], d]
+    w = [[Value(0.5), Value(-0.5)], [Value(1.0), Value(2.0)]]
+    hidden = [ad.dot(row, [x, x]).relu() for row in w]
+    out = ad.dot([1.0, 1.0], hidden)
+    made = [hidden[0].parents[0], hidden[0], hidden[1].parents[0], hidden[1], out]
+    assert ad.topological_order(out) == made
+
+
 def test_no_grad_records_nothing() -> None:
     x = Value(2.0)
     with no_grad():
@@ -254,6 +270,19 @@ def test_each_step_shows_the_node_and_what_it_passed_to_which_input() -> None:
     assert steps[0].grad == 1.0 and steps[0].passed == ((h, y.partials[0]),)
     assert steps[1].passed == ((x, h.grad * -3.0), (w, h.grad * 2.0))
     assert (x.grad, w.grad) == (h.grad * -3.0, h.grad * 2.0)
+
+
+def test_the_step_by_step_backward_starts_when_called() -> None:
+    # The moment before the first step, as a stepper shows it: grads reset, the output seeded.
+    x = Value(2.0, "x")
+    h = x * x
+    h.grad = 5.0
+    y = h.tanh()
+    steps = ad.backward_steps(y, 2.0)
+    assert (y.grad, h.grad, x.grad) == (2.0, 0.0, 0.0)
+    assert [step.node for step in steps] == [y, h]
+    with pytest.raises(TypeError, match=r"backward_steps\(grad\)"):
+        ad.backward_steps(y, "1")  # type: ignore[arg-type]
 
 
 def test_micrograd_s_backward_passes_a_node_s_grad_once_accumulating() -> None:

@@ -1,0 +1,523 @@
+"""The notebooks as a person sees them: JupyterLab in headless Chromium, driven by selenium.
+
+One JupyterLab server (on 127.0.0.1, a free port, a token of its own, a private configuration
+and copies of the notebooks) and one browser serve every test. Each notebook is opened, all its
+cells run, and the page must show no error output, no "Error displaying widget", each diagram
+as an inline SVG, and each widget answering a click, a key or a slider move as its state says;
+saved and opened again, it must still show its widgets. Notebook 04 also runs in Jupyter
+Notebook, on a kernel with Graphviz's dot hidden from its PATH. Screenshots of every page go
+to build/browser/. Where Chromium or its driver is missing, the tests skip and say how to get
+them; the server and the browser are stopped whatever happens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "build" / "browser"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+CHROMIUM = next(
+    filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
+)
+CHROMEDRIVER = shutil.which("chromedriver")
+# Headless Chromium, quiet: without the networking flags it keeps trying to reach Google.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1400,1000",
+]
+WAIT = 120.0
+"""Seconds to wait for anything (a page, a run of all cells, a widget's answer) before failing."""
+
+pytestmark = [
+    pytest.mark.skipif(
+        CHROMIUM is None or CHROMEDRIVER is None,
+        reason="needs Chromium and chromedriver: apt-get install chromium chromium-driver "
+        "(Debian; .ci/run installs them), brew install chromium chromedriver (macOS)",
+    ),
+    # One server and one browser for all: with pytest-xdist's --dist loadgroup (make test),
+    # these tests run in one worker.
+    pytest.mark.xdist_group("browser"),
+]
+
+T = TypeVar("T")
+
+
+# -- the server and the browser -----------------------------------------------------------------
+
+
+@dataclass
+class Lab:
+    """A running JupyterLab server and a browser on it."""
+
+    url: str
+    token: str
+    folder: Path  # what the server serves: copies of the notebooks
+    driver: Any  # selenium's Chrome
+
+    def open(self, page: str) -> None:
+        """Open a page of the server (lab/tree/<notebook>, notebooks/<notebook>), alone: with
+        reset, JupyterLab forgets the tabs that were open before."""
+        self.driver.get(f"{self.url}/{page}?token={self.token}&reset")
+
+    def notebook(self) -> Any:
+        """The element of the notebook in view."""
+        return self.driver.execute_script("return jupyterapp.shell.currentWidget.node")
+
+    def api(self, path: str, method: str = "GET") -> Any:
+        headers = {"Authorization": f"token {self.token}"}
+        request = urllib.request.Request(f"{self.url}/api/{path}", method=method, headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def stop_kernels(self) -> None:
+        for session in self.api("sessions"):
+            self.api(f"sessions/{session['id']}", method="DELETE")
+
+
+# For the session, not the module: pytest-xdist may run other tests between these, and a
+# module's fixture would then start a second server and browser.
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    from selenium import webdriver  # noqa: PLC0415 -- only where Chromium is: see pytestmark
+    from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
+
+    home = tmp_path_factory.mktemp("lab")
+    folder = home / "notebooks"
+    folder.mkdir()
+    for notebook in NOTEBOOKS:
+        shutil.copy(notebook, folder)
+    without_dot_copy(folder / "04-backward-step-by-step.ipynb", folder / "04-without-dot.ipynb")
+    env = private_jupyter(home)
+    port, token = free_port(), secrets.token_hex(16)
+    url = f"http://127.0.0.1:{port}"
+    command = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", f"--ServerApp.root_dir={folder}",
+        f"--IdentityProvider.token={token}", f"--LabApp.app_settings_dir={home / 'app'}",
+        "--LabApp.expose_app_in_browser=True", "--JupyterNotebookApp.expose_app_in_browser=True",
+        "--LabApp.news_url=None", "--LabApp.extension_manager=readonly",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]  # fmt: skip
+    with contextlib.ExitStack() as cleanup:  # undone in reverse, whatever happens
+        log = cleanup.enter_context((home / "server.log").open("wb"))
+        server = subprocess.Popen(
+            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        cleanup.callback(stop, server)
+        until(lambda: server.poll() is not None or responds(f"{url}/api/status?token={token}"), 60)
+        assert server.poll() is None, (home / "server.log").read_text()[-3000:]
+        assert CHROMIUM is not None and CHROMEDRIVER is not None  # see pytestmark
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={home / 'chromium'}"]:
+            options.add_argument(flag)
+        # selenium: use the browser and the driver given, never download them
+        cleanup.enter_context(pytest.MonkeyPatch.context()).setenv("SE_OFFLINE", "true")
+        driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+        cleanup.callback(driver.quit)
+        driver.set_script_timeout(30)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        yield Lab(url, token, folder, driver)
+
+
+def private_jupyter(home: Path) -> dict[str, str]:
+    """The environment of a server that reads and writes only under home: its own settings,
+    (widgets saved with a notebook as make lab has it, every cell in the page), no news."""
+    for name in ("config", "data", "runtime", "settings", "workspaces", "app"):
+        (home / name).mkdir()
+    settings = json.loads((ROOT / "jupyter" / "overrides.json").read_text())
+    settings["@jupyterlab/notebook-extension:tracker"] = {"windowingMode": "none"}
+    settings["@jupyterlab/apputils-extension:notification"] = {
+        "checkForUpdates": False,
+        "fetchNews": "false",
+    }
+    (home / "app" / "overrides.json").write_text(json.dumps(settings))
+    kernel = home / "data" / "kernels" / "python3-without-dot"
+    kernel.mkdir(parents=True)
+    hidden = os.pathsep.join(
+        p for p in os.environ.get("PATH", "").split(os.pathsep) if not (Path(p) / "dot").exists()
+    )
+    (kernel / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (without dot)",
+                "language": "python",
+                "env": {"PATH": hidden},
+            }
+        )
+    )
+    return {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(home / "config"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+    }
+
+
+def without_dot_copy(notebook: Path, copy: Path) -> None:
+    data = json.loads(notebook.read_text(encoding="utf-8"))
+    data["metadata"]["kernelspec"] = {
+        "name": "python3-without-dot",
+        "display_name": "Python 3 (without dot)",
+        "language": "python",
+    }
+    copy.write_text(json.dumps(data), encoding="utf-8")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def responds(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop the server (it shuts its kernels down; a kernel also ends when its parent does)."""
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(10)
+
+
+def until(condition: Callable[[], T], seconds: float = WAIT, what: str = "") -> T:
+    """condition's first true value, asked every 0.2 s, or an AssertionError after seconds."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {seconds:.0f} s {what or 'in vain'}")
+        time.sleep(0.2)
+
+
+# -- a notebook in the page -----------------------------------------------------------------------
+
+NOTEBOOK_READY = """
+const panel = window.jupyterapp && jupyterapp.shell.currentWidget;
+const kernel = panel && panel.sessionContext && panel.sessionContext.isReady
+    && panel.sessionContext.session && panel.sessionContext.session.kernel;
+return !!(kernel && kernel.status === 'idle' && panel.context.isReady
+    && panel.content.widgets.length);
+"""
+PROMPTS = """
+return [...jupyterapp.shell.currentWidget.node.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+    .map(e => e.textContent.trim())
+"""
+MODEL = "return jupyterapp.shell.currentWidget.context.model.toJSON()"
+DIRTY = "return jupyterapp.shell.currentWidget.context.model.dirty"
+FAILED = """
+return jupyterapp.shell.currentWidget.context.model.toJSON().cells
+    .some(c => (c.outputs || []).some(o => o.output_type === 'error'))
+"""
+
+
+def run_all(lab: Lab, page: str) -> dict[str, Any]:
+    """Open a notebook, run all its cells and wait for the last; its contents, as saved."""
+    lab.open(page)
+    until(lambda: lab.driver.execute_script(NOTEBOOK_READY), what=f"for {page} and its kernel")
+
+    def started() -> bool:
+        return any(p != "[ ]:" for p in lab.driver.execute_script(PROMPTS))
+
+    def finished() -> bool:
+        """Every cell has run, or one failed: JupyterLab then runs no more of them."""
+        prompts = lab.driver.execute_script(PROMPTS)
+        done = bool(prompts) and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts)
+        return done or lab.driver.execute_script(FAILED)
+
+    for attempt in range(3):  # a page still settling may drop the command: ask again
+        lab.driver.execute_script("jupyterapp.commands.execute('notebook:run-all-cells')")
+        try:
+            until(started, 10, "for the cells to start")
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+    until(finished, what=f"for every cell of {page} to run")
+    return dict(lab.driver.execute_script(MODEL))
+
+
+def outputs(notebook: dict[str, Any]) -> list[dict[str, Any]]:
+    return [o for cell in notebook["cells"] if cell["cell_type"] == "code" for o in cell["outputs"]]
+
+
+def check_the_page(lab: Lab, notebook: dict[str, Any], name: str) -> None:
+    """No error, every diagram an inline SVG, every widget shown."""
+    found = outputs(notebook)
+    errors = [o for o in found if o["output_type"] == "error"]
+    assert not errors, f"{name}: {errors[0]['ename']}: {errors[0]['evalue']}"
+    warned = [o["text"] for o in found if "IProgress not found" in "".join(o.get("text", ""))]
+    assert not warned, f"{name}: the progress bar fell back to text: {warned}"
+    shown = lab.driver.execute_script(SHOWN)
+    assert "Error displaying widget" not in shown["text"], name
+    svgs = sum("image/svg+xml" in o.get("data", {}) for o in found)
+    assert shown["svgImages"] == svgs, f"{name}: {svgs} SVG outputs, {shown['svgImages']} shown"
+    views = sum("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in found)
+    until(lambda: lab.driver.execute_script(SHOWN)["widgets"] == views, 30, f"for {views} widgets")
+    assert shown["brokenImages"] == 0, name
+
+
+SHOWN = """
+const page = jupyterapp.shell.currentWidget.node;
+const outputs = [...page.querySelectorAll('.jp-OutputArea-output')];
+const images = outputs.flatMap(o => [...o.querySelectorAll('img')]);
+const svg = images.filter(i => i.src.startsWith('data:image/svg+xml'));
+const widgets = outputs.filter(o => o.querySelector(':scope > .jupyter-widgets')
+    && !o.textContent.includes('Loading widget'));
+return {
+    text: page.innerText,
+    svgImages: svg.filter(i => i.complete && i.naturalWidth > 0).length,
+    brokenImages: images.filter(i => i.complete && i.naturalWidth === 0 && i.src).length,
+    widgets: widgets.length,
+};
+"""
+
+
+def screenshot(lab: Lab, name: str) -> Path:
+    """The whole notebook, as tall as it is, in build/browser/."""
+    driver = lab.driver
+    height = driver.execute_script(
+        "const page = jupyterapp.shell.currentWidget.node;"
+        "const outer = page.querySelector('.jp-WindowedPanel-outer');"
+        "outer.scrollTop = 0; return outer.scrollHeight"
+    )
+    # A page as tall as the notebook (headless Chromium keeps windows to its screen's size).
+    metrics = {"width": 1400, "height": min(int(height) + 300, 16000)}
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {**metrics, "deviceScaleFactor": 1, "mobile": False}
+    )
+    time.sleep(1)  # the page lays itself out again
+    path = SHOTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return path
+
+
+def reopen_after_saving(lab: Lab, page: str, name: str) -> None:
+    """Save, stop the kernel, open again: the widgets show from the state saved with them."""
+    lab.driver.execute_script("return jupyterapp.commands.execute('docmanager:save')")
+    until(lambda: not lab.driver.execute_script(DIRTY), 30, "for the save")
+    notebook = dict(lab.driver.execute_script(MODEL))
+    lab.driver.get("about:blank")  # closed first: the page never sees its kernel stop
+    lab.stop_kernels()
+    lab.open(page)
+    until(lambda: lab.driver.execute_script(NOTEBOOK_READY), what=f"for {page} again")
+    time.sleep(2)  # widgets are restored from the notebook's metadata
+    check_the_page(lab, notebook, f"{name}, reopened")
+    screenshot(lab, f"{name}-reopened")
+
+
+# -- the tests ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_each_notebook_runs_in_jupyterlab_and_shows_what_it_should(lab: Lab, path: Path) -> None:
+    page = f"lab/tree/{path.name}"
+    try:
+        notebook = run_all(lab, page)
+        check_the_page(lab, notebook, path.name)
+        if path.name.startswith("04"):
+            use_the_widgets(lab, notebook)
+        screenshot(lab, f"lab-{path.stem}")
+        reopen_after_saving(lab, page, f"lab-{path.stem}")
+    except Exception:
+        screenshot(lab, f"lab-{path.stem}-failed")
+        raise
+    finally:
+        lab.stop_kernels()
+
+
+def test_the_widgets_work_in_jupyter_notebook_without_dot(lab: Lab) -> None:
+    page = "notebooks/04-without-dot.ipynb"
+    try:
+        notebook = run_all(lab, page)
+        assert notebook["metadata"]["kernelspec"]["name"] == "python3-without-dot"
+        check_the_page(lab, notebook, "04 in Jupyter Notebook, without dot")
+        use_the_widgets(lab, notebook)
+        assert "graphviz-pure" in lab.driver.execute_script(
+            "return document.querySelector('.autodiff-viewer').innerHTML"
+        )
+        screenshot(lab, "notebook-04-without-dot")
+    except Exception:
+        screenshot(lab, "notebook-04-without-dot-failed")
+        raise
+    finally:
+        lab.stop_kernels()
+
+
+# -- using the widgets of notebook 04 -------------------------------------------------------------
+
+
+def use_the_widgets(lab: Lab, notebook: dict[str, Any]) -> None:
+    cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    step_through(lab, output_of(lab, cells, "ad.stepper("))
+    move_a_slider(lab, output_of(lab, cells, "ad.explore("))
+    search_and_zoom(lab, output_of(lab, cells, "viewer = ad.zoom("))
+    watch_the_training(lab, cells, output_of(lab, cells, "history = nn.fit("))
+
+
+def output_of(lab: Lab, cells: list[dict[str, Any]], code: str) -> Any:
+    """The output area, in the page, of the code cell whose source has this code."""
+    (index,) = [i for i, c in enumerate(cells) if code in "".join(c["source"])]
+    areas = lab.notebook().find_elements("css selector", ".jp-CodeCell .jp-Cell-outputArea")
+    return areas[index]
+
+
+def texts(element: Any, css: str) -> list[str]:
+    """The text of each element under element that css selects, read at once (a widget may
+    replace its elements at any moment)."""
+    script = "return [...arguments[0].querySelectorAll(arguments[1])].map(e => e.textContent)"
+    return list(element.parent.execute_script(script, element, css))
+
+
+def text_of(element: Any, css: str) -> str:
+    found = texts(element, css)
+    return found[0].strip() if found else ""
+
+
+def marked(area: Any, css_class: str) -> list[str]:
+    """The names (n0, n1, ...) of the diagram's boxes that have this class."""
+    return texts(area, f".autodiff-viewer g.node.{css_class} > title")
+
+
+def view_box(area: Any) -> list[float]:
+    script = "return arguments[0].querySelector('.autodiff-viewer > svg').getAttribute('viewBox')"
+    return [float(v) for v in area.parent.execute_script(script, area).split()]
+
+
+def click(area: Any, label: str) -> None:
+    """Click the button that says label, or says it when pointed at (an icon's tooltip)."""
+    buttons = area.find_elements("css selector", "button")
+    (button,) = [b for b in buttons if label in (b.text, b.get_attribute("title"))]
+    button.click()
+
+
+ON = "the next node passes its grad back"
+
+
+def step_through(lab: Lab, area: Any) -> None:
+    """The step buttons: on, to the end, back; and play."""
+
+    def shows(status: str, passing: list[str]) -> bool:
+        said = text_of(area, ".widget-html-content")
+        return said.startswith(status) and marked(area, "step") == passing
+
+    assert shows("Step 0 of 5: The output o starts with grad 1", [])
+    click(area, ON)
+    until(lambda: shows("Step 1 of 5: o passes its grad 1", ["n0"]), 30, "for step 1: o")
+    click(area, ON)
+    until(lambda: shows("Step 2 of 5: n passes", ["n1"]), 30, "for step 2: n")
+    assert len(area.find_elements("css selector", ".autodiff-viewer g.edge.passed")) == 2
+    click(area, "the end: every grad is final")
+    until(lambda: "Done: every grad is final" in text_of(area, ".widget-html-content"), 30)
+    until(lambda: "grad ?" not in texts(area, ".autodiff-viewer g.node text"), 30)
+    click(area, "one step back")
+    until(lambda: text_of(area, ".widget-html-content").startswith("Step 4 of 5"), 30)
+    area.find_element("css selector", ".widget-play button").click()  # ▷, from step 4
+    until(lambda: shows("Step 5 of 5", ["n4"]), 30, "for play to reach the last step")
+
+
+def move_a_slider(lab: Lab, area: Any) -> None:
+    """Drag w1's slider to the right: f, its derivatives and its diagram follow."""
+    from selenium.webdriver.common.action_chains import ActionChains  # noqa: PLC0415
+
+    (slider,) = [
+        s for s in area.find_elements("css selector", ".widget-slider")
+        if text_of(s, ".widget-label") == "w1"
+    ]  # fmt: skip
+    handle = slider.find_element("css selector", ".noUi-handle")
+    ActionChains(lab.driver).click_and_hold(handle).move_by_offset(40, 0).release().perform()
+
+    def moved() -> float:  # the slider's number, once it has moved (d3 writes − for minus)
+        w1 = float(text_of(slider, ".widget-readout").replace("−", "-"))
+        return w1 if w1 > -3.0 else 0.0
+
+    w1 = until(moved, 30, "for the slider to move")
+    o = math.tanh(2.0 * w1 + 6.8813735870195432)  # the slider's steps are exact in 4 digits
+    until(lambda: text_of(area, ".widget-html-content").startswith(f"o = {o:.4g};"), 30,
+          f"for o = {o:.4g} at w1 = {w1:.4g}")  # fmt: skip
+    assert f"data {o:.4g}" in texts(area, ".autodiff-viewer text")
+
+
+def search_and_zoom(lab: Lab, area: Any) -> None:
+    """Typing outlines the box found and centres on it; + zooms in; the wheel zooms too."""
+    from selenium.webdriver.common.action_chains import ActionChains  # noqa: PLC0415
+    from selenium.webdriver.common.actions.wheel_input import ScrollOrigin  # noqa: PLC0415
+    from selenium.webdriver.common.keys import Keys  # noqa: PLC0415
+
+    before = view_box(area)  # centred on unit 1.16, which the notebook searched for
+    box = area.find_element("css selector", "input[type=text]")
+    assert box.get_attribute("value") == "unit 1.16"
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("unit 1.5")  # typed over what was selected
+    until(lambda: text_of(area, "div.widget-label") == "1 found: unit 1.5 · relu", 30,
+          "for the search to find unit 1.5")  # fmt: skip
+    assert len(marked(area, "match")) == 1
+    until(lambda: view_box(area)[1] < before[1], 30, "for the view to go up to unit 1.5")
+    before = view_box(area)
+    click(area, "+")
+    until(lambda: view_box(area)[2] < before[2] * 0.7, 30, "for + to zoom in")
+    after_button = view_box(area)
+    frame = area.find_element("css selector", ".autodiff-viewer")
+    ActionChains(lab.driver).scroll_from_origin(ScrollOrigin.from_element(frame), 0, 300).perform()
+    until(lambda: view_box(area)[2] > after_button[2] * 1.2, 30, "for the wheel to zoom out")
+    after_wheel = view_box(area)
+    click(area, "fit")  # a Graphviz diagram's viewBox starts at 0 0
+    until(lambda: view_box(area)[:2] == [0, 0] and view_box(area)[3] > after_wheel[3], 30,
+          "for fit to show it all")  # fmt: skip
+
+
+def watch_the_training(lab: Lab, cells: list[dict[str, Any]], area: Any) -> None:
+    """The live view ends on the numbers the history gives, beside a picture."""
+    (cell,) = [c for c in cells if "history = nn.fit(" in "".join(c["source"])]
+    (printed,) = [o["text"] for o in cell["outputs"] if o.get("name") == "stdout"]
+    numbers = re.search(r"loss (\S+), accuracy (\S+)", "".join(printed))
+    assert numbers is not None
+    line = text_of(area, "div.widget-label")
+    assert line == f"epoch 40/40, loss {numbers[1]}, accuracy {numbers[2]}"
+    image = area.find_element("css selector", ".widget-image")
+    assert lab.driver.execute_script("return arguments[0].naturalWidth", image) > 300
+    assert area.find_elements("css selector", ".progress-bar")  # the bar, as a widget
