@@ -37,6 +37,7 @@ demo: $(VENV)/.demo
 # The documentation site, in build/site/ (open build/site/index.html): the README, every notebook
 # with its outputs, and the API reference. Sphinx reads the repository itself (docs/conf.py);
 # any warning fails the build, and then every link and anchor in the site must resolve, offline.
+# Built afresh each time (-E, and no pages left from notebooks since removed).
 # Notebooks run once, cached in build/notebooks/ (docs/executed_notebooks.py).
 SITE := build/site
 SPHINX := $(PY) -m sphinx -c docs -E -W --keep-going -q
@@ -47,6 +48,7 @@ $(VENV)/.docs: pyproject.toml
 	@touch $@
 
 docs: $(VENV)/.docs
+	rm -rf $(SITE)
 	$(SPHINX) -b html . $(SITE)
 	$(PY) docs/check_links.py $(SITE)
 

@@ -33,7 +33,8 @@ root_doc = "README"
 include_patterns = ["README.md", "notebooks/*.ipynb", "docs/api/*.md"]
 exclude_patterns = [".venv", "build", "**/.ipynb_checkpoints"]
 
-extensions = ["myst_nb", "sphinx.ext.autodoc"]
+# sphinx-mathjax-offline: formulas are drawn by MathJax 3 from the site itself, not a CDN.
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx-mathjax-offline"]
 
 # Markdown (README and notebooks): headings get anchors as on GitHub ([Performance](#performance)),
 # $...$ and $$...$$ are formulas.

@@ -13,6 +13,7 @@ Run as a script, it executes the notebooks given (two at a time) where their cop
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import os
@@ -63,7 +64,7 @@ def executed(path: Path) -> Any:
             resources={"metadata": {"path": scratch}},
             store_widget_state=True,  # saved with the notebook: its widgets show when reopened
         )
-        client.execute()
+        client.execute(cleanup_kc=True)  # and stop the kernel, which it does not own
     notebook.metadata[KEY] = key
     CACHE.mkdir(parents=True, exist_ok=True)
     # Written whole, then renamed: a reader (another test worker) never sees half a notebook.
@@ -75,25 +76,44 @@ def executed(path: Path) -> Any:
 
 def execution_key(path: Path) -> str:
     """A hash of all an execution of the notebook depends on, outside the network."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(environment().encode())
     sources = [path, *(p for package in ("autodiff", "nn") for p in (ROOT / package).rglob("*"))]
     for source in sorted(p for p in sources if p.is_file() and "__pycache__" not in p.parts):
         digest.update(str(source.relative_to(ROOT)).encode())
         digest.update(hashlib.sha256(source.read_bytes()).digest())
-    distributions = sorted(
-        f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
-    )
-    digest.update("\n".join([sys.executable, sys.version, *distributions]).encode())
-    digest.update(str(shutil.which("dot")).encode())
     return digest.hexdigest()
+
+
+@functools.cache
+def environment() -> str:
+    """The interpreter, the installed distributions and Graphviz's dot, as one string."""
+    # A set: a folder on sys.path (the current one, under `python -m`) may hold the project's
+    # own metadata a second time.
+    distributions = {
+        f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
+    }
+    return "\n".join(
+        [sys.executable, sys.version, *sorted(distributions), str(shutil.which("dot"))]
+    )
 
 
 def execute_all(paths: Iterable[Path], workers: int = 2) -> None:
     """Execute the notebooks whose cached copies are stale, a few at a time, each in a process
     of its own (each starts its own kernel)."""
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        for _ in pool.map(refresh, paths):
-            pass
+    stale = [path for path in paths if not is_current(path)]
+    if stale:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            for _ in pool.map(refresh, stale):
+                pass
+
+
+def is_current(path: Path) -> bool:
+    """Whether the cached copy of the notebook is what running it now would give."""
+    copy = CACHE / path.name
+    if not copy.exists():
+        return False
+    cached = nbformat.read(copy, as_version=4)  # type: ignore[no-untyped-call]
+    return bool(cached.metadata.get(KEY) == execution_key(path))
 
 
 def refresh(path: Path) -> None:
