@@ -77,7 +77,8 @@ def executed(path: Path) -> Any:
 def execution_key(path: Path) -> str:
     """A hash of all an execution of the notebook depends on, outside the network."""
     digest = hashlib.sha256(environment().encode())
-    sources = [path, *(p for package in ("autodiff", "nn") for p in (ROOT / package).rglob("*"))]
+    digest.update(hashlib.sha256(path.read_bytes()).digest())
+    sources = (p for package in ("autodiff", "nn") for p in (ROOT / package).rglob("*"))
     for source in sorted(p for p in sources if p.is_file() and "__pycache__" not in p.parts):
         digest.update(str(source.relative_to(ROOT)).encode())
         digest.update(hashlib.sha256(source.read_bytes()).digest())
