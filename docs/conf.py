@@ -44,6 +44,8 @@ myst_enable_extensions = ["dollarmath"]
 # The notebooks are run by executed_notebooks (one run shared with tests/test_notebooks.py), and
 # handed to myst-nb with their outputs, which it then shows as they are.
 nb_execution_mode = "off"
+# One output per stream, as Jupyter shows it (a kernel may send a line in pieces).
+nb_merge_streams = True
 # A site that works offline: no widget JavaScript from a CDN. A widget's output then shows its
 # line of text, as to any reader without widgets.
 nb_ipywidgets_js: dict[str, dict[str, str]] = {}
@@ -87,14 +89,15 @@ docs/api/nn
 
 # The docstrings are plain text, with `code` in backticks, read as reStructuredText: what is
 # markup there but text in them (|x| is an absolute value, x ** n and 2 * x are products)
-# is escaped, outside the backticks.
-MARKUP = re.compile(r"(``.*?``|`[^`]*`)|([|*])")
+# is escaped, outside the backticks (code may go on over a line's end).
+MARKUP = re.compile(r"(``.*?``|`[^`]*`)|([|*])", re.DOTALL)  # code may span lines
 
 
 def escape_markup(  # noqa: PLR0917 -- the arguments Sphinx passes
     app: Sphinx, what: str, name: str, obj: object, options: object, lines: list[str]
 ) -> None:
-    lines[:] = [MARKUP.sub(lambda m: m.group(1) or "\\" + m.group(2), line) for line in lines]
+    text = MARKUP.sub(lambda m: m.group(1) or "\\" + m.group(2), "\n".join(lines))
+    lines[:] = text.split("\n")
 
 
 def read_source(app: Sphinx, docname: str, source: list[str]) -> None:
