@@ -46,6 +46,8 @@ myst_enable_extensions = ["dollarmath"]
 nb_execution_mode = "off"
 # One output per stream, as Jupyter shows it (a kernel may send a line in pieces).
 nb_merge_streams = True
+# Markdown that a cell displays is read as on GitHub, tables included (notebook 03's timings).
+nb_render_markdown_format = "gfm"
 # A site that works offline: no widget JavaScript from a CDN. A widget's output then shows its
 # line of text, as to any reader without widgets.
 nb_ipywidgets_js: dict[str, dict[str, str]] = {}
