@@ -109,6 +109,8 @@ def read_source(app: Sphinx, docname: str, source: list[str]) -> None:
         source[0] += NAVIGATION
     elif docname.startswith("notebooks/"):
         notebook = executed_notebooks.executed(ROOT / f"{docname}.ipynb")
+        # The widgets' saved state serves only widget JavaScript, which the site does not load.
+        notebook.metadata.pop("widgets", None)
         source[0] = nbformat.writes(notebook)  # type: ignore[no-untyped-call]
 
 
