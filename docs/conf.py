@@ -65,8 +65,8 @@ html_copy_source = False
 html_show_sourcelink = False
 
 
-# The site's navigation, added to the front page where GitHub does not show it: every notebook
-# and every API page, found by globs (a new notebook needs no edit here).
+# The site's navigation, added to the front page where GitHub does not show it: every notebook,
+# found by a glob (a new notebook needs no edit here), and the API pages.
 NAVIGATION = """
 
 ```{toctree}
