@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 # `make test SEED=<n>` replays a run exactly.
 SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 
-.PHONY: demo test lab bench docs clean
+.PHONY: demo test lab bench docs linkcheck diagram clean
 
 # One stamp per set of extras, so `make demo` does not pull in the test tools.
 $(VENV)/.demo: pyproject.toml
@@ -34,8 +34,30 @@ $(VENV)/.lab: pyproject.toml jupyter/overrides.json
 demo: $(VENV)/.demo
 	$(VENV)/bin/autodiff demo --out demo-output
 
+# The documentation site, in build/site/ (open build/site/index.html): the README, every notebook
+# with its outputs, and the API reference. Sphinx reads the repository itself (docs/conf.py);
+# any warning fails the build, and then every link and anchor in the site must resolve, offline.
+# Built afresh each time (-E, and no pages left from notebooks since removed).
+# Notebooks run once, cached in build/notebooks/ (docs/executed_notebooks.py).
+SITE := build/site
+SPHINX := $(PY) -m sphinx -c docs -E -W --keep-going -q
+
+$(VENV)/.docs: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[docs,notebooks,plot,viz]"
+	@touch $@
+
+docs: $(VENV)/.docs
+	rm -rf $(SITE)
+	$(SPHINX) -b html . $(SITE)
+	$(PY) docs/check_links.py $(SITE)
+
+# The links from the site to other sites, fetched: by hand, as it needs the network.
+linkcheck: $(VENV)/.docs
+	$(SPHINX) -b linkcheck . build/linkcheck
+
 # The influence diagram the README shows.
-docs: $(VENV)/.demo
+diagram: $(VENV)/.demo
 	$(VENV)/bin/autodiff draw "tanh(x1*w1 + x2*w2 + b)" \
 	    --at x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432 --params w1,w2,b -o docs/neuron.svg
 
@@ -44,10 +66,13 @@ docs: $(VENV)/.demo
 lab: $(VENV)/.lab
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
-test: $(VENV)/.test
+# The site is built before the tests: the browser test opens it, and the notebooks' test then
+# finds them executed.
+test: $(VENV)/.test $(VENV)/.docs
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(MAKE) --no-print-directory docs
 	$(PY) -m pytest -n 2 --dist loadgroup --hypothesis-seed=$(SEED)
 
 $(VENV)/.bench: pyproject.toml
@@ -61,4 +86,4 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/compiled.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis demo-output
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis demo-output build

@@ -13,6 +13,8 @@ them; the server and the browser are stopped whatever happens.
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.server
 import json
 import math
 import os
@@ -23,6 +25,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -386,6 +389,85 @@ def test_the_widgets_work_in_jupyter_notebook_without_dot(lab: Lab) -> None:
         raise
     finally:
         lab.stop_kernels()
+
+
+# -- the documentation site ------------------------------------------------------------------------
+
+SITE = ROOT / "build" / "site"
+EXECUTED = ROOT / "build" / "notebooks"  # the notebooks as the site shows them, with outputs
+SITE_NOTEBOOK = "02-influence-diagrams"  # a notebook whose subject is its diagrams
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves files without a line in the test's output per request."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def site() -> Iterator[str]:
+    """The address of the documentation site, served from build/site/ on 127.0.0.1 (a free
+    port) by a server in a thread, stopped whatever happens. make test builds the site before
+    the tests; run alone, this builds it where it is missing."""
+    if not (SITE / "index.html").exists():
+        subprocess.run(["make", "--no-print-directory", "docs"], cwd=ROOT, check=True)
+    handler = functools.partial(QuietHandler, directory=str(SITE))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            thread.join(10)
+
+
+IMAGES = """
+const images = [...document.querySelectorAll('article img')];
+return images.map(i => ({src: i.getAttribute('src'), complete: i.complete, width: i.naturalWidth}));
+"""
+
+
+def open_site_page(lab: Lab, url: str, name: str) -> list[dict[str, Any]]:
+    """Open a page of the site as tall as it is (so that every image loads), wait for its
+    images, take a screenshot; its images, each with its src and the width it loaded at."""
+    driver = lab.driver
+    driver.get(url)
+    until(lambda: driver.execute_script("return document.readyState") == "complete", 30,
+          f"for {url}")  # fmt: skip
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    metrics = {"width": 1400, "height": min(int(height), 16000)}
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {**metrics, "deviceScaleFactor": 1, "mobile": False}
+    )
+    try:
+        until(lambda: all(i["complete"] for i in driver.execute_script(IMAGES)), 30,
+              f"for the images of {url}")  # fmt: skip
+        driver.save_screenshot(str(SHOTS / f"{name}.png"))
+        return list(driver.execute_script(IMAGES))
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_the_documentation_site_shows_the_readme_and_a_notebook_with_their_diagrams(
+    lab: Lab, site: str
+) -> None:
+    # The front page is the README, with its diagram drawn.
+    images = open_site_page(lab, f"{site}/", "site-front-page")
+    assert lab.driver.title.startswith("autodiff")
+    assert [i for i in images if i["src"].endswith("neuron.svg") and i["width"] > 0], images
+    # A notebook's page shows each of its diagrams, as the notebook's run drew them: every
+    # SVG output an image, loaded.
+    images = open_site_page(lab, f"{site}/notebooks/{SITE_NOTEBOOK}.html", f"site-{SITE_NOTEBOOK}")
+    executed = json.loads((EXECUTED / f"{SITE_NOTEBOOK}.ipynb").read_text(encoding="utf-8"))
+    diagrams = sum("image/svg+xml" in o.get("data", {}) for o in outputs(executed))
+    shown = [i for i in images if i["src"].endswith(".svg") and i["width"] > 0]
+    assert diagrams > 0 and len(shown) == diagrams, images
+    assert not [i for i in images if i["width"] == 0], images
+    # The API reference documents the Value.
+    open_site_page(lab, f"{site}/docs/api/autodiff.html", "site-api-autodiff")
+    assert lab.driver.find_elements("id", "autodiff.Value")
 
 
 # -- using the widgets of notebook 04 -------------------------------------------------------------

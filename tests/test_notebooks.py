@@ -1,16 +1,18 @@
 """Every notebook runs, top to bottom, offline: as a reader would run it; and, executed, it
-keeps what its widgets showed. (tests/test_browser.py opens them in a real browser.)"""
+keeps what its widgets showed. (tests/test_browser.py opens them in a real browser.)
+
+The run is docs/executed_notebooks.py's, shared with the documentation site: where `make docs`
+(which `make test` runs first) has just run a notebook, with the same notebook, packages and
+environment, its test checks that run rather than running it again."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
+from executed_notebooks import NOTEBOOKS, executed
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
@@ -20,14 +22,10 @@ def test_there_are_notebooks() -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_the_notebook_runs_without_errors_and_keeps_its_widgets(path: Path, tmp_path: Path) -> None:
-    notebook = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
-    # Run in a scratch folder, so files the notebook writes do not land in the repository.
-    resources = {"metadata": {"path": str(tmp_path)}}
-    client = NotebookClient(
-        notebook, timeout=120, kernel_name="python3", resources=resources, store_widget_state=True
-    )
-    client.execute()  # raises CellExecutionError, with the failing cell, on any error
+def test_the_notebook_runs_without_errors_and_keeps_its_widgets(path: Path) -> None:
+    # Run in a scratch folder, with the widgets' state saved; raises CellExecutionError, with
+    # the failing cell, on any error.
+    notebook = executed(path)
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert not [o for o in outputs if "IProgress not found" in o.get("text", "")]

@@ -1,0 +1,134 @@
+"""Sphinx's configuration of the documentation site, which `make docs` builds into build/site/.
+
+The site's sources are the repository's own files, where GitHub shows them too, so that their
+relative links work in both places: README.md (the front page), every notebook in notebooks/
+(found by a glob, shown with the outputs of a run: see docs/executed_notebooks.py) and
+docs/api/*.md, the API reference, generated from the packages' `__all__` and docstrings.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from sphinx.application import Sphinx
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(DOCS))
+
+import executed_notebooks  # noqa: E402 -- found through the line above
+
+project = "autodiff"
+author = "the autodiff authors"
+copyright = "the autodiff authors"
+
+# The source folder is the repository (make docs: sphinx-build -c docs . build/site), and only
+# these files in it are pages.
+root_doc = "README"
+include_patterns = ["README.md", "notebooks/*.ipynb", "docs/api/*.md"]
+exclude_patterns = [".venv", "build", "**/.ipynb_checkpoints"]
+
+# sphinx-mathjax-offline: formulas are drawn by MathJax 3 from the site itself, not a CDN.
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx-mathjax-offline"]
+
+# Markdown (README and notebooks): headings get anchors as on GitHub ([Performance](#performance)),
+# $...$ and $$...$$ are formulas.
+myst_heading_anchors = 3
+myst_enable_extensions = ["dollarmath"]
+
+# The notebooks are run by executed_notebooks (one run shared with tests/test_notebooks.py), and
+# handed to myst-nb with their outputs, which it then shows as they are.
+nb_execution_mode = "off"
+# One output per stream, as Jupyter shows it (a kernel may send a line in pieces).
+nb_merge_streams = True
+# Markdown that a cell displays is read as on GitHub, tables included (notebook 03's timings).
+nb_render_markdown_format = "gfm"
+# A site that works offline: no widget JavaScript from a CDN. A widget's output then shows its
+# line of text, as to any reader without widgets.
+nb_ipywidgets_js: dict[str, dict[str, str]] = {}
+nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
+
+# The API reference: members as each package's __all__ lists them, in source order; `name` in a
+# docstring is code (and a link where it names a documented object).
+autodoc_default_options = {"members": True, "member-order": "bysource"}
+autodoc_typehints = "signature"
+default_role = "py:obj"
+
+html_theme = "furo"
+html_title = "autodiff"
+html_copy_source = False
+html_show_sourcelink = False
+
+
+# The site's navigation, added to the front page where GitHub does not show it: every notebook,
+# found by a glob (a new notebook needs no edit here), and the API pages.
+NAVIGATION = """
+
+```{toctree}
+:caption: Notebooks
+:glob:
+:hidden:
+
+notebooks/*
+```
+
+```{toctree}
+:caption: API reference
+:hidden:
+
+docs/api/autodiff
+docs/api/widgets
+docs/api/testing
+docs/api/nn
+```
+"""
+
+
+# The docstrings are plain text, with `code` in backticks, read as reStructuredText: what is
+# markup there but text in them (|x| is an absolute value, x ** n and 2 * x are products)
+# is escaped, outside the backticks (code may go on over a line's end).
+MARKUP = re.compile(r"(``.*?``|`[^`]*`)|([|*])", re.DOTALL)  # code may span lines
+
+
+def escape_markup(  # noqa: PLR0917 -- the arguments Sphinx passes
+    app: Sphinx, what: str, name: str, obj: object, options: object, lines: list[str]
+) -> None:
+    text = MARKUP.sub(lambda m: m.group(1) or "\\" + m.group(2), "\n".join(lines))
+    lines[:] = text.split("\n")
+
+
+def read_source(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Add the navigation to the front page; hand myst-nb the executed copy of a notebook
+    instead of the committed one."""
+    if docname == root_doc:
+        source[0] += NAVIGATION
+    elif docname.startswith("notebooks/"):
+        notebook = executed_notebooks.executed(ROOT / f"{docname}.ipynb")
+        # The widgets' saved state serves only widget JavaScript, which the site does not load.
+        notebook.metadata.pop("widgets", None)
+        source[0] = nbformat.writes(notebook)  # type: ignore[no-untyped-call]
+
+
+def execute_stale_notebooks(app: Sphinx) -> None:
+    """Run the notebooks whose executed copies are stale, two at a time, before reading any."""
+    executed_notebooks.execute_all(executed_notebooks.NOTEBOOKS)
+
+
+def front_page(app: Sphinx, exception: Exception | None) -> None:
+    """The README is the front page: index.html, beside README.html (same links)."""
+    if exception is None and app.builder.format == "html":
+        outdir = Path(app.outdir)
+        shutil.copyfile(outdir / "README.html", outdir / "index.html")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", execute_stale_notebooks)
+    app.connect("source-read", read_source)
+    app.connect("autodoc-process-docstring", escape_markup)
+    app.connect("build-finished", front_page)
+    return {"parallel_read_safe": True}
