@@ -719,6 +719,8 @@ def campaign(name: str, folder: Path) -> Callable[[], None]:
     return spoil
 
 
+# A spoiled f may not depend on its argument; the transforms warn, rightly, that its gradient is 0.
+@pytest.mark.filterwarnings("ignore:the output does not depend on the argument")
 @pytest.mark.parametrize("name", sorted(CALLS))
 def test_a_bad_argument_gets_a_clear_error_or_a_correct_result(name: str, tmp_path: Path) -> None:
     settings(max_examples=int(os.environ.get("CAMPAIGN_EXAMPLES", "40")))(
