@@ -300,6 +300,8 @@ def _operation(prim: Primitive, forward: Callable[..., float]) -> Any:
 
 def as_inputs(prim: Primitive, values: object) -> tuple[Any, ...]:
     """The inputs of an operation of many, from any iterable of them (a NumPy array too)."""
+    if values.__class__ is list or values.__class__ is tuple:  # most calls: skip the ABC check
+        return tuple(values)
     try:
         if isinstance(values, _NOT_ITERABLES):
             raise TypeError
