@@ -767,7 +767,7 @@ def apply_variadic(op: Primitive, *xs: Any) -> Any:
     """op(*xs): a node if any input is a Value, a float if all are numbers (or there are none)."""
     data = [x.data for x in xs if x.__class__ is Value]  # reads and checks in one pass
     if len(data) != len(xs) or not xs:
-        if not any(isinstance(x, Value) for x in xs):
+        if not data and not any(isinstance(x, Value) for x in xs):
             return _not_on_values(op, xs)
         xs = tuple([x if x.__class__ is Value else _as_value(x, op) for x in xs])
         data = [x.data for x in xs]
