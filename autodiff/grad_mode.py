@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator
 from contextvars import ContextVar, Token
 from types import TracebackType
@@ -19,28 +20,31 @@ from typing import Any, TypeVar
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Tracer:
-    """What the engine tells a compiler tracing a function; each hook returns what the engine
-    goes on with. This base listens and changes nothing (`autodiff.compiler` overrides it)."""
+class Tracer(ABC):
+    """What the engine tells a compiler tracing a function (`autodiff.compiler.trace.Trace`);
+    each hook returns what the engine goes on with."""
 
+    @abstractmethod
     def made(self, node: Any) -> Any:
         """A node was made by an operation."""
-        return node
 
+    @abstractmethod
     def detached(self, leaf: Any, op: Any, inputs: tuple[Any, ...]) -> Any:
         """An operation ran under no_grad: its result is a leaf, yet a function of inputs."""
-        return leaf
 
+    @abstractmethod
     def compared(self, value: Any, comparison: str, other: object, outcome: bool) -> None:
         """Python asked a Value for a truth: ``value <comparison> other`` was outcome."""
 
+    @abstractmethod
     def gradients(self, root: Any, seed: Any, inputs: list[Any]) -> dict[Any, Any]:
         """d root / d input, numbers (no graph asked for), for the inputs root depends on."""
-        raise NotImplementedError
 
+    @abstractmethod
     def failed(self, error: BaseException) -> None:
         """An operation or a backward pass raised (which the function may catch)."""
 
+    @abstractmethod
     def refuse(self, what: str) -> None:
         """Something that cannot be traced was asked for (backward(), which sets .grad)."""
 
