@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from tqdm.auto import tqdm
 
@@ -36,9 +36,6 @@ from nn.datasets import minibatches
 from nn.losses import Loss, l2_penalty
 from nn.module import MLP
 from nn.optim import Optimizer
-
-if TYPE_CHECKING:
-    from nn.live import View
 
 Samples = Collection[Any]
 """Samples: a sequence of them, each a sequence of numbers (a 2-D NumPy array is one)."""
@@ -112,7 +109,10 @@ def fit(
     parameters, history = model.parameters(), History()
     batches = math.ceil(len(x) / size)
     with tqdm(total=epochs * batches, unit="step", disable=not progress) as bar:
-        view = _live_view(model, x, y, loss, epochs, live=live, progress=progress)
+        # nn.live imports this module, so it is imported here, when fit runs.
+        from nn import live as views  # noqa: PLC0415
+
+        view = views.view(model, x, y, loss=loss, epochs=epochs, live=live, progress=progress)
         for epoch in range(1, epochs + 1):
             seen, total_loss, correct = 0, 0.0, 0
             for batch, (xb, yb) in enumerate(minibatches(x, y, size, shuffle=shuffle, seed=rng)):
@@ -135,22 +135,6 @@ def fit(
                 _record_validation(history, evaluate(model, *validation, loss=loss))
             view.update(epoch, history)
     return history
-
-
-def _live_view(
-    model: MLP,
-    x: Samples,
-    y: Sequence[Any],
-    loss: Loss,
-    epochs: int,
-    *,
-    live: bool | None,
-    progress: bool,
-) -> View:
-    """fit's live view (`nn.live`, which imports this module: so imported here, when used)."""
-    from nn import live as views  # noqa: PLC0415
-
-    return views.view(model, x, y, loss=loss, epochs=epochs, live=live, progress=progress)
 
 
 Step = Callable[[list[list[float]], list[list[float]], Optimizer, list[Value]], tuple[float, int]]
