@@ -79,13 +79,21 @@ class Writer:
         for step in self.trace.steps:
             if isinstance(step, Value):
                 self.made.add(step)
-                self.forward(step, step._prim, step.parents)  # type: ignore[arg-type]
+                self.node(step)
             elif isinstance(step, Detached):
                 self.forward(step.leaf, step.op, step.inputs)
             elif isinstance(step, Guard):
                 self.guard(step)
             else:
-                Sweep(self, step).write()
+                self.sweep(step)
+
+    def node(self, v: Value) -> None:
+        """The statement of a node the trace made."""
+        self.forward(v, v._prim, v.parents)  # type: ignore[arg-type]
+
+    def sweep(self, request: Request) -> None:
+        """The backward pass the trace asked for, written out."""
+        Sweep(self, request).write()
 
     def operand(self, v: Any) -> Operand:
         """What v is in the code: a name, or a constant's number."""

@@ -72,20 +72,18 @@ class ArrayWriter(Writer):
             elif isinstance(step, Detached) and any(x in self.batched for x in step.inputs):
                 self.batched.add(step.leaf)
         self.plan_groups()
-        for step in self.trace.steps:
-            if isinstance(step, Value):
-                self.made.add(step)
-                group = self.group_of.get(step)
-                if group is None:
-                    self.forward(step, step._prim, step.parents)  # type: ignore[arg-type]
-                elif group.matrix is None:
-                    self.write_group(group)
-            elif isinstance(step, Detached):
-                self.forward(step.leaf, step.op, step.inputs)
-            elif isinstance(step, Guard):
-                self.guard(step)
-            else:
-                ArraySweep(self, step).write()
+        super().write()
+
+    def node(self, v: Value) -> None:
+        """A node alone, or the first of its group: the group's matrix product, once."""
+        group = self.group_of.get(v)
+        if group is None:
+            super().node(v)
+        elif group.matrix is None:
+            self.write_group(group)
+
+    def sweep(self, request: Request) -> None:
+        ArraySweep(self, request).write()
 
     def result(self, v: Any, reduce: str | None) -> str:
         """The expression of a result: per sample (an array of B), or reduced over them."""
