@@ -14,7 +14,6 @@ Evaluating ``f`` records a graph even inside ``no_grad()``: a derivative was ask
 from __future__ import annotations
 
 import functools
-import numbers
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -22,9 +21,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from autodiff.grad_mode import _recording, set_recording, tracer
+from autodiff.backprop import gradients_of
+from autodiff.checks import as_float, is_real
+from autodiff.grad_mode import RECORDING, set_recording, tracer
 from autodiff.ops import identity
-from autodiff.value import Value, as_float, data_of, gradients_of
+from autodiff.value import Value, data_of
 
 Argnums = int | tuple[int, ...]
 
@@ -143,7 +144,7 @@ def _wrapping(
 def _directions(vector: Any, n: int, single: bool) -> list[float]:
     """hvp's vector, as n numbers: one number for an int argnums, n for a tuple of n."""
     if single:
-        if isinstance(vector, Value) or not _is_real(vector):
+        if isinstance(vector, Value) or not is_real(vector):
             raise TypeError(
                 "hvp(vector=...) needs a number, one per differentiated argument (argnums is "
                 f"an int), got {type(vector).__name__!r}"
@@ -161,10 +162,6 @@ def _directions(vector: Any, n: int, single: bool) -> list[float]:
     return [as_float(v, "hvp(vector=...)") for v in directions]
 
 
-def _is_real(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
 @contextmanager
 def _tracing() -> Iterator[tuple[bool, bool]]:
     """Evaluate a transformation's function: record the graph; say whether we are nested in
@@ -175,7 +172,7 @@ def _tracing() -> Iterator[tuple[bool, bool]]:
     try:
         yield depth > 0, tracer() is not None
     finally:
-        _recording.reset(recording_token)
+        RECORDING.reset(recording_token)
         _depth.reset(depth_token)
 
 

@@ -1,10 +1,9 @@
 """A trace: one run of a function on Values, with everything the engine told the tracer.
 
-The graph alone does not say which of its leaves are constants written in the function
-(``x * 2``), which Values it captured from outside (a model's parameters, read afresh at
-each call), what was computed under ``no_grad``, which comparisons steered its control flow,
-or which gradients it asked for. A `Trace` listens (`autodiff.grad_mode.Tracer`) and keeps
-those facts in the order they happened, which is an order the code can be written in.
+The graph alone does not say which of its leaves are numbers written in the function (the 2
+of ``x * 2``), what was computed under ``no_grad``, which comparisons steered the function's
+control flow, or which gradients it asked for. A `Trace` listens (`autodiff.grad_mode.Tracer`)
+and keeps those facts in the order they happened, which is an order the code can be written in.
 """
 
 from __future__ import annotations
@@ -12,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from autodiff.backprop import Gradients, chain_rule
 from autodiff.grad_mode import Tracer
 from autodiff.primitives import Primitive
-from autodiff.value import Value, data_of, propagate, topological_order
+from autodiff.value import Value, data_of
 
 
 class TraceError(TypeError):
@@ -31,7 +31,7 @@ class Detached:
 
 
 @dataclass(frozen=True)
-class Guard:
+class Compared:
     """``value <comparison> other`` was outcome when traced; the code checks it again."""
 
     value: Value
@@ -42,26 +42,25 @@ class Guard:
 
 @dataclass(frozen=True)
 class Request:
-    """The gradients of root (times seed) with respect to inputs, as numbers (no graph asked
-    for: eagerly floats; where a function asks for a graph, it is traced as any graph is).
-
-    ``order`` is root's graph, inputs before users, as the eager backward pass walks it;
-    ``found`` maps each input root depends on to the leaf that stands for its gradient.
-    """
+    """The gradients of root (times seed) with respect to some inputs, as numbers: ``found``
+    maps each input root depends on to the leaf standing for its gradient."""
 
     root: Value
     seed: Any
-    order: list[Value]
     found: dict[Value, Value]
+
+
+Step = Value | Detached | Compared | Request
 
 
 @dataclass
 class Trace(Tracer):
-    """What a function did, in order: nodes made, detached results, guards and requests;
-    and the first error an operation raised, which the function caught (it then went on
-    with a value the code could not compute)."""
+    """What a function did, in order (nodes made, detached results, comparisons, gradient
+    requests); the leaves it made from numbers; and the first error an operation raised,
+    which the function caught (it then went on with a value the code could not compute)."""
 
-    steps: list[Value | Detached | Guard | Request] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    constants: set[Value] = field(default_factory=set)
     failure: BaseException | None = None
 
     def made(self, node: Value) -> Value:
@@ -72,19 +71,21 @@ class Trace(Tracer):
         self.steps.append(Detached(leaf, op, inputs))
         return leaf
 
+    def constant(self, leaf: Value) -> None:
+        self.constants.add(leaf)
+
     def compared(self, value: Value, comparison: str, other: object, outcome: bool) -> None:
-        self.steps.append(Guard(value, comparison, other, outcome))
+        self.steps.append(Compared(value, comparison, other, outcome))
 
     def gradients(self, root: Value, seed: Any, inputs: list[Value]) -> dict[Value, Any]:
-        order = topological_order(root)
         # The numbers, for the rest of this run of the function; the code computes them anew.
         try:
-            grads = propagate(root, data_of(seed), create_graph=False)
+            grads = chain_rule(root, data_of(seed), Gradients())
         except (ArithmeticError, ValueError) as error:  # DomainError is a ValueError
             self.failed(error)
             raise
         found = {x: Value(grads[x]) for x in inputs if x in grads}
-        self.steps.append(Request(root, seed, order, found))
+        self.steps.append(Request(root, seed, found))
         return found
 
     def failed(self, error: BaseException) -> None:
