@@ -8,6 +8,7 @@ docs/api/*.md, the API reference, generated from the packages' `__all__` and doc
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import sys
@@ -91,15 +92,43 @@ docs/api/nn
 
 # The docstrings are plain text, with `code` in backticks, read as reStructuredText: what is
 # markup there but text in them (|x| is an absolute value, x ** n and 2 * x are products)
-# is escaped, outside the backticks (code may go on over a line's end).
+# is escaped, outside the backticks (code may go on over a line's end) and outside the blocks
+# that reStructuredText shows as written: literal blocks (indented after a line ending in ::)
+# and doctest blocks (from >>> to a blank line). docs/check_links.py checks the result.
 MARKUP = re.compile(r"(``.*?``|`[^`]*`)|([|*])", re.DOTALL)  # code may span lines
 
 
 def escape_markup(  # noqa: PLR0917 -- the arguments Sphinx passes
     app: Sphinx, what: str, name: str, obj: object, options: object, lines: list[str]
 ) -> None:
-    text = MARKUP.sub(lambda m: m.group(1) or "\\" + m.group(2), "\n".join(lines))
-    lines[:] = text.split("\n")
+    lines[:] = escaped(lines)
+
+
+def escaped(lines: list[str]) -> list[str]:
+    """A docstring's lines, with the markup in its text escaped."""
+    result: list[str] = []
+    for literal, group in itertools.groupby(zip(lines, as_written(lines)), key=lambda p: p[1]):
+        text = "\n".join(line for line, _ in group)
+        if not literal:
+            text = MARKUP.sub(lambda m: m.group(1) or "\\" + m.group(2), text)
+        result += text.split("\n")
+    return result
+
+
+def as_written(lines: list[str]) -> list[bool]:
+    """Whether each line of a docstring is in a literal block or a doctest block."""
+    flags = []
+    opened_at: int | None = None  # the indent of the line ending in :: that opened a block
+    doctest = False
+    for line in lines:
+        indent = len(line) - len(line.lstrip())
+        if line.strip() and opened_at is not None and indent <= opened_at:
+            opened_at = None
+        doctest = bool(line.strip()) and (doctest or line.lstrip().startswith(">>>"))
+        flags.append(doctest or (opened_at is not None))
+        if opened_at is None and line.rstrip().endswith("::"):
+            opened_at = indent
+    return flags
 
 
 def read_source(app: Sphinx, docname: str, source: list[str]) -> None:
