@@ -34,8 +34,8 @@ $(VENV)/.lab: pyproject.toml jupyter/overrides.json
 demo: $(VENV)/.demo
 	$(VENV)/bin/autodiff demo --out demo-output
 
-# The documentation site, in build/site/ (open build/site/index.html): the README, every notebook
-# with its outputs, and the API reference. Sphinx reads the repository itself (docs/conf.py);
+# The documentation site, in build/site/ (open build/site/index.html): the README, the guide,
+# every notebook with its outputs, the API reference, the benchmarks' figures. Sphinx reads the repository itself (docs/conf.py);
 # any warning fails the build, and then every link and anchor in the site must resolve, offline,
 # and its code show as written. Built afresh each time (-E, and no pages left from notebooks
 # since removed). Notebooks run once, cached in build/notebooks/ (docs/executed_notebooks.py).

@@ -1,9 +1,10 @@
 """Sphinx's configuration of the documentation site, which `make docs` builds into build/site/.
 
 The site's sources are the repository's own files, where GitHub shows them too, so that their
-relative links work in both places: README.md (the front page), every notebook in notebooks/
-(found by a glob, shown with the outputs of a run: see docs/executed_notebooks.py) and
-docs/api/*.md, the API reference, generated from the packages' `__all__` and docstrings.
+relative links work in both places: README.md (the front page); the guide, docs/guide/*.md;
+the course, notebooks/README.md and every notebook in notebooks/ (shown with the outputs of a
+run: see docs/executed_notebooks.py); docs/api/*.md, the API reference, generated from the
+packages' `__all__` and docstrings; and docs/performance.md.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import nbformat
 from sphinx.application import Sphinx
 
 DOCS = Path(__file__).resolve().parent
-ROOT = DOCS.parent
 sys.path.insert(0, str(DOCS))
 
 import executed_notebooks  # noqa: E402 -- found through the line above
@@ -31,7 +31,13 @@ copyright = "the autodiff authors"
 # The source folder is the repository (make docs: sphinx-build -c docs . build/site), and only
 # these files in it are pages.
 root_doc = "README"
-include_patterns = ["README.md", "notebooks/*.ipynb", "docs/api/*.md"]
+include_patterns = [
+    "README.md",
+    "notebooks/README.md",
+    "notebooks/*.ipynb",
+    "docs/*.md",
+    "docs/*/*.md",
+]
 exclude_patterns = [".venv", "build", "**/.ipynb_checkpoints"]
 
 # sphinx-mathjax-offline: formulas are drawn by MathJax 3 from the site itself, not a CDN.
@@ -66,26 +72,51 @@ html_copy_source = False
 html_show_sourcelink = False
 
 
-# The site's navigation, added to the front page where GitHub does not show it: every notebook,
-# found by a glob (a new notebook needs no edit here), and the API pages.
+# The site's navigation, added to the front page where GitHub does not show it. The guide's
+# pages in reading order, then any other page in docs/guide/, and every notebook: found by globs
+# (a new page or notebook needs no edit here).
 NAVIGATION = """
 
 ```{toctree}
-:caption: Notebooks
+:caption: Guide
 :glob:
 :hidden:
 
+docs/guide/values
+docs/guide/transformations
+docs/guide/compiling
+docs/guide/primitives
+docs/guide/nn
+docs/guide/diagrams
+docs/guide/widgets
+docs/guide/command-line
+docs/guide/*
+```
+
+```{toctree}
+:caption: Course
+:glob:
+:hidden:
+
+notebooks/README
 notebooks/*
 ```
 
 ```{toctree}
-:caption: API reference
+:caption: API
 :hidden:
 
 docs/api/autodiff
 docs/api/widgets
 docs/api/testing
 docs/api/nn
+```
+
+```{toctree}
+:caption: Performance
+:hidden:
+
+docs/performance
 ```
 """
 
@@ -136,8 +167,8 @@ def read_source(app: Sphinx, docname: str, source: list[str]) -> None:
     instead of the committed one."""
     if docname == root_doc:
         source[0] += NAVIGATION
-    elif docname.startswith("notebooks/"):
-        notebook = executed_notebooks.executed(ROOT / f"{docname}.ipynb")
+    elif (path := Path(app.env.doc2path(docname))).suffix == ".ipynb":
+        notebook = executed_notebooks.executed(path)
         # The widgets' saved state serves only widget JavaScript, which the site does not load.
         notebook.metadata.pop("widgets", None)
         source[0] = nbformat.writes(notebook)  # type: ignore[no-untyped-call]
