@@ -299,7 +299,7 @@ KINKS: dict[str, tuple[Callable[[list[Value]], Value], list[float], list[float]]
 
 
 def subgradient_at_kink(name: str) -> Property:
-    """At its kink, a primitive takes the subgradient the README documents."""
+    """At its kink, a primitive takes the subgradient the guide documents (docs/guide/values.md)."""
     apply, inputs, expected = KINKS[name]
 
     @given(st.sampled_from([1.0, -1.0]), reals(0.1, 10))
