@@ -324,7 +324,7 @@ class Program:
         return function
 
 
-DEPTH = 8
+DEPTH = 2
 """How many numbers deep an expression may be written into another."""
 
 
@@ -354,7 +354,8 @@ def _inline_block(
         if isinstance(line, Guard):
             continue
         reads = [x.name for x in line.args if isinstance(x, Symbol)]
-        deep = 1 + max((depth.get(r, 0) for r in reads if r in candidates), default=0)
+        inner = max((depth.get(r, 0) for r in reads if r in candidates), default=0)
+        deep = inner if line.op is None else inner + 1  # a whole right-hand side nests nothing
         for r in reads:
             if r in candidates and deep <= DEPTH:
                 used = candidates.pop(r)

@@ -221,6 +221,14 @@ class Primitive:
                 "operations (autodiff.sin, not math.sin)"
             ) from error
 
+    @property
+    def rule_code(self) -> str | None:
+        """The rule written out as Python by applying it to Symbols (its code reader), as it
+        runs on floats for a built-in of one or two inputs; None if it is not code (it
+        branches on a value, or calls math)."""
+        written = _written(self, self.arity or 2)
+        return None if written is None else written.__source__  # type: ignore[attr-defined]
+
     def _first_float_rule(self, *args: float) -> Any:
         self.float_rule = _written(self, self.arity or 0) or self.derivative
         return self.float_rule(*args)

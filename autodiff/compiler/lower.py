@@ -209,6 +209,7 @@ class Adjoints(Gradients):
         whole = isinstance(contribution, Symbol) and contribution.name in self.whole
         if whole and self.edges[node] == 1 and node not in self:
             self[node] = contribution  # its only gradient, as it is: the same name
+            self.lowering.name_after(contribution, node, "g_")
             return
         self.program.accumulate(self.accumulator(node).name, contribution)
 
@@ -291,14 +292,18 @@ def _mark(lines: list[Line], live: set[str]) -> bool:
 
 
 def _sweep(lines: list[Line], live: set[str]) -> bool:
-    """Remove what is not live; whether anything was."""
+    """Remove what is not live; whether anything was. Blocks left side by side that test the
+    same gradient become one."""
     before = len(lines)
     changed = False
     kept: list[Line] = []
     for line in lines:
         if isinstance(line, If):
             changed |= _sweep(line.body, live)
-            if line.body:
+            last = kept[-1] if kept else None
+            if isinstance(last, If) and last.test == line.test:
+                last.body += line.body
+            elif line.body:
                 kept.append(line)
         elif isinstance(line, Guard) or line.target in live or not _removable(line):
             kept.append(line)
