@@ -36,7 +36,7 @@ from autodiff.grad_mode import is_grad_enabled, no_grad
 from autodiff.gradient_check import GradcheckError, gradcheck
 from autodiff.ops import *  # noqa: F403 -- every built-in operation, as ops.__all__ lists them
 from autodiff.primitives import PRIMITIVES, Primitive, primitive
-from autodiff.transforms import grad, hessian, hvp, jacobian, value_and_grad
+from autodiff.transforms import grad, hessian, hvp, jacobian, map, value_and_grad
 
 if TYPE_CHECKING:
     from autodiff.compiler import Compiled, TraceError, compile
@@ -96,6 +96,7 @@ __all__ = [
     "influence",
     "is_grad_enabled",
     "jacobian",
+    "map",
     "no_grad",
     "paths",
     "primitive",

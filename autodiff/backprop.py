@@ -81,6 +81,8 @@ class Gradients(dict[Any, Any]):
         """What g carries across an edge whose derivative is d."""
         if type(d) is float and d == 1.0:
             return g  # g·1 is g, exactly: and, for a Value, no node
+        if type(d) is float and d == -1.0:
+            return -g  # g·(−1) is −g, exactly
         if type(d) is Undefined:
             return d.times(g)
         return g * d

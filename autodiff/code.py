@@ -21,7 +21,7 @@ import linecache
 import math
 import textwrap
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -113,6 +113,24 @@ class If:
 
 
 @dataclass(slots=True)
+class For:
+    """A loop: ``for target in iterable:``, both written by the compiler from its own names
+    (``for x, t in zip(xs, ts):``, ``for _i in range(_n - 1, -1, -1):``)."""
+
+    target: str
+    iterable: str
+    body: list[Line] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Unpack:
+    """``a, b, c = source[_i]``: the numbers of one sample, saved in a list by a loop before."""
+
+    targets: list[str]
+    source: Symbol
+
+
+@dataclass(slots=True)
 class Guard:
     """``left <comparison> right`` was ``outcome`` when the program was traced: checked again
     where the program runs, raising ``GuardFailed`` where it does not hold."""
@@ -123,8 +141,9 @@ class Guard:
     outcome: bool
 
 
-Line = Statement | If | Guard
-"""What a program's body holds."""
+Line = Statement | If | For | Unpack | Guard
+"""What a program's body holds. A Statement with no target is a call made for its effect
+(``saved.append(...)``)."""
 
 
 class Names(dict[str, str]):
@@ -143,14 +162,17 @@ class Names(dict[str, str]):
 class Program:
     """The statements of a function being written, as data, and the namespace they run in.
 
-    ``lines`` is the body; statements go to ``block``, which is ``lines`` or the body of an
-    open `If` (`open_if`). ``arrays``: the names that hold NumPy arrays, when writing for a
-    batch; an operation on any of them is printed in its array form.
+    ``lines`` is the body; statements go to ``block``: the body of the loop being written
+    (`begin_loop`), or ``lines``, or the body of an `If` opened there (`open_if`). ``arrays``:
+    the names that hold NumPy arrays, when writing for a batch; an operation on any of them
+    is printed in its array form.
     """
 
     def __init__(self) -> None:
         self.lines: list[Line] = []
         self.block = self.lines
+        self.loops: list[list[Line]] = [self.lines]  # the bodies blocks open in, innermost last
+        self.hoisted = 0  # how many statements `hoist` put first
         self.namespace: dict[str, Any] = {"math": math}
         self.arrays: set[str] = set()
         self._names = itertools.count()
@@ -186,6 +208,14 @@ class Program:
             self.arrays.add(name)  # an operation on a batch, elementwise: a batch too
         return Symbol(self, name)
 
+    def hoist(self, op: Form, inputs: Sequence[Any]) -> Symbol:
+        """Write ``t = op(inputs)`` first of all, out of any block or loop: for what is the
+        same throughout a call (a number read from a Value the function captured)."""
+        name = self.fresh()
+        self.lines.insert(self.hoisted, Statement(name, op, tuple(_operand(x) for x in inputs)))
+        self.hoisted += 1
+        return Symbol(self, name)
+
     def accumulate(self, target: str, value: Operand, index: tuple[int, ...] = ()) -> None:
         """Write ``target += value`` (``target[index] += value``: into one item)."""
         self.block.append(Statement(target, None, (value,), accumulate=True, index=index))
@@ -194,15 +224,33 @@ class Program:
         """Write the next statements, up to `close`, inside ``if test:`` (the block just
         written, if it tests the same)."""
         self.close()
-        last = self.lines[-1] if self.lines else None
+        outer = self.loops[-1]
+        last = outer[-1] if outer else None
         if not (isinstance(last, If) and last.test == test.name):
             last = If(test.name)
-            self.lines.append(last)
+            outer.append(last)
         self.block = last.body
 
     def close(self) -> None:
-        """Write the next statements at the top level again."""
-        self.block = self.lines
+        """Write the next statements in the body the last block opened in again."""
+        self.block = self.loops[-1]
+
+    def begin_loop(self, target: str, iterable: str) -> For:
+        """Write the next statements, up to `end_loop`, inside ``for target in iterable:``."""
+        self.close()
+        loop = For(target, iterable)
+        self.block.append(loop)
+        self.loops.append(loop.body)
+        self.block = loop.body
+        return loop
+
+    def end_loop(self) -> None:
+        self.loops.pop()
+        self.close()
+
+    def call(self, form: Form, inputs: Sequence[Any]) -> None:
+        """Write a call made for its effect, ``saved.append(...)``."""
+        self.block.append(Statement("", form, tuple(_operand(x) for x in inputs)))
 
     # -- printing ------------------------------------------------------------------------------
 
@@ -219,15 +267,17 @@ class Program:
             return f"({text})" if text.startswith("-") else text
         return self.reference(x, "c")  # any other constant: by reference, never as text
 
-    def text(self, x: Operand, names: Names | None = None) -> str:
+    def text(self, x: Operand, names: Names | None = None, op: object = None) -> str:
         """An operand as source: a name (renamed by names), an expression written in its
-        place (in parentheses), or a literal."""
+        place (in parentheses, unless it is a whole argument of op's call, math.tanh(...)),
+        or a literal."""
         if not isinstance(x, Symbol):
             return self.literal(x)
         if names is None:
             return x.name
         if x.name in names.inline:
-            return f"({names.inline[x.name]})"
+            expression = names.inline[x.name]
+            return expression if _a_whole_argument(op) else f"({expression})"
         return names.get(x.name, x.name)
 
     def expression(self, statement: Statement, args: Sequence[str]) -> str:
@@ -249,8 +299,11 @@ class Program:
             )
         fields = {name: self.literal(value) for name, value in op.params.items()}
         fields.update(ARRAY_NAMES if batched else FLOAT_NAMES)
-        if callable(form):  # a form that depends on the number of inputs
-            return form(list(args), **{name: fields[name] for name in op.params})
+        if callable(form):  # a form that depends on the inputs, or on the parameters
+            written = form(list(args), **{name: fields[name] for name in op.params})
+            if written is not None:
+                return written
+            return f"{self.reference(op.forward, op.name)}({', '.join(args)})"
         if op.arity is None:
             fields["xs"] = ", ".join(args)
         else:
@@ -267,6 +320,13 @@ class Program:
             if isinstance(line, If):
                 out.append(f"{pad}if {names.get(line.test, line.test) if names else line.test}:")
                 out += self.source(line.body, names, depth + 1)
+            elif isinstance(line, For):
+                out.append(f"{pad}for {line.target} in {line.iterable}:")
+                out += self.source(line.body, names, depth + 1)
+            elif isinstance(line, Unpack):
+                targets = [names.get(t, t) if names else t for t in line.targets]
+                source = self.text(line.source, names)
+                out.append(f"{pad}{', '.join(targets)}, = {source}[_i]")
             elif isinstance(line, Guard):
                 left, right = self.text(line.left, names), self.text(line.right, names)
                 held = f"{left} {line.comparison} {right}"
@@ -275,11 +335,13 @@ class Program:
                 out.append(f"{pad}    raise GuardFailed")
             else:
                 target = names.get(line.target, line.target) if names else line.target
-                args = [self.text(x, names) for x in line.args]
+                args = [self.text(x, names, line.op) for x in line.args]
                 if line.op is None and names is not None:  # the whole right-hand side
                     args = [names.bare(line.args[0], args[0])]
                 expression = self.expression(line, args)
-                if line.index:
+                if not line.target:  # a call made for its effect
+                    out.append(f"{pad}{expression}")
+                elif line.index:
                     out.append(f"{pad}{target}[{', '.join(map(str, line.index))}] += {expression}")
                 elif line.accumulate and line.target in self.arrays:
                     # A new array, not `+=`: that would change in place an array another
@@ -333,8 +395,16 @@ def _count(lines: list[Line], uses: Counter[str]) -> None:
         if isinstance(line, If):
             uses[line.test] += 1
             _count(line.body, uses)
+        elif isinstance(line, For):
+            inside: Counter[str] = Counter()
+            _count(line.body, inside)
+            defined = {s.target for s in line.body if isinstance(s, Statement)}
+            for name, n in inside.items():  # what the loop reads from before it, it rereads
+                uses[name] += n if name in defined else 2 * n
         elif isinstance(line, Guard):
             uses.update(x.name for x in (line.left, line.right) if isinstance(x, Symbol))
+        elif isinstance(line, Unpack):
+            uses[line.source.name] += 2  # read in a loop: never inlined
         else:
             uses.update(x.name for x in line.args if isinstance(x, Symbol))
             if line.accumulate:
@@ -348,22 +418,24 @@ def _inline_block(
     depth: dict[str, int] = {}
     candidates: dict[str, Statement] = {}  # defined in this block, used once, not yet used
     for line in lines:
-        if isinstance(line, If):
+        if isinstance(line, If | For):
             _inline_block(program, line.body, uses, names, inlined)
             continue
-        if isinstance(line, Guard):
+        if isinstance(line, Guard | Unpack):
             continue
         reads = [x.name for x in line.args if isinstance(x, Symbol)]
-        inner = max((depth.get(r, 0) for r in reads if r in candidates), default=0)
-        deep = inner if line.op is None else inner + 1  # a whole right-hand side nests nothing
+        nests = 0 if line.op is None else 1  # a whole right-hand side nests nothing
+        deep = nests
         for r in reads:
-            if r in candidates and deep <= DEPTH:
+            if r in candidates and depth[r] + nests <= DEPTH:
                 used = candidates.pop(r)
                 names.inline[r] = program.expression(
                     used, [program.text(x, names) for x in used.args]
                 )
                 inlined.add(r)
+                deep = max(deep, depth[r] + nests)
         writes_itself = isinstance(line.op, Form) or line.accumulate or line.op is None
+        writes_itself = writes_itself or not line.target
         if uses[line.target] == 1 and line.target not in names and not writes_itself:
             candidates[line.target] = line
             depth[line.target] = deep
@@ -378,9 +450,52 @@ def _without(lines: list[Line], inlined: set[str]) -> list[Line]:
             body = _without(line.body, inlined)
             if body:
                 kept.append(If(line.test, body))
+        elif isinstance(line, For):
+            kept.append(For(line.target, line.iterable, _without(line.body, inlined)))
         elif not (isinstance(line, Statement) and line.target in inlined):
             kept.append(line)
     return kept
+
+
+def first_assigned(zeroed: list[Statement], sweep: list[Line]) -> Iterator[Statement]:
+    """The zeroing of each accumulator, but for one whose first mention in the sweep adds to
+    it outside any block: that first ``g4 += c`` becomes ``g4 = c`` (as the eager walk keeps a
+    first gradient as it is)."""
+    pending = {s.target: s for s in zeroed if s.op is None}  # `g4 = 0.0`, not a matrix's
+    kept = [s for s in zeroed if s.op is not None]
+    mentioned: set[str] = set()
+    for line in sweep:
+        first = isinstance(line, Statement) and line.accumulate and line.target not in mentioned
+        if first and not line.index and pending.pop(line.target, None) is not None:  # type: ignore[union-attr]
+            line.accumulate = False  # type: ignore[union-attr]
+        mentioned.update(_names(line))
+    yield from kept
+    yield from pending.values()
+
+
+def _names(line: Line) -> Iterator[str]:
+    """The names a line reads or sets, in blocks too."""
+    if isinstance(line, If | For):
+        if isinstance(line, If):
+            yield line.test
+        for inner in line.body:
+            yield from _names(inner)
+    elif isinstance(line, Unpack):
+        yield from line.targets
+    elif isinstance(line, Guard):
+        yield from (x.name for x in (line.left, line.right) if isinstance(x, Symbol))
+    else:
+        yield line.target
+        yield from (x.name for x in line.args if isinstance(x, Symbol))
+
+
+def _a_whole_argument(op: object) -> bool:
+    """Whether op's code form takes its one input as a whole argument of a call, so that an
+    expression there needs no parentheses: {tanh}({x}), not {x} * 2."""
+    code = getattr(op, "code", None)  # a primitive's, read off its forward when first asked
+    return (
+        isinstance(code, str) and code.count("{x}") == 1 and "({x})" in code and "{y}" not in code
+    )
 
 
 class NoArrayFormError(TypeError):

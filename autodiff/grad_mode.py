@@ -46,6 +46,11 @@ class Tracer(ABC):
         """d root / d input, numbers (no graph asked for), for the inputs root depends on."""
 
     @abstractmethod
+    def map(self, f: Callable[..., Any], batches: tuple[Any, ...]) -> list[Any]:
+        """`autodiff.map` was called: f on each sample of the batches, which a compiler writes
+        once."""
+
+    @abstractmethod
     def failed(self, error: BaseException) -> None:
         """An operation or a backward pass raised (which the function may catch)."""
 

@@ -329,9 +329,10 @@ def _check_power(x: float, y: float) -> None:
         )
 
 
-# The powers have no code form (code=False): math.pow differs from their domain checks at ±inf
-# and NaN. Their array forms may: NumPy flags where a value is not real, and the compiler then
-# runs those samples one by one.
+# The powers have no code form (code=False), but x ** n for an integral n: math.pow differs
+# from their domain checks at ±inf and NaN, and Python's ** gives a complex number for a
+# negative base. Their array forms may: NumPy flags where a value is not real, and the compiler
+# then runs those samples one by one.
 
 
 @builtin(
@@ -345,6 +346,12 @@ def pow(x: float, y: float) -> float:
     """x ** y with both inputs variables;  ∂/∂x = y·x^(y−1),  ∂/∂y = x^y·log x"""
     _check_power(x, y)
     return math.pow(x, y)
+
+
+def _power_code(args: list[str], *, exponent: str) -> str | None:
+    """x ** n for an integral n, which Python computes as the forward does; None (called by
+    reference) for another, where ** would give a complex number below 0."""
+    return f"{args[0]} ** {exponent}" if float(exponent.strip("()")).is_integer() else None
 
 
 def _power_derivative(x: Any, out: Any, *, exponent: float) -> Any:
@@ -361,7 +368,7 @@ _NONZERO = Interval(-10, 10, avoid=(0.0,), gap=1e-3, guard=positive)
     _power_derivative,
     symbol="**",
     display="**{exponent:g}",
-    code=False,
+    code=_power_code,
     array="np.power({x}, {exponent})",
     domain=Domain(
         _NONZERO,

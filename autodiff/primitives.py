@@ -43,7 +43,7 @@ from autodiff.errors import DomainError, Undefined
 from autodiff.grad_mode import RECORDING, tracer
 from autodiff.value import Value
 
-Code = str | Callable[..., str]
+Code = str | Callable[..., str | None]
 """A primitive's code form: a format string of {x}, {y} or {xs} and its params, or a function
 of the inputs' expressions (a list of str) and its params, returning the expression."""
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import sys
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -124,6 +124,35 @@ def hvp(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
         return grad(along_vector, argnums)(*args)
 
     return product
+
+
+def map(f: Callable[..., Any], *batches: Iterable[Any]) -> list[Any]:
+    """``[f(*sample) for sample in zip(*batches)]``: f on each sample of a batch, as a list.
+
+    To the eager engine, exactly that loop. To `autodiff.compile`, the loop itself: f is traced
+    on one sample and written once, as a loop over the samples, and its backward pass as a loop
+    back over them, in the order the eager backward pass takes; so compiling a function over a
+    batch costs what its one sample does, whatever the batch's size. A loss over a batch::
+
+        losses = ad.map(lambda x, t: (1 - t * model(x)).relu(), xs, ts)
+        loss = ad.sum(losses) * (1.0 / len(losses))
+    """
+    if not callable(f):
+        raise TypeError(f"map needs a function to apply, got {type(f).__name__!r}")
+    for i, batch in enumerate(batches):
+        try:
+            if isinstance(batch, str | bytes | Value):
+                raise TypeError
+            iter(batch)
+        except TypeError:  # not iterable (a NumPy array of no dimension neither)
+            raise TypeError(
+                f"map(batch {i}) needs a sequence of samples, one each, got "
+                f"{type(batch).__name__!r}"
+            ) from None
+    listening = tracer()
+    if listening is None:
+        return [f(*sample) for sample in zip(*batches)]
+    return listening.map(f, batches)
 
 
 # -- the machinery ----------------------------------------------------------------------------

@@ -161,19 +161,24 @@ def _stepper(model: MLP, loss: Loss, l2: float, compiled: object, vectorize: obj
 
 
 def _compiled_step(model: MLP, loss: Loss, l2: float) -> Step:
+    """The eager step's arithmetic, compiled: each sample's loss through `autodiff.map`, so the
+    code is one sample's, in a loop, whatever the batch's size; the mean's 1/n an argument."""
     parameters = model.parameters()
 
-    def batch(xs: list[list[Value]], ts: list[list[Value]]) -> tuple[Any, ...]:
-        outputs = [_loss_inputs(model, loss, x) for x in xs]
-        data_loss = loss.on_numbers(outputs, ts)
+    def one(x: list[Value], t: list[Value]) -> tuple[Value, Any]:
+        outputs = _loss_inputs(model, loss, x)
+        return loss.formula(outputs, t), _correct(loss, outputs, t)
+
+    def batch(xs: list[list[Value]], ts: list[list[Value]], scale: Value) -> tuple[Any, ...]:
+        losses, corrects = zip(*ad.map(one, xs, ts))
+        data_loss = ad.sum(losses) * scale  # as Loss.on_numbers, the mean
         objective = data_loss + l2_penalty(parameters, l2) if l2 else data_loss
-        correct = ad.sum([_correct(loss, o, t) for o, t in zip(outputs, ts)])
-        return (data_loss, correct, *ad.gradients(objective, parameters))
+        return (data_loss, ad.sum(corrects), *ad.gradients(objective, parameters))
 
     compiled = ad.compile(batch)
 
     def step(xb: Any, tb: Any, optimizer: Optimizer, parameters: list[Value]) -> Any:
-        data_loss, correct, *grads = compiled(xb, tb)
+        data_loss, correct, *grads = compiled(xb, tb, 1.0 / len(xb))
         return _update(optimizer, parameters, grads, data_loss, correct)
 
     return step

@@ -248,6 +248,13 @@ def transforms() -> list[Call]:
         ),
         Call("autodiff.zero_grad", ad.zero_grad, lambda: {"values": neuron()[1]}, positional=1),
         Call(
+            "autodiff.map",
+            ad.map,
+            lambda: {"f": lambda x, y: (x, y), "xs": [1.0, 2.0], "ys": [Value(3.0), 4.0]},
+            positional=3,
+            words=("sample", "batch"),
+        ),
+        Call(
             "autodiff.topological_order",
             ad.topological_order,
             lambda: {"root": _root()},

@@ -33,11 +33,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from autodiff.checks import as_flag
+from autodiff.code import Symbol
 from autodiff.compiler.arguments import NUMBER, as_floats, as_values, flatten, output_shape, shaped
 from autodiff.compiler.batch import REDUCTIONS, numpy
 from autodiff.compiler.lower import GuardFailed, Lowering
 from autodiff.compiler.python import build
-from autodiff.compiler.trace import Trace, TraceError
+from autodiff.compiler.trace import Mapped, Trace, TraceError
 from autodiff.grad_mode import listening
 from autodiff.value import Value
 
@@ -85,11 +86,25 @@ def compile(
 
 @dataclass(frozen=True)
 class Written:
-    """One trace, compiled: its function of the numbers, its source, and its result's shape."""
+    """One trace, compiled: its function of the numbers (and of the arguments at the
+    positions ``whole``, as they were given: the batches of `autodiff.map`), its source, and
+    its result's shape."""
 
     function: Callable[..., Any]
     source: str
     shape: Any
+    whole: frozenset[int] = frozenset()
+
+    def call(self, args: tuple[Any, ...], numbers: Sequence[float], spans: list[int]) -> Any:
+        if not self.whole:
+            return self.function(*numbers)
+        given: list[Any] = []
+        for i, arg in enumerate(args):
+            if i in self.whole:
+                given.append(arg)
+            else:
+                given.extend(numbers[spans[i] : spans[i + 1]])
+        return self.function(*given)
 
     @property
     def single(self) -> bool:
@@ -136,27 +151,30 @@ class Compiled:
 
             return call_batch(self, args, static)
         key: Any
+        spans: list[int] = []  # where each argument's numbers begin, and the last end
         if not static and all(type(a) is float for a in args):
             numbers, key = args, len(args)
         else:
             numbers_list: list[float] = []
             names = self.parameter_names(len(args))
-            key = tuple(
-                flatten(a, numbers_list, i in static, f"{self.name}({names[i]}=...)")
-                for i, a in enumerate(args)
-            )
-            numbers = tuple(numbers_list)
+            shapes = []
+            for i, a in enumerate(args):
+                spans.append(len(numbers_list))
+                where = f"{self.name}({names[i]}=...)"
+                shapes.append(flatten(a, numbers_list, i in static, where))
+            spans.append(len(numbers_list))
+            key, numbers = tuple(shapes), tuple(numbers_list)
         for written in self.kept.get(key, ()):
             if written is None:  # f could not be traced for arguments like these
                 return self.eagerly(args, static)
             try:
-                out = written.function(*numbers)
+                out = written.call(args, numbers, spans)
             except GuardFailed:
                 continue
             except Exception:
                 return self.eagerly(args, static)
             return self._result(written, out, args, static)
-        return self._trace(args, static, key, numbers)
+        return self._trace(args, static, key, numbers, spans)
 
     def _result(
         self, written: Written, out: Any, args: tuple[Any, ...], static: frozenset[int]
@@ -169,7 +187,12 @@ class Compiled:
     # -- tracing -------------------------------------------------------------------------------
 
     def _trace(
-        self, args: tuple[Any, ...], static: frozenset[int], key: Any, numbers: Sequence[float]
+        self,
+        args: tuple[Any, ...],
+        static: frozenset[int],
+        key: Any,
+        numbers: Sequence[float],
+        spans: list[int],
     ) -> Any:
         kept = self.kept.pop(key, [])
         self.kept[key] = kept  # the most recent key last; the oldest go first
@@ -195,7 +218,7 @@ class Compiled:
                 stacklevel=3,
             )
         try:
-            out = written.function(*numbers)
+            out = written.call(args, numbers, spans)
         except Exception:
             return self.eagerly(args, static)
         return self._result(written, out, args, static)
@@ -226,7 +249,13 @@ class Compiled:
         trace, out = self.run(call_args)
         results: list[Any] = []
         shape = output_shape(out, results)
-        arguments = list(parameters.values())
+        batches = {id(b) for step in trace.steps if isinstance(step, Mapped) for b in step.batches}
+        whole = frozenset(i for i, a in enumerate(call_args) if id(a) in batches)
+        arguments = [
+            p
+            for i, a in enumerate(call_args)
+            for p in ([names[i]] if i in whole else _names_in(a, parameters))
+        ]
         lowering: Lowering
         if self.vectorize:
             from autodiff.compiler.arrays import ArrayLowering  # noqa: PLC0415 -- NumPy's
@@ -237,6 +266,10 @@ class Compiled:
             arguments.append("_B")
         else:
             lowering = Lowering(trace, parameters)
+            for i in whole:
+                lowering.whole[id(call_args[i])] = names[i]
+                for index, leaf in _indexed(call_args[i]):
+                    lowering.values[leaf] = Symbol(lowering.program, names[i] + index)
             operands = lowering.write(results)
         function = build(
             lowering.program,
@@ -246,7 +279,7 @@ class Compiled:
             labels=lowering.labels,
             name=self.name,
         )
-        return Written(function, function.__source__, shape)  # type: ignore[attr-defined]
+        return Written(function, function.__source__, shape, whole)  # type: ignore[attr-defined]
 
     def run(self, call_args: list[Any]) -> tuple[Trace, Any]:
         """f on Values, heard by a trace (transformations inside give Values, standing for
@@ -302,6 +335,24 @@ class Compiled:
         """What the eager engine gives: f on fresh Values, its results as floats."""
         values = [as_values(a, "", {}, i in static) for i, a in enumerate(args)]
         return as_floats(self.f(*values))
+
+
+def _names_in(arg: Any, parameters: dict[Value, str]) -> list[str]:
+    """The names of an argument's numbers, as parameters of the code, in order."""
+    return (
+        [parameters[leaf] for _, leaf in _indexed(arg)]
+        if not isinstance(arg, Value)
+        else [parameters[arg]]
+    )
+
+
+def _indexed(arg: Any, index: str = "") -> list[tuple[str, Value]]:
+    """An argument's Values, each with where it is in it (``[3][1]``)."""
+    if isinstance(arg, Value):
+        return [(index, arg)]
+    if isinstance(arg, list | tuple):
+        return [found for i, item in enumerate(arg) for found in _indexed(item, f"{index}[{i}]")]
+    return []  # a static argument: no numbers
 
 
 class Untraceable(Exception):  # noqa: N818 -- not an error of the caller's: the call runs eagerly

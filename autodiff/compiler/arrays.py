@@ -125,7 +125,7 @@ class ArrayLowering(Lowering):
         self.reduce = reduce
         self.per_sample = set(per_sample)
         self.program.arrays = {self.values[v].name for v in per_sample}  # type: ignore[union-attr]
-        self.whole: dict[tuple[int, ...], str] = {}  # the Values of an argument given whole
+        self.given_whole: dict[tuple[int, ...], str] = {}  # the Values of an argument given whole
         self.element_of: dict[Value, tuple[str, tuple[int, ...]]] = {}
         for name, rows in whole.items():
             self.program.arrays.add(name)
@@ -134,7 +134,7 @@ class ArrayLowering(Lowering):
             for index, v in elements:
                 self.element_of[v] = (name, index)
                 self.values[v] = self.program.apply(_at(index), [Symbol(self.program, name)])
-            self.whole[tuple(id(v) for _, v in elements)] = name
+            self.given_whole[tuple(id(v) for _, v in elements)] = name
         self.group_of: dict[Value, Group] = {}
         self.summed: set[str] = set()  # names holding a sum over the samples
         self._plan()
@@ -263,7 +263,7 @@ class ArrayLowering(Lowering):
         the argument given whole that holds exactly them, or each of them."""
         rows = [row if isinstance(row, list) else [row] for row in values]
         flat = [v for row in rows for v in row]
-        name = self.whole.get(tuple(id(v) for v in flat))
+        name = self.given_whole.get(tuple(id(v) for v in flat))
         if name is not None:
             return Symbol(self.program, name), Whole(name)
         if values and not isinstance(values[0], list):

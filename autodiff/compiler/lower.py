@@ -13,12 +13,25 @@ split (relu's step, max's arg-max) is computed at every call, never frozen at th
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from autodiff.backprop import Gradients, chain_rule, topological_order
-from autodiff.code import Form, Guard, If, Line, Operand, Program, Statement, Symbol
-from autodiff.compiler.trace import Compared, Detached, Request, Trace
+from autodiff.code import (
+    For,
+    Form,
+    Guard,
+    If,
+    Line,
+    Operand,
+    Program,
+    Statement,
+    Symbol,
+    Unpack,
+    first_assigned,
+)
+from autodiff.compiler import loops
+from autodiff.compiler.trace import Compared, Detached, Mapped, Request, Trace
 from autodiff.errors import Undefined
 from autodiff.primitives import Primitive
 from autodiff.value import Value
@@ -59,27 +72,35 @@ class Lowering:
         self.values: dict[Value, Operand] = {
             v: self.program.argument(name) for v, name in parameters.items()
         }
-        self.made = {step for step in trace.steps if isinstance(step, Value)}
+        self.made = _made(trace.steps)
         self.labels: dict[str, str] = {name: name for name in parameters.values()}
         # Derivatives known only when the code runs (a rule called, or recorded before the
         # function ran): numbers, or an Undefined.
         self.opaque: set[str] = set()
+        self.whole: dict[int, str] = {}  # arguments given whole (a batch), by id: their names
+        self.loops: list[loops.Loop] = []  # each autodiff.map, written as a loop
+        self.sampled: set[Value] = set()  # the Values of the maps' samples
 
     def write(self, results: Sequence[Any]) -> list[Operand]:
         """Write the trace; what each of results is in the code. What results do not need,
         and cannot fail, is left out."""
-        for step in self.trace.steps:
+        self.write_steps(self.trace.steps)
+        operands = [self.operand(r) for r in results]
+        _prune(self.program.lines, {x.name for x in operands if isinstance(x, Symbol)})
+        return operands
+
+    def write_steps(self, steps: Sequence[Any]) -> None:
+        for step in steps:
             if isinstance(step, Value):
                 self.forward(step, step.primitive, step.parents)  # type: ignore[arg-type]
             elif isinstance(step, Detached):
                 self.forward(step.leaf, step.op, step.inputs)
             elif isinstance(step, Compared):
                 self.guard(step)
+            elif isinstance(step, Mapped):
+                self.loops.append(loops.forward(self, step))
             else:
                 self.backward(step)
-        operands = [self.operand(r) for r in results]
-        _prune(self.program.lines, {x.name for x in operands if isinstance(x, Symbol)})
-        return operands
 
     def operand(self, v: Any) -> Operand:
         """What v is in the code: a name, or a constant's number."""
@@ -91,7 +112,7 @@ class Lowering:
         if v in self.trace.constants:
             self.values[v] = v.data
             return v.data
-        symbol = self.program.apply(READ, [v])  # v itself by reference: read at each call
+        symbol = self.program.hoist(READ, [v])  # v itself by reference: read once a call
         self.values[v] = symbol
         self.name_after(symbol, v)
         return symbol
@@ -106,6 +127,12 @@ class Lowering:
             self.labels.setdefault(symbol.name, prefix + self.labels.get(label, label))
 
     def forward(self, v: Value, op: Primitive, inputs: Sequence[Any]) -> None:
+        if op.builtin and op.name == "sum" and self.loops:
+            whole = loops.whole_output(self, inputs)
+            if whole is not None:  # a map's outputs, every one in order: its list
+                self.values[v] = self.program.apply(loops.SUM, [whole])
+                self.name_after(self.values[v], v)
+                return
         operands = [self.operand(x) for x in inputs]
         if op.builtin and op.name == "identity":  # the same number under another name
             self.values[v] = operands[0]
@@ -115,24 +142,32 @@ class Lowering:
 
     def guard(self, step: Compared) -> None:
         left, right = self.operand(step.value), self.operand(step.other)
-        self.program.lines.append(Guard(left, step.comparison, right, step.outcome))
+        self.program.block.append(Guard(left, step.comparison, right, step.outcome))
 
     def backward(self, request: Request) -> None:
         """The chain rule from request.root back, written as code; each gradient asked for
         is then its accumulator (0.0 where the root does not depend on it)."""
         order = self.order(request)
         grads = self.adjoints(request, order)
-        start = len(self.program.lines)
+        grads.wanted = set(request.found)
+        self.program.close()
+        body = self.program.block  # the function's, or a loop's
+        start = len(body)
         chain_rule(request.root, self.operand(request.seed), grads, grads.local, order)
         self.program.close()
-        sweep = self.program.lines[start:]
-        self.program.lines[start:] = [*_first_added(grads.zeroed, sweep), *sweep]
+        sweep = body[start:]
+        body[start:] = [*first_assigned(grads.zeroed, sweep), *sweep]
         for x, leaf in request.found.items():
             self.values[leaf] = grads.get(x, 0.0)
 
     def order(self, request: Request) -> list[Any]:
-        """The nodes the backward pass walks, inputs before users."""
-        return topological_order(request.root)
+        """The nodes the backward pass walks, inputs before users (a map's, as one)."""
+        order = topological_order(request.root)
+        return loops.grouped(order, loops.loops_of(self)) if self.loops else order
+
+    def adjoints_in_loop(self, edges: Counter[Any], outer: Adjoints, mine: set[Value]) -> Adjoints:
+        """The store of a backward pass inside a map's loop (see `InLoop`)."""
+        return InLoop(self, edges, outer, mine)
 
     def adjoints(self, request: Request, order: list[Any]) -> Adjoints:
         """The walk's store for this backward pass."""
@@ -166,6 +201,17 @@ class Lowering:
         return items
 
 
+def _made(steps: Sequence[Any]) -> set[Value]:
+    """The nodes the function made, those of the first sample of each map among them."""
+    made: set[Value] = set()
+    for step in steps:
+        if isinstance(step, Value):
+            made.add(step)
+        elif isinstance(step, Mapped):
+            made |= _made(step.steps)
+    return made
+
+
 class Adjoints(Gradients):
     """The walk's store for code: a node's gradient is an accumulator, zeroed before the walk
     and added to (``g4 += ...``) by the blocks of the nodes it feeds; a gradient that may be
@@ -176,18 +222,23 @@ class Adjoints(Gradients):
         super().__init__()
         self.lowering = lowering
         self.program = lowering.program
+        self.outputs = loops.outputs_of(lowering) if lowering.loops else {}
+        self.wanted: set[Value] = set()
         self.edges = edges  # how many edges feed each node of the walk
         self.zeroed: list[Statement] = []  # `g4 = 0.0`, one per accumulator
         self.added: set[Value] = set()  # the nodes that have one (the root has its seed)
         self.whole: set[str] = set()  # names of whole gradients: accumulators, the seed
 
     def local(self, node: Any) -> list[Any]:
+        if isinstance(node, loops.Loop):  # it passes its gradients on in its own loop
+            loops.backward(self.lowering, node, self)
+            return []
         return self.lowering.local(node)
 
     def passes(self, g: Any) -> bool:
         if not isinstance(g, Symbol):
             self.program.close()
-            return super().passes(g)
+            return isinstance(g, loops.Loop) or super().passes(g)
         self.program.open_if(g)
         return True
 
@@ -206,10 +257,15 @@ class Adjoints(Gradients):
         return super().across(g, d)  # g * d: a statement, for a Symbol among them
 
     def add(self, node: Value, contribution: Any) -> None:
+        at = self.outputs.get(node)
+        if at is not None:  # an output of a map's sample: into its list
+            loops.reach(self, *at, contribution)
+            return
         whole = isinstance(contribution, Symbol) and contribution.name in self.whole
         if whole and self.edges[node] == 1 and node not in self:
             self[node] = contribution  # its only gradient, as it is: the same name
-            self.lowering.name_after(contribution, node, "g_")
+            if node in self.wanted:  # one asked for: the name the reader looks for
+                self.lowering.name_after(contribution, node, "g_")
             return
         self.program.accumulate(self.accumulator(node).name, contribution)
 
@@ -230,33 +286,29 @@ class Adjoints(Gradients):
         return symbol
 
 
-def _first_added(zeroed: list[Statement], sweep: list[Line]) -> Iterator[Statement]:
-    """The zeroing of each accumulator, but for one whose first mention in the sweep adds to
-    it outside any block: that first ``g4 += c`` becomes ``g4 = c`` (as the eager walk keeps a
-    first gradient as it is)."""
-    pending = {s.target: s for s in zeroed if s.op is None}  # `g4 = 0.0`, not a matrix's
-    kept = [s for s in zeroed if s.op is not None]
-    mentioned: set[str] = set()
-    for line in sweep:
-        first = isinstance(line, Statement) and line.accumulate and line.target not in mentioned
-        if first and not line.index and pending.pop(line.target, None) is not None:  # type: ignore[union-attr]
-            line.accumulate = False  # type: ignore[union-attr]
-        mentioned.update(_names(line))
-    yield from kept
-    yield from pending.values()
+class InLoop(Adjoints):
+    """The store of a backward pass inside a map's loop: the gradients of a sample's own
+    nodes are the loop's, zeroed at each sample; what every sample shares (a parameter)
+    adds into its gradient outside the loop, never taking another's name (it changes with
+    each sample)."""
 
+    def __init__(
+        self, lowering: Lowering, edges: Counter[Any], outer: Adjoints, mine: set[Value]
+    ) -> None:
+        super().__init__(lowering, edges)
+        self.outer, self.mine = outer, mine
 
-def _names(line: Line) -> Iterator[str]:
-    """The names a line reads or sets, in blocks too."""
-    if isinstance(line, If):
-        yield line.test
-        for inner in line.body:
-            yield from _names(inner)
-    elif isinstance(line, Guard):
-        yield from (x.name for x in (line.left, line.right) if isinstance(x, Symbol))
-    else:
-        yield line.target
-        yield from (x.name for x in line.args if isinstance(x, Symbol))
+    def reach(self, node: Value) -> None:
+        (self if node in self.mine else self.outer).accumulator(node)
+
+    def add(self, node: Value, contribution: Any) -> None:
+        if node in self.mine:
+            super().add(node, contribution)
+        elif node in self.lowering.sampled:
+            if node in self.outer.wanted:
+                raise loops.NotALoop("a gradient with respect to a sample of autodiff.map")
+        else:
+            self.program.accumulate(self.outer.accumulator(node).name, contribution)
 
 
 NEVER_FAIL = frozenset({"add", "sub", "mul", "neg"})
@@ -282,6 +334,11 @@ def _mark(lines: list[Line], live: set[str]) -> bool:
             if _mark(line.body, live):
                 live.add(line.test)
                 kept = True
+        elif isinstance(line, For):
+            kept |= _mark(line.body, live) | _mark(line.body, live)  # twice: it repeats
+        elif isinstance(line, Unpack):
+            live.add(line.source.name)
+            kept = True
         elif isinstance(line, Guard) or line.target in live or not _removable(line):
             if isinstance(line, Guard):
                 live.update(x.name for x in (line.left, line.right) if isinstance(x, Symbol))
@@ -305,13 +362,18 @@ def _sweep(lines: list[Line], live: set[str]) -> bool:
                 last.body += line.body
             elif line.body:
                 kept.append(line)
-        elif isinstance(line, Guard) or line.target in live or not _removable(line):
+        elif isinstance(line, For):
+            changed |= _sweep(line.body, live)
+            kept.append(line)
+        elif isinstance(line, Unpack | Guard) or line.target in live or not _removable(line):
             kept.append(line)
     lines[:] = kept
     return changed or len(kept) != before
 
 
 def _removable(line: Statement) -> bool:
+    if not line.target:
+        return False  # a call made for its effect (an append)
     op = line.op
     if op is None or isinstance(op, Form):
         return op is None or op.pure

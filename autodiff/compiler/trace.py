@@ -8,11 +8,12 @@ and keeps those facts in the order they happened, which is an order the code can
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from autodiff.backprop import Gradients, chain_rule
-from autodiff.grad_mode import Tracer
+from autodiff.grad_mode import Tracer, listening
 from autodiff.primitives import Primitive
 from autodiff.value import Value, data_of
 
@@ -50,7 +51,20 @@ class Request:
     found: dict[Value, Value]
 
 
-Step = Value | Detached | Compared | Request
+@dataclass(frozen=True)
+class Mapped:
+    """`autodiff.map`: f on each of the samples. ``steps``: what f did on the first sample,
+    which the code repeats for each; ``outputs``: what f gave for each sample; ``made``: the
+    nodes each sample's run made (the first's are in steps)."""
+
+    steps: list[Step]
+    batches: tuple[Any, ...]
+    samples: list[tuple[Any, ...]]
+    outputs: list[Any]
+    made: list[set[Value]]
+
+
+Step = Value | Detached | Compared | Request | Mapped
 
 
 @dataclass
@@ -87,6 +101,29 @@ class Trace(Tracer):
         found = {x: Value(grads[x]) for x in inputs if x in grads}
         self.steps.append(Request(root, seed, found))
         return found
+
+    def map(self, f: Callable[..., Any], batches: tuple[Any, ...]) -> list[Any]:
+        """f on the first sample heard step by step, as the code will repeat it; on the others
+        heard by a trace of their own, which keeps only the nodes each made."""
+        samples = list(zip(*batches))
+        if not samples:
+            return []
+        outer = self.steps
+        self.steps = []
+        try:
+            outputs = [f(*samples[0])]
+        finally:
+            steps, self.steps = self.steps, outer
+        made = [{s for s in steps if isinstance(s, Value)}]
+        for sample in samples[1:]:
+            other = Trace()
+            with listening(other):
+                outputs.append(f(*sample))
+            if other.failure is not None:
+                self.failed(other.failure)
+            made.append({s for s in other.steps if isinstance(s, Value)})
+        self.steps.append(Mapped(steps, batches, samples, outputs, made))
+        return outputs
 
     def failed(self, error: BaseException) -> None:
         if self.failure is None:

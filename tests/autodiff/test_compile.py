@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import linecache
 import math
+import random
 import subprocess
 import sys
 import threading
@@ -26,7 +27,7 @@ from support import fails
 
 import autodiff as ad
 from autodiff import Undefined, Value, compiler
-from autodiff.compiler import lower
+from autodiff.compiler import loops, lower
 from autodiff.testing import Expression, expressions, reals
 
 # Points drawn so that kinks (relu, abs, max at 0) fall between the trace and the call, and
@@ -903,3 +904,94 @@ def test_captured_values_only_and_no_arguments() -> None:
     w.data = 0.1
     assert compiled() == ((w * 3).tanh().data, 0.1)
     assert compiled.traces == 1
+
+
+# -- autodiff.map: one sample's code, in a loop ---------------------------------------------
+
+
+def _model(seed: int) -> tuple[list[list[Value]], list[Value]]:
+    rng = random.Random(seed)
+    hidden = [[Value(rng.uniform(-1, 1)) for _ in range(3)] for _ in range(4)]
+    out = [Value(rng.uniform(-1, 1)) for _ in range(5)]
+    return hidden, out
+
+
+def _batch_loss(hidden: list[list[Value]], out: list[Value]) -> Callable[..., Any]:
+    params = [p for row in hidden for p in row] + out
+
+    def one(x: Any, t: Any) -> Any:
+        h = [ad.dot(row[:2], x, row[2]).tanh() for row in hidden]
+        score = ad.dot(out[:4], h, out[4])
+        return (1 - t * score).relu(), ad.step(score)
+
+    def batch(xs: Any, ts: Any, scale: Any) -> Any:
+        losses, positives = zip(*ad.map(one, xs, ts))
+        loss = ad.sum(losses) * scale + 1e-3 * ad.dot(params, params)
+        return (loss, ad.sum(positives), *ad.gradients(loss, params))
+
+    return batch
+
+
+SAMPLES = st.lists(
+    st.tuples(reals(-2, 2), reals(-2, 2), st.sampled_from([-1.0, 1.0])), min_size=1, max_size=7
+)
+
+
+def map_agrees_with_eager() -> Callable[[], None]:
+    @given(SAMPLES, SAMPLES, st.integers(0, 5))
+    def check(first: list[Any], second: list[Any], seed: int) -> None:
+        batch = _batch_loss(*_model(seed))
+        compiled = ad.compile(batch)
+        for samples in (first, second, first):  # other sizes, and back: traced once each
+            xs, ts = [[a, b] for a, b, _ in samples], [t for _, _, t in samples]
+            got = compiled(xs, ts, 1.0 / len(xs))
+            eager = compiled.eagerly((xs, ts, 1.0 / len(xs)), frozenset())
+            assert same(got, eager), f"{samples}: compiled {got!r}, eager {eager!r}"
+        assert "for " in compiled.source and compiled.source.count("math.tanh") == 4  # once each
+
+    return check
+
+
+def test_a_map_compiles_to_a_loop_equal_to_the_eager_engine_bit_for_bit() -> None:
+    settings(max_examples=40)(map_agrees_with_eager())()
+
+
+def test_the_map_property_catches_a_loop_back_over_the_samples_in_the_wrong_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = loops.backward
+
+    def forwards(lowering: Any, loop: Any, outer: Any) -> None:
+        original(lowering, loop, outer)
+        for line in lowering.program.lines:
+            if isinstance(line, ad.code.For) and line.target == "_i":
+                line.iterable = f"range({len(loop.step.samples)})"  # first to last: wrong order
+
+    monkeypatch.setattr(loops, "backward", forwards)
+    fails(map_agrees_with_eager())
+
+
+def test_a_map_is_python_s_map_to_the_eager_engine() -> None:
+    assert ad.map(lambda x, y: x * y, [1.0, 2.0], [3.0, 4.0, 5.0]) == [3.0, 8.0]
+    with pytest.raises(TypeError, match="map needs a function"):
+        ad.map(3, [1.0])  # type: ignore[arg-type]
+
+
+def test_compiling_a_map_costs_one_sample_whatever_the_batch() -> None:
+    batch = _batch_loss(*_model(0))
+    lines = []
+    for n in (10, 100):
+        compiled = ad.compile(batch)
+        compiled([[0.1 * i, -0.2] for i in range(n)], [1.0] * n, 1.0 / n)
+        lines.append(len(compiled.source.splitlines()))
+    assert lines[1] - lines[0] == 90  # one line per sample more: the gradients reaching each
+
+
+def test_a_map_over_batches_made_inside_the_function_runs_eagerly() -> None:
+    def f(xs: Any) -> Any:
+        doubled = [x * 2 for x in xs]
+        return ad.sum(ad.map(lambda x: x.tanh(), doubled))
+
+    compiled = ad.compile(f)
+    with pytest.warns(UserWarning, match="could not be traced.*arguments of the compiled"):
+        assert compiled([0.1, 0.2]) == f([Value(0.1), Value(0.2)]).data
