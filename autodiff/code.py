@@ -120,6 +120,7 @@ class For:
     target: str
     iterable: str
     body: list[Line] = field(default_factory=list)
+    reads: tuple[str, ...] = ()  # the program's names the iterable reads (a count of samples)
 
 
 @dataclass(slots=True)
@@ -235,10 +236,11 @@ class Program:
         """Write the next statements in the body the last block opened in again."""
         self.block = self.loops[-1]
 
-    def begin_loop(self, target: str, iterable: str) -> For:
-        """Write the next statements, up to `end_loop`, inside ``for target in iterable:``."""
+    def begin_loop(self, target: str, iterable: str, reads: tuple[str, ...] = ()) -> For:
+        """Write the next statements, up to `end_loop`, inside ``for target in iterable:``
+        (which reads the names ``reads``)."""
         self.close()
-        loop = For(target, iterable)
+        loop = For(target, iterable, reads=reads)
         self.block.append(loop)
         self.loops.append(loop.body)
         self.block = loop.body
@@ -401,6 +403,8 @@ def _count(lines: list[Line], uses: Counter[str]) -> None:
             defined = {s.target for s in line.body if isinstance(s, Statement)}
             for name, n in inside.items():  # what the loop reads from before it, it rereads
                 uses[name] += n if name in defined else 2 * n
+            for name in line.reads:
+                uses[name] += 2  # read by the loop's head: never inlined
         elif isinstance(line, Guard):
             uses.update(x.name for x in (line.left, line.right) if isinstance(x, Symbol))
         elif isinstance(line, Unpack):
@@ -451,7 +455,7 @@ def _without(lines: list[Line], inlined: set[str]) -> list[Line]:
             if body:
                 kept.append(If(line.test, body))
         elif isinstance(line, For):
-            kept.append(For(line.target, line.iterable, _without(line.body, inlined)))
+            kept.append(For(line.target, line.iterable, _without(line.body, inlined), line.reads))
         elif not (isinstance(line, Statement) and line.target in inlined):
             kept.append(line)
     return kept
@@ -460,17 +464,34 @@ def _without(lines: list[Line], inlined: set[str]) -> list[Line]:
 def first_assigned(zeroed: list[Statement], sweep: list[Line]) -> Iterator[Statement]:
     """The zeroing of each accumulator, but for one whose first mention in the sweep adds to
     it outside any block: that first ``g4 += c`` becomes ``g4 = c`` (as the eager walk keeps a
-    first gradient as it is)."""
-    pending = {s.target: s for s in zeroed if s.op is None}  # `g4 = 0.0`, not a matrix's
-    kept = [s for s in zeroed if s.op is not None]
+    first gradient as it is). So too for an array of zeros (a matrix's gradient) that first
+    takes another array, if it is never added to item by item (which would change, in place,
+    the array it took)."""
+    by_item = {line.target for line in _walk(sweep) if isinstance(line, Statement) and line.index}
+    pending = {
+        s.target: s
+        for s in zeroed
+        if s.op is None or (s.op.name == "zeros" and s.target not in by_item)
+    }
+    kept = [s for s in zeroed if s.target not in pending]
     mentioned: set[str] = set()
     for line in sweep:
         first = isinstance(line, Statement) and line.accumulate and line.target not in mentioned
-        if first and not line.index and pending.pop(line.target, None) is not None:  # type: ignore[union-attr]
-            line.accumulate = False  # type: ignore[union-attr]
+        if first and not line.index and line.target in pending:  # type: ignore[union-attr]
+            zero = pending[line.target]  # type: ignore[union-attr]
+            if zero.op is None or isinstance(line.args[0], Symbol):  # type: ignore[union-attr]
+                del pending[line.target]  # type: ignore[union-attr]
+                line.accumulate = False  # type: ignore[union-attr]
         mentioned.update(_names(line))
     yield from kept
     yield from pending.values()
+
+
+def _walk(lines: list[Line]) -> Iterator[Line]:
+    for line in lines:
+        yield line
+        if isinstance(line, If | For):
+            yield from _walk(line.body)
 
 
 def _names(line: Line) -> Iterator[str]:

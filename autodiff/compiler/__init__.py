@@ -34,7 +34,15 @@ from typing import Any
 
 from autodiff.checks import as_flag
 from autodiff.code import Symbol
-from autodiff.compiler.arguments import NUMBER, as_floats, as_values, flatten, output_shape, shaped
+from autodiff.compiler.arguments import (
+    NUMBER,
+    as_floats,
+    as_values,
+    flatten,
+    is_array,
+    output_shape,
+    shaped,
+)
 from autodiff.compiler.batch import REDUCTIONS, numpy
 from autodiff.compiler.lower import GuardFailed, Lowering
 from autodiff.compiler.python import build
@@ -58,6 +66,7 @@ def compile(
     static_argnums: Sequence[int] = (),
     vectorize: bool = False,
     reduce: str | None = None,
+    in_axes: Sequence[int | None] | None = None,
 ) -> Compiled:
     """f, compiled: see the module docstring.
 
@@ -70,7 +79,12 @@ def compile(
     ``vectorize``: f is written for one sample, and called with NumPy arrays of a batch of
     them (see `autodiff.compiler.batch`); it returns an array per result, or with
     ``reduce="mean"`` or ``"sum"`` each result averaged or summed over the batch (the
-    gradient of a mean loss, for training). Needs NumPy.
+    gradient of a mean loss, for training). Needs NumPy. As in JAX's ``vmap``, ``in_axes``
+    says, argument by argument, 0 where it is a batch (a row per sample) and None where it is
+    the same for every sample: a number, or an array passed whole, such as a layer's matrix of
+    weights, which f sees as lists of Values; by default each array is a batch. With
+    ``reduce``, a list of numbers f returns comes back as a NumPy array, and the gradients of
+    every number of an argument passed whole, in order, as that argument's array, flattened.
     """
     if not callable(f):
         raise TypeError(f"compile needs a function, got {type(f).__name__!r}")
@@ -81,7 +95,12 @@ def compile(
         raise ValueError("compile(reduce=...) reduces over a batch: it needs vectorize=True")
     if as_flag(vectorize, "compile(vectorize=...)"):
         numpy()  # a clear error now, where NumPy is not installed
-    return Compiled(f, static, vectorize=vectorize, reduce=reduce)
+    elif in_axes is not None:
+        raise ValueError(
+            "compile(in_axes=...) says which arguments are batches: it needs vectorize=True"
+        )
+    whole = _whole_positions(in_axes)
+    return Compiled(f, static, vectorize=vectorize, reduce=reduce, whole=whole)
 
 
 @dataclass(frozen=True)
@@ -122,14 +141,18 @@ class Compiled:
         *,
         vectorize: bool = False,
         reduce: str | None = None,
+        whole: frozenset[int] = frozenset(),
     ) -> None:
         functools.update_wrapper(self, f)
         self.f = f
         self.name: str = getattr(f, "__name__", "f")
         self.static = static
         self.vectorize, self.reduce = vectorize, reduce
+        self.whole = whole  # for a batch: the positions of arguments passed whole (in_axes None)
         # For a batch: the same function for one sample, which a batch falls back on.
         self.single = Compiled(f, static) if vectorize else None
+        self.mapped: frozenset[int] = frozenset()  # positions of batches f maps over
+        self._names: dict[int, list[str]] = {}
         self.traces = 0
         self.source = ""
         self.kept: dict[Any, list[Written | None]] = {}  # traces by structure of the arguments
@@ -150,20 +173,7 @@ class Compiled:
             from autodiff.compiler.batch import call_batch  # noqa: PLC0415 -- NumPy's, when asked
 
             return call_batch(self, args, static)
-        key: Any
-        spans: list[int] = []  # where each argument's numbers begin, and the last end
-        if not static and all(type(a) is float for a in args):
-            numbers, key = args, len(args)
-        else:
-            numbers_list: list[float] = []
-            names = self.parameter_names(len(args))
-            shapes = []
-            for i, a in enumerate(args):
-                spans.append(len(numbers_list))
-                where = f"{self.name}({names[i]}=...)"
-                shapes.append(flatten(a, numbers_list, i in static, where))
-            spans.append(len(numbers_list))
-            key, numbers = tuple(shapes), tuple(numbers_list)
+        key, numbers, spans = self._key(args, static)
         for written in self.kept.get(key, ()):
             if written is None:  # f could not be traced for arguments like these
                 return self.eagerly(args, static)
@@ -175,6 +185,28 @@ class Compiled:
                 return self.eagerly(args, static)
             return self._result(written, out, args, static)
         return self._trace(args, static, key, numbers, spans)
+
+    def _key(
+        self, args: tuple[Any, ...], static: frozenset[int]
+    ) -> tuple[Any, Sequence[float], list[int]]:
+        """The structure of the arguments (the key of their traces), their numbers, and where
+        each argument's numbers begin (and the last end). A batch that f maps over is keyed
+        by the structure of its samples, not their count: its code loops over them."""
+        if not static and not self.mapped and all(type(a) is float for a in args):
+            return len(args), args, []
+        numbers: list[float] = []
+        spans: list[int] = []
+        names = self.parameter_names(len(args))
+        shapes = []
+        for i, a in enumerate(args):
+            spans.append(len(numbers))
+            sample = _sample_shape(a) if i in self.mapped else None
+            if sample is not None:
+                shapes.append(("map", sample))
+            else:
+                shapes.append(flatten(a, numbers, i in static, f"{self.name}({names[i]}=...)"))
+        spans.append(len(numbers))
+        return tuple(shapes), tuple(numbers), spans
 
     def _result(
         self, written: Written, out: Any, args: tuple[Any, ...], static: frozenset[int]
@@ -209,6 +241,12 @@ class Compiled:
         self.traces += 1
         kept.insert(0, written)
         del kept[TRACES_KEPT:]
+        if isinstance(key, tuple) and any(shape[0] == "map" for shape in key):
+            if not self.mapped <= written.whole:  # f did not map over them this time
+                kept[0] = None
+        elif written.whole and not self.mapped:
+            self.mapped = written.whole  # batches of another size reuse this trace
+            self.kept[self._key(args, static)[0]] = kept
         if self.traces >= TRACES_KEPT and self.traces & (self.traces - 1) == 0:
             warnings.warn(
                 f"compile: {self.name} has been traced {self.traces} times: the outcome "
@@ -238,19 +276,28 @@ class Compiled:
             kept.append(None)
 
     def write(
-        self, args: tuple[Any, ...], static: frozenset[int], batched: Sequence[bool] = ()
+        self,
+        args: tuple[Any, ...],
+        static: frozenset[int],
+        batched: Sequence[bool] = (),
+        rows: frozenset[int] = frozenset(),
     ) -> Written:
         """f traced with args (numbers; for a batch, its first sample's, ``batched`` saying
-        which numbers vary by sample) and written out as a function (for a batch, of the
-        arrays and numbers, and the batch size ``_B``)."""
+        which numbers vary by sample, and ``rows`` which arguments are batches passed as one
+        array) and written out as a function (for a batch, of the arrays and numbers, and the
+        batch size ``_B``)."""
         parameters: dict[Value, str] = {}
         names = self.parameter_names(len(args))
-        call_args = [as_values(a, names[i], parameters, i in static) for i, a in enumerate(args)]
+        # Arguments that are one array in the code: passed whole, or a batch of rows.
+        passed = rows | {i for i in self.whole if is_array(args[i])}
+        call_args = [
+            as_values(a, names[i], {} if i in passed else parameters, i in static)
+            for i, a in enumerate(args)
+        ]
         trace, out = self.run(call_args)
         results: list[Any] = []
-        shape = output_shape(out, results)
         batches = {id(b) for step in trace.steps if isinstance(step, Mapped) for b in step.batches}
-        whole = frozenset(i for i, a in enumerate(call_args) if id(a) in batches)
+        whole = passed | {i for i, a in enumerate(call_args) if id(a) in batches}
         arguments = [
             p
             for i, a in enumerate(call_args)
@@ -258,13 +305,22 @@ class Compiled:
         ]
         lowering: Lowering
         if self.vectorize:
-            from autodiff.compiler.arrays import ArrayLowering  # noqa: PLC0415 -- NumPy's
+            from autodiff.compiler import arrays  # noqa: PLC0415 -- NumPy's
 
-            per_sample = {v for v, b in zip(parameters, batched) if b}
-            lowering = ArrayLowering(trace, parameters, per_sample, {}, self.reduce)
+            given = {names[i]: call_args[i] for i in passed}
+            shape = arrays.output_shape(out, results, trace, given, self.reduce)
+            flags = iter(batched)  # one per number, or per argument that is one array
+            per_sample = set()
+            for i, a in enumerate(call_args):
+                if i in passed:
+                    per_sample |= {v for _, v in _indexed(a)} if next(flags) else set()
+                elif i not in static:
+                    per_sample |= {v for _, v in _indexed(a) if next(flags)}
+            lowering = arrays.ArrayLowering(trace, parameters, per_sample, given, self.reduce)
             operands = [lowering.result(r) for r in lowering.write(results)]
             arguments.append("_B")
         else:
+            shape = output_shape(out, results)
             lowering = Lowering(trace, parameters)
             for i in whole:
                 lowering.whole[id(call_args[i])] = names[i]
@@ -279,7 +335,7 @@ class Compiled:
             labels=lowering.labels,
             name=self.name,
         )
-        return Written(function, function.__source__, shape, whole)  # type: ignore[attr-defined]
+        return Written(function, function.__source__, shape, frozenset(whole))  # type: ignore[attr-defined]
 
     def run(self, call_args: list[Any]) -> tuple[Trace, Any]:
         """f on Values, heard by a trace (transformations inside give Values, standing for
@@ -296,6 +352,12 @@ class Compiled:
 
     def parameter_names(self, n: int) -> list[str]:
         """A name for each argument: its parameter's, or args_<i> for *args."""
+        known = self._names.get(n)
+        if known is None:
+            known = self._names[n] = self._parameter_names(n)
+        return known
+
+    def _parameter_names(self, n: int) -> list[str]:
         names: list[str] = []
         if self._signature is not None:
             for p in self._signature.parameters.values():
@@ -337,6 +399,29 @@ class Compiled:
         return as_floats(self.f(*values))
 
 
+def _sample_shape(batch: Any) -> Any:
+    """The structure every sample of batch has, if they all have one; else None. Numbers
+    are floats, checked by type alone: anything else takes the way of `flatten`."""
+    if not isinstance(batch, list | tuple) or not batch:
+        return None
+    try:
+        shape = flatten(batch[0], [], False, "")
+    except TypeError:
+        return None
+    return shape if all(_fits(sample, shape) for sample in batch) else None
+
+
+def _fits(x: Any, shape: Any) -> bool:
+    if shape == NUMBER:
+        return type(x) is float
+    kind, items = shape
+    if type(x) is not kind or len(x) != len(items):
+        return False
+    if all(item == NUMBER for item in items):  # a sample's numbers: the common case, quickly
+        return all(type(v) is float for v in x)
+    return all(_fits(v, item) for v, item in zip(x, items))
+
+
 def _names_in(arg: Any, parameters: dict[Value, str]) -> list[str]:
     """The names of an argument's numbers, as parameters of the code, in order."""
     return (
@@ -357,6 +442,19 @@ def _indexed(arg: Any, index: str = "") -> list[tuple[str, Value]]:
 
 class Untraceable(Exception):  # noqa: N818 -- not an error of the caller's: the call runs eagerly
     """A trace the compiled code could not repeat (an error caught inside f)."""
+
+
+def _whole_positions(in_axes: object) -> frozenset[int]:
+    """The positions whose in_axes is None."""
+    if in_axes is None:
+        return frozenset()
+    axes = list(in_axes) if isinstance(in_axes, list | tuple) else None
+    if axes is None or not all(a is None or (type(a) is int and a == 0) for a in axes):
+        raise TypeError(
+            "compile(in_axes=...) needs a list or tuple with, for each argument, 0 (a batch) or "
+            f"None (the same for every sample), got {in_axes!r}"
+        )
+    return frozenset(i for i, a in enumerate(axes) if a is None)
 
 
 def _static_positions(static_argnums: object) -> frozenset[int]:

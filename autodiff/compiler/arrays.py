@@ -27,7 +27,8 @@ from typing import Any
 
 from autodiff.backprop import topological_order
 from autodiff.code import Form, Operand, Statement, Symbol
-from autodiff.compiler.batch import numpy
+from autodiff.compiler import arguments
+from autodiff.compiler.batch import ARRAY, WHOLE, numpy
 from autodiff.compiler.lower import Adjoints, Lowering
 from autodiff.compiler.trace import Compared, Detached, Request, Trace
 from autodiff.value import Value
@@ -108,6 +109,44 @@ class Whole:
 Group = Layer | Map
 
 
+@dataclass(frozen=True)
+class WholeGradient:
+    """A result: the gradient of every number of an argument passed whole, from request."""
+
+    name: str
+    request: Request
+
+
+def output_shape(
+    out: Any, results: list[Any], trace: Trace, given: dict[str, Any], reduce: str | None
+) -> Any:
+    """out's structure, its numbers appended to results (`arguments.output_shape`); reduced
+    over a batch, a list of numbers is an array, and one that is the gradients of every number
+    of an argument passed whole, in order, is that argument's gradient, one array."""
+    if reduce is None:
+        return arguments.output_shape(out, results)
+    gradients: dict[tuple[int, ...], WholeGradient] = {}
+    for step in trace.steps:
+        if isinstance(step, Request):
+            for name, rows in given.items():
+                found = [step.found.get(v) for _, v in _elements(rows)]
+                if found and None not in found:
+                    gradients[tuple(map(id, found))] = WholeGradient(name, step)
+    return _reduced_shape(out, results, gradients)
+
+
+def _reduced_shape(out: Any, results: list[Any], gradients: dict[tuple[int, ...], Any]) -> Any:
+    if not isinstance(out, list | tuple):
+        return arguments.output_shape(out, results)
+    gradient = gradients.get(tuple(map(id, out))) if isinstance(out, list) else None
+    if gradient is not None:
+        results.append(gradient)
+        return WHOLE
+    items = tuple(_reduced_shape(o, results, gradients) for o in out)
+    numbers = isinstance(out, list) and all(i == arguments.NUMBER for i in items)
+    return (ARRAY if numbers else type(out), items)
+
+
 class ArrayLowering(Lowering):
     """A Lowering for a batch (see the module docstring). ``per_sample``: the Values that
     vary by sample; ``whole``: arguments given whole, each a name and its Values by index."""
@@ -124,8 +163,9 @@ class ArrayLowering(Lowering):
         self.program.namespace["np"] = numpy()
         self.reduce = reduce
         self.per_sample = set(per_sample)
-        self.program.arrays = {self.values[v].name for v in per_sample}  # type: ignore[union-attr]
-        self.given_whole: dict[tuple[int, ...], str] = {}  # the Values of an argument given whole
+        self.program.arrays = {self.values[v].name for v in per_sample if v in self.values}  # type: ignore[union-attr]
+        # An argument given whole, by its Values in order and its shape.
+        self.given_whole: dict[tuple[tuple[int, ...], tuple[int, ...]], str] = {}
         self.element_of: dict[Value, tuple[str, tuple[int, ...]]] = {}
         for name, rows in whole.items():
             self.program.arrays.add(name)
@@ -133,10 +173,15 @@ class ArrayLowering(Lowering):
             elements = _elements(rows)
             for index, v in elements:
                 self.element_of[v] = (name, index)
-                self.values[v] = self.program.apply(_at(index), [Symbol(self.program, name)])
-            self.given_whole[tuple(id(v) for _, v in elements)] = name
+                item = self.values[v] = self.program.apply(_at(index), [Symbol(self.program, name)])
+                if v in self.per_sample:  # a row of a batch: an input of every sample
+                    self.program.arrays.add(item.name)
+            shape = tuple(i + 1 for i in elements[-1][0]) if elements else ()
+            self.given_whole[tuple(id(v) for _, v in elements), shape] = name
         self.group_of: dict[Value, Group] = {}
         self.summed: set[str] = set()  # names holding a sum over the samples
+        # The gradient of each argument passed whole, by request: one array.
+        self.whole_gradients: dict[tuple[int, str], Symbol] = {}
         self._plan()
 
     # -- which Values vary by sample, and the layers ------------------------------------------
@@ -223,6 +268,8 @@ class ArrayLowering(Lowering):
             self._write_group(group)
 
     def operand(self, v: Any) -> Operand:
+        if isinstance(v, WholeGradient):
+            return self.whole_gradients[id(v.request), v.name]
         group = self.group_of.get(v) if isinstance(v, Value) else None
         if group is not None and v not in self.values:
             assert group.matrix is not None
@@ -263,7 +310,8 @@ class ArrayLowering(Lowering):
         the argument given whole that holds exactly them, or each of them."""
         rows = [row if isinstance(row, list) else [row] for row in values]
         flat = [v for row in rows for v in row]
-        name = self.given_whole.get(tuple(id(v) for v in flat))
+        shape = (len(rows), len(rows[0])) if isinstance(values[0], list) else (len(rows),)
+        name = self.given_whole.get((tuple(id(v) for v in flat), shape))
         if name is not None:
             return Symbol(self.program, name), Whole(name)
         if values and not isinstance(values[0], list):
@@ -272,6 +320,9 @@ class ArrayLowering(Lowering):
         return stacked, Bundle(rows, matrix=True)
 
     def _stacked(self, values: list[Any]) -> Symbol:
+        name = self.given_whole.get((tuple(id(v) for v in values), (len(values),)))
+        if name is not None:  # an argument given as one array: a batch of rows, say
+            return Symbol(self.program, name)
         symbol = self.program.apply(STACK, [self.operand(v) for v in values])
         if any(isinstance(v, Value) and v in self.per_sample for v in values):
             self.program.arrays.add(symbol.name)
@@ -298,6 +349,12 @@ class ArrayLowering(Lowering):
                     raise ValueError("a row of a layer is used before the layer is complete")
         return grouped
 
+    def backward(self, request: Request) -> Adjoints:
+        grads = super().backward(request)
+        for name, symbol in grads.wholes.items():  # type: ignore[attr-defined]
+            self.whole_gradients[id(request), name] = symbol
+        return grads
+
     def adjoints(self, request: Request, order: list[Any]) -> Adjoints:
         edges: Counter[Any] = Counter()
         for node in order:
@@ -319,7 +376,10 @@ class ArrayLowering(Lowering):
         """A result: per sample (an array of B), or reduced over them."""
         reduce = self.reduce
         arrays = self.program.arrays
-        if isinstance(operand, Symbol) and operand.name in self.summed:
+        wholes = {symbol.name for symbol in self.whole_gradients.values()}
+        if isinstance(operand, Symbol) and operand.name in wholes:
+            code = "{0}.ravel() / _B" if reduce == "mean" else "{0}.ravel()"
+        elif isinstance(operand, Symbol) and operand.name in self.summed:
             code = "float({0} / _B)" if reduce == "mean" else "float({0})"
         elif isinstance(operand, Symbol) and operand.name in arrays:
             if reduce is None:
@@ -347,6 +407,12 @@ class ArrayAdjoints(Adjoints):
 
     def is_array(self, x: Any) -> bool:
         return isinstance(x, Symbol) and x.name in self.program.arrays
+
+    def __setitem__(self, node: Any, g: Any) -> None:
+        if isinstance(node, Value) and node in self.arrays.group_of:
+            self.add(node, g)  # the seed, at a row of a layer: into the layer's gradient
+        else:
+            super().__setitem__(node, g)
 
     def local(self, node: Any) -> list[Any]:
         self.current = node  # whose edges the walk is about to cross
@@ -384,7 +450,8 @@ class ArrayAdjoints(Adjoints):
             self.program.accumulate(self._matrix(node).name, contribution)
         elif isinstance(node, Whole):
             self._whole(node, contribution)
-        elif node in self.arrays.element_of:  # an item of an argument given whole
+        elif node in self.arrays.element_of and node not in self.arrays.per_sample:
+            # An item of an argument given whole: its gradient summed over the samples.
             name, index = self.arrays.element_of[node]
             self._whole(Whole(name), contribution, index)
         elif node in self.arrays.group_of:  # a row of a layer's or a map's matrix gradient

@@ -11,11 +11,12 @@ for one sample, which is exact, and stacks (or reduces) what they give.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from autodiff.checks import as_float, is_real
-from autodiff.compiler.arguments import NUMBER, shaped
+from autodiff.compiler.arguments import NUMBER
 from autodiff.distribution import install_hint
 from autodiff.value import Value
 
@@ -24,6 +25,12 @@ if TYPE_CHECKING:
 
 REDUCTIONS = (None, "mean", "sum")
 BATCH = "batch"
+WHOLE = "whole"
+"""An argument passed whole; a result that is its gradient, one array."""
+ARRAY = "array"
+"""A list of numbers a reduced batch returns: one array."""
+ROWS = "rows"
+"""A batch of samples each a row of numbers, passed as one array: a row per input."""
 
 
 def numpy() -> Any:
@@ -45,7 +52,9 @@ def call_batch(compiled: Compiled, args: tuple[Any, ...], static: frozenset[int]
     shapes = [
         ("static", a)
         if i in static
-        else flatten(a, leaves, batched, f"{compiled.name}({names[i]}=...)", np)
+        else flatten(
+            a, leaves, batched, f"{compiled.name}({names[i]}=...)", np, whole=i in compiled.whole
+        )
         for i, a in enumerate(args)
     ]
     size = batch_size(leaves, batched)
@@ -54,7 +63,8 @@ def call_batch(compiled: Compiled, args: tuple[Any, ...], static: frozenset[int]
     if kept is None:
         first = arguments_of_sample(shapes, leaves, batched, 0)
         try:
-            written: Written | None = compiled.write(first, static, batched)
+            rows = frozenset(i for i, s in enumerate(shapes) if s[0] == ROWS)
+            written: Written | None = compiled.write(first, static, batched, rows)
         except Exception:  # an operation without an array form, say: sample by sample
             written = None
         compiled.traces += written is not None
@@ -67,12 +77,20 @@ def call_batch(compiled: Compiled, args: tuple[Any, ...], static: frozenset[int]
                 out = written.function(*leaves, size)
             except Exception:  # GuardFailed for some sample among them
                 flag.raised = True
-        # One sum of every result (of arrays, elementwise) is finite only if each is.
-        if not flag.raised and np.all(np.isfinite(out if written.single else sum(out, 0.0))):
+        if not flag.raised and _finite([out] if written.single else out):
             compiled.source = written.source
-            return out if written.single else shaped(written.shape, iter(out))
+            return out if written.single else _shaped(written.shape, iter(out), np)
     assert compiled.single is not None
     return sample_by_sample(compiled.single, shapes, leaves, batched, reduce=compiled.reduce, np=np)
+
+
+def _finite(results: Sequence[Any]) -> bool:
+    """Whether every number of the results (numbers, and arrays of them) is finite: their
+    sum is finite only if each is (or, rarely, if it overflows: then the call runs again)."""
+    total = 0.0
+    for r in results:
+        total += r if type(r) is float else r.sum()
+    return math.isfinite(total)
 
 
 class _Flag:
@@ -85,17 +103,24 @@ class _Flag:
         self.raised = True
 
 
-def flatten(x: Any, leaves: list[Any], batched: list[bool], where: str, np: Any) -> Any:
-    """x's structure; its numbers and batch arrays appended to leaves (batched says which)."""
+def flatten(
+    x: Any, leaves: list[Any], batched: list[bool], where: str, np: Any, *, whole: bool = False
+) -> Any:
+    """x's structure; its numbers and batch arrays appended to leaves (batched says which).
+    An array (or list) passed ``whole`` is one leaf, not a batch; so is a batch of samples
+    each a row of numbers, as its transpose: a row per input, as a layer takes them."""
+    if whole and (isinstance(x, list | tuple) or (isinstance(x, np.ndarray) and x.ndim > 0)):
+        array = _reals(np.asarray(x), where, np)
+        leaves.append(array)
+        batched.append(False)
+        return (WHOLE, array.shape)
     if isinstance(x, np.ndarray):
         if x.ndim == 0:
             return flatten(x.item(), leaves, batched, where, np)
-        if x.ndim == 1:
-            if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
-                raise TypeError(f"{where} needs an array of real numbers, got dtype {x.dtype}")
-            leaves.append(np.ascontiguousarray(x, dtype=float))
+        if x.ndim <= 2:
+            leaves.append(_reals(x, where, np).T)  # (k, B): row i is input i of every sample
             batched.append(True)
-            return BATCH
+            return BATCH if x.ndim == 1 else (ROWS, x.shape[1])
         columns = np.moveaxis(x, 0, -1)  # a sample per row: the columns are the inputs
         return ("columns", tuple(flatten(c, leaves, batched, where, np) for c in columns))
     if isinstance(x, list | tuple):
@@ -109,6 +134,15 @@ def flatten(x: Any, leaves: list[Any], batched: list[bool], where: str, np: Any)
     return NUMBER
 
 
+def _reals(x: Any, where: str, np: Any) -> Any:
+    """x as an array of floats, or an error naming where it was given."""
+    if x.dtype != np.float64:
+        if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+            raise TypeError(f"{where} needs an array of real numbers, got dtype {x.dtype}")
+        x = x.astype(float)
+    return x
+
+
 def _key(shape: Any) -> Any:
     if shape[0] == "static":
         from autodiff.compiler.arguments import static_key  # noqa: PLC0415
@@ -118,7 +152,7 @@ def _key(shape: Any) -> Any:
 
 
 def batch_size(leaves: Sequence[Any], batched: Sequence[bool]) -> int:
-    sizes = {len(leaf) for leaf, is_batch in zip(leaves, batched) if is_batch}
+    sizes = {leaf.shape[-1] for leaf, is_batch in zip(leaves, batched) if is_batch}
     if len(sizes) > 1:
         raise ValueError(f"compile(vectorize=True): arrays of different lengths {sorted(sizes)}")
     if not sizes:
@@ -133,7 +167,7 @@ def arguments_of_sample(
     shapes: Sequence[Any], leaves: Sequence[Any], batched: Sequence[bool], i: int
 ) -> tuple[Any, ...]:
     """The arguments of sample i, shaped as they were given (arrays become lists)."""
-    numbers = iter([float(leaf[i]) if b else leaf for leaf, b in zip(leaves, batched)])
+    numbers = iter([leaf[..., i].tolist() if b else leaf for leaf, b in zip(leaves, batched)])
     return tuple(_rebuild(shape, numbers) for shape in shapes)
 
 
@@ -142,6 +176,8 @@ def _rebuild(shape: Any, numbers: Any) -> Any:
         return next(numbers)
     if shape[0] == "static":
         return shape[1]
+    if shape[0] in (WHOLE, ROWS):
+        return next(numbers)  # the array, or the sample's row of numbers
     kind, items = shape
     made = [_rebuild(item, numbers) for item in items]
     return tuple(made) if kind is tuple else made
@@ -166,8 +202,23 @@ def _stacked(results: list[Any], reduce: str | None, np: Any) -> Any:
     first = results[0]
     if isinstance(first, list | tuple):
         made = [_stacked([r[k] for r in results], reduce, np) for k in range(len(first))]
-        return tuple(made) if isinstance(first, tuple) else made
+        if isinstance(first, tuple):
+            return tuple(made)
+        numbers = reduce is not None and all(type(m) is float for m in made)
+        return np.array(made) if numbers else made
     column = np.array(results, dtype=float)
     if reduce is None:
         return column
     return float(np.mean(column) if reduce == "mean" else np.sum(column))
+
+
+def _shaped(shape: Any, numbers: Any, np: Any) -> Any:
+    """The results (an iterator of them) in the structure shape says; with a reduction, a
+    list of numbers is an array, and a whole argument's gradient one already."""
+    if shape in (NUMBER, WHOLE):
+        return next(numbers)
+    kind, items = shape
+    made = [_shaped(item, numbers, np) for item in items]
+    if kind == ARRAY:
+        return np.array(made)
+    return tuple(made) if kind is tuple else made

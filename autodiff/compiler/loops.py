@@ -14,7 +14,7 @@ the last first, as the eager backward pass takes them: the chain rule's walk
 reached each sample's output, adding into the gradients of what every sample shares (a
 model's parameters) as the eager pass adds into them::
 
-    for _i in range(99, -1, -1):
+    for _i in range(t8 - 1, -1, -1):
         s0, t3, t7 = t6[_i]
         g12 = g11[_i]
         ...
@@ -28,7 +28,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from autodiff.backprop import chain_rule, topological_order
-from autodiff.code import For, Form, If, Line, Statement, Symbol, Unpack, first_assigned
+from autodiff.code import (
+    For,
+    Form,
+    Guard,
+    If,
+    Line,
+    Statement,
+    Symbol,
+    Unpack,
+    first_assigned,
+)
 from autodiff.compiler.trace import Mapped
 from autodiff.value import Value
 
@@ -50,12 +60,15 @@ def _append(args: Sequence[str]) -> str:
 APPEND = Form("append", _append)
 
 
-def _at(i: int) -> Form:
-    return Form("item", f"{{0}}[{i}]")
+COUNT = Form("count", "len({0})")
+ZEROS = Form("zeros", "[0.0] * {0}")
+SPREAD = Form("spread", "[{0}] * {1}")
+"""The gradient of a sum, reaching each of the outputs it sums: the same."""
 
 
-def _zeros(n: int) -> Form:
-    return Form("zeros", f"[0.0] * {n}")
+def _sample(i: int) -> Form:
+    """The output of sample i: code that holds for a batch of this size only."""
+    return Form("sample", f"{{0}}[{i}]")
 
 
 class NotALoop(Exception):  # noqa: N818 -- not the caller's error: the call runs eagerly
@@ -70,6 +83,7 @@ class Loop:
     forward: For
     outputs: list[Symbol]  # a list per output of f: its value for each sample
     saved: Symbol  # a list: what each sample's backward pass needs of its forward
+    count: Symbol  # how many samples there are
     gradients: dict[int, Symbol] = field(default_factory=dict)  # per output: what reached it
     parents: tuple[Any, ...] = ()  # a map passes its gradients on inside its own loop
 
@@ -78,6 +92,8 @@ def forward(lowering: Lowering, step: Mapped) -> Loop:
     """The loop over the samples; and what each output of every sample is in the code."""
     program = lowering.program
     leaves = [_leaves(out) for out in step.outputs]
+    if not leaves[0]:
+        raise NotALoop("autodiff.map, compiled, needs f to return a number, or numbers")
     for sample in step.samples:
         lowering.sampled.update(v for v in _leaves(sample) if isinstance(v, Value))
     outputs = [program.apply(LIST, []) for _ in leaves[0]]
@@ -89,11 +105,12 @@ def forward(lowering: Lowering, step: Mapped) -> Loop:
     for out, leaf in zip(outputs, leaves[0]):
         program.call(APPEND, [out, lowering.operand(leaf)])
     program.end_loop()
+    count = program.apply(COUNT, [outputs[0]])
     for i, each in enumerate(leaves):
         for out, leaf in zip(outputs, each):
             if isinstance(leaf, Value):
-                lowering.values[leaf] = program.apply(_at(i), [out])
-    return Loop(step, loop, outputs, saved)
+                lowering.values[leaf] = program.apply(_sample(i), [out])
+    return Loop(step, loop, outputs, saved, count)
 
 
 def _leaves(out: Any) -> list[Any]:
@@ -123,14 +140,48 @@ def _iterable(lowering: Lowering, step: Mapped) -> str:
     return given[0] if len(given) == 1 else f"zip({', '.join(given)})"
 
 
-def whole_output(lowering: Lowering, values: Sequence[Any]) -> Symbol | None:
-    """The list of a map's output that values are, every sample's in order, if they are."""
+def whole_output(lowering: Lowering, values: Sequence[Any]) -> tuple[Loop, int] | None:
+    """The map and which of its outputs values are, every sample's in order, if they are."""
     for loop in lowering.loops:
-        for k, out in enumerate(loop.outputs):
+        for k in range(len(loop.outputs)):
             each = [_leaves(sample)[k] for sample in loop.step.outputs]
             if len(each) == len(values) and all(a is b for a, b in zip(each, values)):
-                return out
+                return loop, k
     return None
+
+
+def spread(outer: Adjoints, loop: Loop, k: int, g: Any) -> bool:
+    """The gradient g of the sum of output k of every sample, reaching each of them: one
+    list, whatever the count; whether it was written so (not if another reached them first)."""
+    if k in loop.gradients:
+        return False
+    program = outer.program
+    gradients = loop.gradients[k] = Symbol(program, program.fresh())
+    outer.zeroed.append(Statement(gradients.name, ZEROS, (loop.count,)))
+    program.block.append(Statement(gradients.name, SPREAD, (g, loop.count)))
+    dict.__setitem__(outer, loop, gradients)
+    return True
+
+
+def guard_count(lowering: Lowering) -> None:
+    """Code with a statement for one sample of a map (an output read alone) holds for
+    batches of the size traced only: it checks the size first."""
+    if not (
+        lowering.counted or any(_of_one_sample(line) for line in _walk(lowering.program.lines))
+    ):
+        return
+    program = lowering.program
+    for loop in lowering.loops:
+        batch = Symbol(program, lowering.whole[id(loop.step.batches[0])])
+        size = Symbol(program, program.fresh())
+        program.lines[0:0] = [
+            Statement(size.name, COUNT, (batch,)),
+            Guard(size, "==", float(len(loop.step.samples)), True),
+        ]
+
+
+def _of_one_sample(line: Line) -> bool:
+    return isinstance(line, Statement) and isinstance(line.op, Form) and line.op.name == "sample"
 
 
 def loops_of(lowering: Lowering) -> dict[Value, Loop]:
@@ -173,10 +224,11 @@ def reach(outer: Adjoints, loop: Loop, k: int, i: int, contribution: Any) -> Non
     """A gradient reaching output k of sample i: into that output's list."""
     gradients = loop.gradients.get(k)
     if gradients is None:
-        gradients = loop.gradients[k] = outer.program.apply(_zeros(len(loop.step.samples)), [])
+        gradients = loop.gradients[k] = outer.program.apply(ZEROS, [loop.count])
         outer.zeroed.append(outer.program.block.pop())  # type: ignore[arg-type]
         dict.__setitem__(outer, loop, gradients)
     outer.program.accumulate(gradients.name, contribution, (i,))
+    outer.lowering.counted = True  # a statement for sample i
 
 
 def backward(lowering: Lowering, loop: Loop, outer: Adjoints) -> None:
@@ -191,7 +243,8 @@ def backward(lowering: Lowering, loop: Loop, outer: Adjoints) -> None:
     mine = step.made[0]
     order = [node for node in topological_order(root) if node in mine]
     restore = Unpack([], loop.saved)
-    body = program.begin_loop("_i", f"range({len(step.samples) - 1}, -1, -1)")
+    count = loop.count.name
+    body = program.begin_loop("_i", f"range({count} - 1, -1, -1)", reads=(count,))
     program.block.append(restore)
     seed = program.apply(AT_I, [gradients])
     edges: Counter[Any] = Counter()

@@ -80,6 +80,8 @@ class Lowering:
         self.whole: dict[int, str] = {}  # arguments given whole (a batch), by id: their names
         self.loops: list[loops.Loop] = []  # each autodiff.map, written as a loop
         self.sampled: set[Value] = set()  # the Values of the maps' samples
+        self.sums: dict[Value, tuple[loops.Loop, int]] = {}  # sums of a map's output, each one
+        self.counted = False  # whether the code holds one statement per sample
 
     def write(self, results: Sequence[Any]) -> list[Operand]:
         """Write the trace; what each of results is in the code. What results do not need,
@@ -87,6 +89,8 @@ class Lowering:
         self.write_steps(self.trace.steps)
         operands = [self.operand(r) for r in results]
         _prune(self.program.lines, {x.name for x in operands if isinstance(x, Symbol)})
+        if self.loops:
+            loops.guard_count(self)
         return operands
 
     def write_steps(self, steps: Sequence[Any]) -> None:
@@ -130,8 +134,10 @@ class Lowering:
         if op.builtin and op.name == "sum" and self.loops:
             whole = loops.whole_output(self, inputs)
             if whole is not None:  # a map's outputs, every one in order: its list
-                self.values[v] = self.program.apply(loops.SUM, [whole])
+                loop, k = whole
+                self.values[v] = self.program.apply(loops.SUM, [loop.outputs[k]])
                 self.name_after(self.values[v], v)
+                self.sums[v] = whole
                 return
         operands = [self.operand(x) for x in inputs]
         if op.builtin and op.name == "identity":  # the same number under another name
@@ -144,7 +150,7 @@ class Lowering:
         left, right = self.operand(step.value), self.operand(step.other)
         self.program.block.append(Guard(left, step.comparison, right, step.outcome))
 
-    def backward(self, request: Request) -> None:
+    def backward(self, request: Request) -> Adjoints:
         """The chain rule from request.root back, written as code; each gradient asked for
         is then its accumulator (0.0 where the root does not depend on it)."""
         order = self.order(request)
@@ -159,6 +165,7 @@ class Lowering:
         body[start:] = [*first_assigned(grads.zeroed, sweep), *sweep]
         for x, leaf in request.found.items():
             self.values[leaf] = grads.get(x, 0.0)
+        return grads
 
     def order(self, request: Request) -> list[Any]:
         """The nodes the backward pass walks, inputs before users (a map's, as one)."""
@@ -233,6 +240,9 @@ class Adjoints(Gradients):
         if isinstance(node, loops.Loop):  # it passes its gradients on in its own loop
             loops.backward(self.lowering, node, self)
             return []
+        summed = self.lowering.sums.get(node)
+        if summed is not None and loops.spread(self, *summed, self[node]):
+            return []  # its gradient reached each of the map's outputs it sums, as one list
         return self.lowering.local(node)
 
     def passes(self, g: Any) -> bool:
@@ -335,6 +345,7 @@ def _mark(lines: list[Line], live: set[str]) -> bool:
                 live.add(line.test)
                 kept = True
         elif isinstance(line, For):
+            live.update(line.reads)
             kept |= _mark(line.body, live) | _mark(line.body, live)  # twice: it repeats
         elif isinstance(line, Unpack):
             live.add(line.source.name)

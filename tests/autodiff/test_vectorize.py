@@ -194,3 +194,72 @@ def test_sum_and_per_sample_agree() -> None:
     each = ad.compile(f, vectorize=True)(0.3, xs)
     assert close(summed, (float(np.sum(each[0])), float(np.sum(each[1]))))
     assert math.isfinite(summed[0])
+
+
+def two_layers(x: Any, t: Any, w1: Any, b1: Any, w2: Any) -> Any:
+    """A 2-3-1 network whose weights are arguments: rows of Values when traced."""
+    h = [ad.dot(row, x, b).tanh() for row, b in zip(w1, b1)]
+    loss = (ad.dot(w2[0], h) - t) ** 2
+    flat = [w for row in w1 for w in row]
+    grads = ad.gradients(loss, [*flat, *b1, *w2[0]])
+    return loss, grads[:6], grads[6:9], [grads[9:]]
+
+
+def test_weights_passed_whole_are_matrices_and_their_gradients_arrays() -> None:
+    rng = np.random.default_rng(1)
+    w1, b1, w2 = rng.normal(size=(3, 2)), rng.normal(size=3), rng.normal(size=(1, 3))
+    xs, ts = rng.normal(size=(20, 2)), rng.normal(size=20)
+    compiled = ad.compile(
+        two_layers, vectorize=True, reduce="mean", in_axes=(0, 0, None, None, None)
+    )
+    loss, g_w1, g_b1, g_w2 = compiled(xs, ts, w1, b1, w2)
+    assert "w1 @ " in compiled.source and "w2 @ " in compiled.source
+    assert isinstance(g_w1, np.ndarray) and g_w1.shape == (6,) and g_b1.shape == (3,)
+    assert isinstance(g_w2, list) and g_w2[0].shape == (3,)  # a list of arrays stays a list
+
+    def eager(x: Any, t: Any) -> list[float]:
+        def values(a: Any) -> Any:
+            return [values(i) for i in a] if isinstance(a, list) else Value(a)
+
+        out = two_layers(
+            values(x.tolist()), Value(t), *map(values, (w1.tolist(), b1.tolist(), w2.tolist()))
+        )
+        return [out[0].data, *out[1], *out[2]]
+
+    expected = np.mean([eager(x, t) for x, t in zip(xs, ts)], axis=0)
+    assert close([loss, *g_w1, *g_b1], list(expected))
+
+
+def test_a_batch_run_sample_by_sample_gives_the_same_arrays() -> None:
+    def f(x: Any, w: Any) -> Any:
+        y = ad.dot(w, [x, x]) if x > 0 else -x * w[0]  # branches: sample by sample
+        return y, ad.gradients(y, list(w))
+
+    compiled = ad.compile(f, vectorize=True, reduce="sum", in_axes=(0, None))
+    value, grad = compiled(np.array([1.0, -2.0]), np.array([3.0, 4.0]))
+    assert isinstance(grad, np.ndarray) and close(grad, [1.0 + 2.0, 1.0])
+    assert close(value, 7.0 + 6.0)
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"in_axes": (0, None)}, ValueError, "needs vectorize=True"),
+        ({"vectorize": True, "in_axes": (1,)}, TypeError, "0 \\(a batch\\) or None"),
+        ({"vectorize": True, "in_axes": 0}, TypeError, "a list or tuple"),
+    ],
+)
+def test_in_axes_is_checked(options: dict[str, Any], error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        ad.compile(lambda x, w: x * w, **options)
+
+
+def test_the_gradient_of_one_row_of_a_layer() -> None:
+    def f(w: Any, x: Any) -> Any:
+        first, second = ad.dot([w, w], x), ad.dot([w, 3.0], x)  # one layer, of two rows
+        return first * 2.0, ad.gradients(second, x)
+
+    compiled = ad.compile(f, vectorize=True)
+    got = compiled(2.0, np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert "@" in compiled.source
+    assert close(got, ([12.0, 28.0], [[2.0, 2.0], [3.0, 3.0]]))
