@@ -41,7 +41,7 @@ import autodiff as ad
 import nn
 from autodiff import Value
 from nn import demo
-from nn.train import _stepper
+from nn.train import training_step
 
 
 def optional(name: str) -> ModuleType | None:
@@ -59,11 +59,20 @@ def nn_steps(workload: mlp_step.Workload, *, compiled: bool, vectorized: bool = 
     and the numbers it takes (samples, targets' numbers)."""
     model = nn_model(workload)
     loss = nn.hinge_loss
-    step = _stepper(model, loss, mlp_step.ALPHA, compiled, vectorized)
     targets = loss.check_targets(workload.labels, 1, "benchmark")
     optimizer = nn.SGD(model.parameters(), lr=mlp_step.LEARNING_RATE)
-    parameters = model.parameters()
-    return lambda: step(workload.points, targets, optimizer, parameters)
+    step = training_step(
+        model,
+        loss,
+        l2=mlp_step.ALPHA,
+        optimizer=optimizer,
+        x=workload.points,
+        y=targets,
+        compiled=compiled,
+        vectorize=vectorized,
+    )
+    batch = list(range(len(targets)))
+    return lambda: step(batch)
 
 
 def timed(run: Callable[[], Any]) -> Callable[[], float]:
@@ -188,13 +197,22 @@ def vectorized_step(n: int) -> Callable[[], float]:
     points, labels = moons_batch(n)
     workload = mlp_step.Workload()
     model = nn_model(workload)
-    step = _stepper(model, nn.hinge_loss, mlp_step.ALPHA, False, True)
     optimizer = nn.SGD(model.parameters(), lr=mlp_step.LEARNING_RATE)
-    parameters = model.parameters()
-    # As fit hands them over: lists, which the step turns into arrays.
+    # As fit hands them over: lists, which the step turns into arrays once.
     samples, targets = points.tolist(), labels.reshape(-1, 1).tolist()
-    step(samples, targets, optimizer, parameters)  # traced and compiled here
-    return timed(lambda: step(samples, targets, optimizer, parameters))
+    step = training_step(
+        model,
+        nn.hinge_loss,
+        l2=mlp_step.ALPHA,
+        optimizer=optimizer,
+        x=samples,
+        y=targets,
+        compiled=False,
+        vectorize=True,
+    )
+    batch = list(range(n))
+    step(batch)  # traced and compiled here
+    return timed(lambda: step(batch))
 
 
 def numpy_step(n: int) -> Callable[[], float]:
@@ -329,11 +347,20 @@ def digits_step(
     (which traces and compiles, where it does)."""
     model, optimizer = demo.digits_network(len(x), 1, 1)
     loss = nn.cross_entropy_loss
-    step = _stepper(model, loss, 0.0, compiled, vectorized)
     samples = x[: demo.BATCH_SIZE]
     targets = loss.check_targets(y[: demo.BATCH_SIZE], 10, "benchmark")
-    parameters = model.parameters()
-    run = timed(lambda: step(samples, targets, optimizer, parameters))
+    step = training_step(
+        model,
+        loss,
+        l2=0.0,
+        optimizer=optimizer,
+        x=samples,
+        y=targets,
+        compiled=compiled,
+        vectorize=vectorized,
+    )
+    batch = list(range(len(samples)))
+    run = timed(lambda: step(batch))
     run()
     return run
 

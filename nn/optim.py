@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import autodiff as ad
 from autodiff import Value
@@ -78,16 +79,26 @@ class Optimizer(ABC):
     def _check_finite(self, lr: float) -> None:
         for i, p in enumerate(self.parameters):
             if not math.isfinite(p.data):
-                name = f" ({p.label})" if p.label else ""
-                raise ValueError(
-                    f"{type(self).__name__} step {self.steps}: parameter {i}{name} became "
-                    f"{p.data} (its gradient is {p.grad}; learning rate {lr:g}); the step "
-                    "was undone"
-                )
+                raise self.not_finite(i, p.data, p.grad, lr)
+
+    def not_finite(self, i: int, data: float, grad: float, lr: float) -> ValueError:
+        """The error for parameter i, which the step made data (not a finite number)."""
+        label = self.parameters[i].label
+        name = f" ({label})" if label else ""
+        return ValueError(
+            f"{type(self).__name__} step {self.steps}: parameter {i}{name} became {data} "
+            f"(its gradient is {grad}; learning rate {lr:g}); the step was undone"
+        )
+
+    @abstractmethod
+    def rule(self, lr: float, xp: Any = math) -> Callable[..., tuple[Any, ...]]:
+        """The update of this step, for one parameter: (p, g, *state) -> (p, *state), its
+        number, gradient and state after; on floats, or on NumPy arrays of many parameters
+        (``xp`` is then numpy, for its sqrt)."""
 
     @abstractmethod
     def update(self, lr: float) -> None:
-        """Move each parameter, with this learning rate (inside no_grad)."""
+        """Move each parameter by `rule`, with this learning rate (inside no_grad)."""
 
     @abstractmethod
     def state(self) -> dict[str, list[float]]:
@@ -117,13 +128,21 @@ class SGD(Optimizer):
     def state(self) -> dict[str, list[float]]:
         return {"velocity": self.velocity}
 
-    def update(self, lr: float) -> None:
-        momentum, decay, velocity = self.momentum, self.weight_decay, self.velocity
-        for i, p in enumerate(self.parameters):
-            g = p.grad + decay * p.data
+    def rule(self, lr: float, xp: Any = math) -> Callable[..., tuple[Any, ...]]:
+        momentum, decay = self.momentum, self.weight_decay
+
+        def sgd(p: Any, g: Any, velocity: Any) -> tuple[Any, Any]:
+            g = g + decay * p
             if momentum:
-                g = velocity[i] = momentum * velocity[i] + g
-            p.data -= lr * g
+                g = velocity = momentum * velocity + g
+            return p - lr * g, velocity
+
+        return sgd
+
+    def update(self, lr: float) -> None:
+        sgd, velocity = self.rule(lr), self.velocity
+        for i, p in enumerate(self.parameters):
+            p.data, velocity[i] = sgd(p.data, p.grad, velocity[i])
 
 
 class Adam(Optimizer):
@@ -156,12 +175,20 @@ class Adam(Optimizer):
     def state(self) -> dict[str, list[float]]:
         return {"m": self.m, "v": self.v}
 
-    def update(self, lr: float) -> None:
-        (beta1, beta2), eps, decay, m, v = self.betas, self.eps, self.weight_decay, self.m, self.v
+    def rule(self, lr: float, xp: Any = math) -> Callable[..., tuple[Any, ...]]:
+        (beta1, beta2), eps, decay = self.betas, self.eps, self.weight_decay
         t = self.steps + 1
         m_scale, v_scale = 1 / (1 - beta1**t), 1 / (1 - beta2**t)
+
+        def adam(p: Any, g: Any, m: Any, v: Any) -> tuple[Any, Any, Any]:
+            g = g + decay * p
+            m = beta1 * m + (1 - beta1) * g
+            v = beta2 * v + (1 - beta2) * g * g
+            return p - lr * m * m_scale / (xp.sqrt(v * v_scale) + eps), m, v
+
+        return adam
+
+    def update(self, lr: float) -> None:
+        adam, m, v = self.rule(lr), self.m, self.v
         for i, p in enumerate(self.parameters):
-            g = p.grad + decay * p.data
-            m[i] = beta1 * m[i] + (1 - beta1) * g
-            v[i] = beta2 * v[i] + (1 - beta2) * g * g
-            p.data -= lr * m[i] * m_scale / (math.sqrt(v[i] * v_scale) + eps)
+            p.data, m[i], v[i] = adam(p.data, p.grad, m[i], v[i])

@@ -13,9 +13,10 @@ optimizer then updates the same parameter Values as without compiling, to the bi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+from weakref import WeakKeyDictionary
 
 from tqdm.auto import tqdm
 
@@ -35,6 +36,7 @@ from nn.datasets import minibatches
 from nn.losses import Loss, l2_penalty
 from nn.module import MLP
 from nn.optim import Optimizer
+from nn.vectorized import ArrayStep, array_function
 
 Samples = Collection[Any]
 """Samples: a sequence of them, each a sequence of numbers (a 2-D NumPy array is one)."""
@@ -90,7 +92,7 @@ def fit(
     it; the error then notes the epoch and the batch.
     """
     _check_model_and_loss(model, loss)
-    x, y = _data("fit", model, loss, x, y)
+    samples, targets = _data("fit", model, loss, x, y)
     if validation is not None:
         _data("fit(validation)", model, loss, *_pair(validation))
     _check_optimizer(model, optimizer)
@@ -100,117 +102,188 @@ def fit(
     as_flag(progress, "fit(progress)")
     if live is not None:
         as_flag(live, "fit(live)")
-    step = _stepper(model, loss, l2, compile, vectorize)
+    step = training_step(
+        model,
+        loss,
+        l2=l2,
+        optimizer=optimizer,
+        x=samples,
+        y=targets,
+        compiled=compile,
+        vectorize=vectorize,
+    )
     shuffle = batch_size is not None
-    size = as_count(batch_size, "batch_size", most=MAX_COUNT) if shuffle else len(x)
+    size = as_count(batch_size, "batch_size", most=MAX_COUNT) if shuffle else len(samples)
     # Only a shuffle needs a generator; made from no seed, it would move the global state.
     rng = make_rng(seed) if shuffle else None
-    parameters, history = model.parameters(), History()
-    batches = math.ceil(len(x) / size)
-    with tqdm(total=epochs * batches, unit="step", disable=not progress) as bar:
+    history, positions = History(), list(range(len(samples)))
+    steps = epochs * math.ceil(len(samples) / size)
+    with tqdm(total=steps, unit="step", disable=not progress) as bar:
         # nn.live imports this module, so it is imported here, when fit runs.
         from nn import live as views  # noqa: PLC0415
 
-        view = views.view(model, x, y, loss=loss, epochs=epochs, live=live, progress=progress)
-        for epoch in range(1, epochs + 1):
-            seen, total_loss, correct = 0, 0.0, 0
-            for batch, (xb, yb) in enumerate(minibatches(x, y, size, shuffle=shuffle, seed=rng)):
-                try:
-                    batch_loss, batch_correct = step(xb, yb, optimizer, parameters)
-                except BaseException as error:
-                    _note(error, f"fit: epoch {epoch} of {epochs}, batch {batch + 1} of {batches}")
-                    raise
-                seen += len(xb)
-                total_loss += batch_loss * len(xb)
-                correct += batch_correct
-                bar.set_postfix(
-                    progress_fields(epoch, epochs, total_loss / seen, correct / seen, loss)
-                )
-                bar.update()
-            history.loss.append(total_loss / seen)
-            if loss.classifies:
-                history.accuracy.append(correct / seen)
-            if validation is not None:
-                _record_validation(history, evaluate(model, *validation, loss=loss))
-            view.update(epoch, history)
+        view = views.view(
+            model, samples, targets, loss=loss, epochs=epochs, live=live, progress=progress
+        )
+        if step.compiles:
+            bar.set_description_str("tracing and compiling the step")
+        try:
+            for epoch in range(1, epochs + 1):
+                order = minibatches(positions, positions, size, shuffle=shuffle, seed=rng)
+                mean_loss, accuracy = _epoch(step, order, bar=bar, loss=loss, at=(epoch, epochs))
+                step.write_back()  # the model's Values, for the validation and the live view
+                history.loss.append(mean_loss)
+                if loss.classifies:
+                    history.accuracy.append(accuracy)
+                if validation is not None:
+                    _record_validation(history, evaluate(model, *validation, loss=loss))
+                view.update(epoch, history)
+        finally:
+            step.write_back()
     return history
 
 
-Step = Callable[[list[list[float]], list[list[float]], Optimizer, list[Value]], tuple[float, int]]
-"""One update from a batch (samples, targets' numbers): its mean loss, and how many of its
-samples were classed right."""
+def _epoch(
+    step: Step | ArrayStep,
+    order: Iterator[tuple[list[int], Any]],
+    *,
+    bar: Any,
+    loss: Loss,
+    at: tuple[int, int],
+) -> tuple[float, float]:
+    """One epoch, a step per batch (the positions of its samples): its mean loss and
+    accuracy, measured as the parameters moved, shown on the bar as they go."""
+    seen, total_loss, correct = 0, 0.0, 0
+    batches = list(order)
+    for batch, (chosen, _) in enumerate(batches, 1):
+        try:
+            batch_loss, batch_correct = step(chosen)
+        except BaseException as error:
+            _note(error, f"fit: epoch {at[0]} of {at[1]}, batch {batch} of {len(batches)}")
+            raise
+        seen += len(chosen)
+        total_loss += batch_loss * len(chosen)
+        correct += batch_correct
+        bar.set_description_str("")
+        bar.set_postfix(progress_fields(*at, total_loss / seen, correct / seen, loss))
+        bar.update()
+    return total_loss / seen, correct / seen
 
 
-def _stepper(model: MLP, loss: Loss, l2: float, compiled: object, vectorize: object) -> Step:
-    """The training step: eager, compiled, or compiled for a batch of arrays."""
-    if as_flag(vectorize, "fit(vectorize)"):
-        return _vectorized_step(model, loss, l2)
-    if as_flag(compiled, "fit(compile)"):
-        return _compiled_step(model, loss, l2)
+@dataclass(kw_only=True)
+class Step:
+    """One update from a batch of the training data, given by its samples' positions: the
+    batch's mean loss, and how many of its samples were classed right. Eager: the loss
+    (+ l2·Σp²), backward, the optimizer's step."""
 
-    def eager(xb: Samples, tb: Any, optimizer: Optimizer, parameters: list[Value]) -> Any:
-        outputs = [_loss_inputs(model, loss, sample) for sample in xb]
-        data_loss = loss.on_numbers(outputs, tb)
-        objective = data_loss + l2_penalty(parameters, l2) if l2 else data_loss
+    model: MLP
+    loss: Loss
+    l2: float
+    optimizer: Optimizer
+    x: Sequence[Any]
+    y: Sequence[Any]  # the targets' numbers
+
+    def __post_init__(self) -> None:
+        self.parameters = self.model.parameters()
+
+    @property
+    def compiles(self) -> bool:
+        """Whether the next call traces and compiles first."""
+        return False
+
+    def __call__(self, batch: list[int]) -> tuple[float, int]:
+        model, loss, l2, optimizer = self.model, self.loss, self.l2, self.optimizer
+        outputs = [_loss_inputs(model, loss, self.x[i]) for i in batch]
+        targets = [self.y[i] for i in batch]
+        data_loss = loss.on_numbers(outputs, targets)
+        objective = data_loss + l2_penalty(self.parameters, l2) if l2 else data_loss
         optimizer.zero_grad()
         objective.backward()
         optimizer.step()
-        return data_loss.data, _count_correct(loss, outputs, tb)
+        return data_loss.data, _count_correct(loss, outputs, targets)
 
-    return eager
+    def write_back(self) -> None:
+        """Bring the model's Values up to date (a step on arrays keeps its own numbers)."""
 
 
-def _compiled_step(model: MLP, loss: Loss, l2: float) -> Step:
-    """The eager step's arithmetic, compiled: each sample's loss through `autodiff.map`, so the
-    code is one sample's, in a loop, whatever the batch's size; the mean's 1/n an argument."""
-    parameters = model.parameters()
+class CompiledStep(Step):
+    """The eager step's arithmetic, compiled: each sample's loss through `autodiff.map`, so
+    the code is one sample's, in a loop, whatever the batch's size; the mean's 1/n an
+    argument. The optimizer then updates the same Values as eagerly, to the bit."""
 
-    def one(x: list[Value], t: list[Value]) -> tuple[Value, Any]:
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        parameters, l2, one = self.parameters, self.l2, _sample_loss(self.model, self.loss)
+
+        def batch(xs: list[list[Value]], ts: list[list[Value]], scale: Value) -> Any:
+            losses, corrects = zip(*ad.map(one, xs, ts))
+            data_loss = ad.sum(losses) * scale  # as Loss.on_numbers, the mean
+            objective = data_loss + l2_penalty(parameters, l2) if l2 else data_loss
+            return (data_loss, ad.sum(corrects), *ad.gradients(objective, parameters))
+
+        key = ("compile", self.loss, l2, tuple(map(id, parameters)))
+        self.compiled = _kept(self.model, key, lambda: ad.compile(batch))
+
+    @property
+    def compiles(self) -> bool:
+        return self.compiled.traces == 0
+
+    def __call__(self, batch: list[int]) -> tuple[float, int]:
+        xb, tb = [self.x[i] for i in batch], [self.y[i] for i in batch]
+        data_loss, correct, *grads = self.compiled(xb, tb, 1.0 / len(batch))
+        for p, g in zip(self.parameters, grads):
+            p.grad = g
+        self.optimizer.step()
+        return data_loss, round(correct)
+
+
+def _sample_loss(model: MLP, loss: Loss) -> Callable[[list[Value], list[Value]], Any]:
+    """A sample's loss, and whether the model classed it right (1.0 or 0.0), from its inputs
+    and its target's numbers: what a compiled step traces."""
+
+    def sample_loss(x: list[Value], t: list[Value]) -> tuple[Value, Any]:
         outputs = _loss_inputs(model, loss, x)
         return loss.formula(outputs, t), _correct(loss, outputs, t)
 
-    def batch(xs: list[list[Value]], ts: list[list[Value]], scale: Value) -> tuple[Any, ...]:
-        losses, corrects = zip(*ad.map(one, xs, ts))
-        data_loss = ad.sum(losses) * scale  # as Loss.on_numbers, the mean
-        objective = data_loss + l2_penalty(parameters, l2) if l2 else data_loss
-        return (data_loss, ad.sum(corrects), *ad.gradients(objective, parameters))
-
-    compiled = ad.compile(batch)
-
-    def step(xb: Any, tb: Any, optimizer: Optimizer, parameters: list[Value]) -> Any:
-        data_loss, correct, *grads = compiled(xb, tb, 1.0 / len(xb))
-        return _update(optimizer, parameters, grads, data_loss, correct)
-
-    return step
+    return sample_loss
 
 
-def _vectorized_step(model: MLP, loss: Loss, l2: float) -> Step:
-    parameters = model.parameters()
-
-    def one(x: list[Value], t: list[Value]) -> tuple[Any, ...]:
-        outputs = _loss_inputs(model, loss, x)
-        data_loss = loss.formula(outputs, t)
-        objective = data_loss + l2_penalty(parameters, l2) if l2 else data_loss
-        return (data_loss, _correct(loss, outputs, t), *ad.gradients(objective, parameters))
-
-    compiled = ad.compile(one, vectorize=True, reduce="mean")  # says so if NumPy is missing
-    import numpy as np  # noqa: PLC0415 -- NumPy is optional: only this step needs it
-
-    def step(xb: Any, tb: Any, optimizer: Optimizer, parameters: list[Value]) -> Any:
-        data_loss, accuracy, *grads = compiled(np.array(xb), np.array(tb))
-        return _update(optimizer, parameters, grads, data_loss, accuracy * len(xb))
-
-    return step
+_KEPT: WeakKeyDictionary[MLP, dict[Any, ad.Compiled]] = WeakKeyDictionary()
+"""The compiled steps of each model, by what they compute: a second fit traces nothing."""
 
 
-def _update(
-    optimizer: Optimizer, parameters: list[Value], grads: list[float], loss: float, correct: float
-) -> tuple[float, int]:
-    """The optimizer's step from gradients a compiled step computed."""
-    for p, g in zip(parameters, grads):
-        p.grad = g
-    optimizer.step()
-    return loss, round(correct)
+def _kept(model: MLP, key: Any, make: Callable[[], ad.Compiled]) -> ad.Compiled:
+    kept = _KEPT.setdefault(model, {})
+    if key not in kept:
+        kept[key] = make()
+    return kept[key]
+
+
+def training_step(
+    model: MLP,
+    loss: Loss,
+    *,
+    l2: float,
+    optimizer: Optimizer,
+    x: Sequence[Any],
+    y: Sequence[Any],
+    compiled: object,
+    vectorize: object,
+) -> Step | ArrayStep:
+    """fit's step, for these data (samples and their targets' numbers, checked): eager,
+    compiled, or compiled for a batch of arrays; called with a batch's positions in them."""
+    if as_flag(vectorize, "fit(vectorize)"):
+        structure = tuple(
+            (layer.nin, len(layer.neurons), layer.activation) for layer in model.layers
+        )
+        sample_loss = _sample_loss(model, loss)
+        function = _kept(
+            model, ("vectorize", loss, structure), lambda: array_function(model, sample_loss)
+        )
+        return ArrayStep(model, optimizer, l2=l2, x=x, y=y, compiled=function)
+    if as_flag(compiled, "fit(compile)"):
+        return CompiledStep(model=model, loss=loss, l2=l2, optimizer=optimizer, x=x, y=y)
+    return Step(model=model, loss=loss, l2=l2, optimizer=optimizer, x=x, y=y)
 
 
 def _correct(loss: Loss, outputs: Sequence[Any], numbers: Sequence[Any]) -> Any:
