@@ -385,16 +385,15 @@ def test_sgd_takes_the_same_steps_in_both(loss: nn.Loss) -> None:
 def test_a_model_trained_here_then_in_pytorch_comes_back_working() -> None:
     points, classes = nn.make_moons(60, noise=0.1, seed=0)
     y = [2 * c - 1 for c in classes]
+
+    def train_here(model: nn.MLP, epochs: int) -> nn.History:
+        optimizer = nn.SGD(model.parameters(), lr=0.2)
+        return nn.fit(
+            model, points, y, loss=nn.hinge_loss, optimizer=optimizer, epochs=epochs, progress=False
+        )
+
     model = nn.MLP(2, [8, 8, 1], seed=0)
-    nn.fit(
-        model,
-        points,
-        y,
-        loss=nn.hinge_loss,
-        optimizer=nn.SGD(model.parameters(), lr=0.2),
-        epochs=15,
-        progress=False,
-    )
+    train_here(model, 15)
     exported = nn.evaluate(model, points, y, loss=nn.hinge_loss)
 
     module = nn.to_torch(model)
@@ -413,16 +412,7 @@ def test_a_model_trained_here_then_in_pytorch_comes_back_working() -> None:
     assert returned.loss < exported.loss
     assert returned.accuracy is not None and exported.accuracy is not None
     assert returned.accuracy >= exported.accuracy
-    history = nn.fit(
-        back,
-        points,
-        y,
-        loss=nn.hinge_loss,
-        optimizer=nn.SGD(back.parameters(), lr=0.2),
-        epochs=10,
-        progress=False,
-    )
-    assert history.loss[-1] < returned.loss
+    assert train_here(back, 10).loss[-1] < returned.loss
 
 
 def test_the_copy_is_independent_and_the_global_rng_untouched() -> None:
