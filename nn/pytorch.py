@@ -34,7 +34,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from autodiff import Value
-from autodiff.distribution import install_hint
 from nn.losses import (
     Loss,
     bce_loss,
@@ -291,4 +290,7 @@ def optional_import(name: str, where: str, extra: str) -> ModuleType:
     try:
         return importlib.import_module(name)
     except ImportError as error:
-        raise ModuleNotFoundError(f"{where} needs {name}: {install_hint(extra)}") from error
+        raise ModuleNotFoundError(
+            f'{where} needs {name}: pip install "influence-autodiff[{extra}]" (until it is '
+            f'published, from a checkout: pip install -e ".[{extra}]")'
+        ) from error
