@@ -33,7 +33,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from autodiff import Value
+from autodiff import LEAKY_SLOPE
 from nn.losses import (
     Loss,
     bce_loss,
@@ -46,9 +46,6 @@ from nn.module import MLP, Layer
 
 if TYPE_CHECKING:
     import torch
-
-LEAKY_SLOPE = -Value(-1.0).leaky_relu().data
-"""The slope for z < 0 of nn's leaky_relu (0.01), read off it rather than restated."""
 
 ACTIVATION_MODULES: dict[str, tuple[str, dict[str, tuple[object, ...]]]] = {
     "relu": ("ReLU", {}),

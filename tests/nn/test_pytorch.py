@@ -533,7 +533,7 @@ def test_errors_of_the_arguments() -> None:
         hinge(torch.zeros(3, 1), [1, 1, 1], reduction="max")
     assert hinge(torch.zeros(3, 1), [1, -1, 1], reduction="sum").item() == 3.0
 
-    class Own(nn.MeanSquaredError):
+    class Own(type(nn.mse_loss)):  # type: ignore[misc]
         name = "own"
 
     with pytest.raises(ValueError, match="nn has no PyTorch form of <own loss>"):
