@@ -19,14 +19,14 @@ $(VENV)/.demo: pyproject.toml
 
 $(VENV)/.test: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,plot,viz,notebooks]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,plot,viz,notebooks,onnx]"
 	@touch $@
 
 # JupyterLab saves the state of widgets with a notebook (jupyter/overrides.json), so that a saved
 # notebook shows its widgets when opened again, instead of "Error displaying widget".
 $(VENV)/.lab: pyproject.toml jupyter/overrides.json
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[notebooks,plot,viz]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[notebooks,plot,viz,torch]"
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $@

@@ -5,6 +5,7 @@ Each neuron is one affine node z = Σ w·x + b and one activation node y = f(z),
 ``w{k}.{j}.{i}``, ``b{k}.{j}``, ``z{k}.{j}``, ``y{k}.{j}`` (layer k, neuron j, input i, from 1),
 so a network's graph is the lectures' influence diagram; `neuron_of` and `layer_of` group its
 nodes for a diagram. `fit` trains with a progress bar; `python -m nn.demo` shows it all.
+`to_torch` and `from_torch` move a model to PyTorch and back, `to_onnx` writes it as ONNX.
 
     >>> import nn
     >>> model = nn.MLP(2, [4, 1], init="xavier", seed=0)
@@ -36,6 +37,7 @@ from nn.losses import (
 from nn.module import ACTIVATIONS, INITS, MLP, Layer, Module, Neuron, layer_of, neuron_of
 from nn.optim import SGD, Adam, Optimizer, linear_decay
 from nn.plot import plot_decision_boundary, plot_history
+from nn.pytorch import from_torch, to_onnx, to_torch, to_torch_loss
 from nn.train import Evaluation, History, classify, evaluate, fit, predict
 
 __all__ = [
@@ -56,6 +58,7 @@ __all__ = [
     "cross_entropy_loss",
     "evaluate",
     "fit",
+    "from_torch",
     "hinge_loss",
     "kl_loss",
     "l2_penalty",
@@ -74,5 +77,8 @@ __all__ = [
     "plot_history",
     "predict",
     "save",
+    "to_onnx",
+    "to_torch",
+    "to_torch_loss",
     "train_test_split",
 ]

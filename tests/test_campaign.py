@@ -10,6 +10,7 @@ call that failed changed nothing it was given (parameters, .grad, files).
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -608,7 +609,33 @@ def nn_calls(folder: Path) -> list[Call]:
                 words=("target", "output", "the ", "Value"),
             )
         )
-    return calls
+    return calls + (pytorch_calls(folder, model) if installed(*PYTORCH_PACKAGES) else [])
+
+
+PYTORCH_PACKAGES = ("torch", "onnx", "onnxscript")
+"""What nn's way to PyTorch and ONNX needs (the extra onnx): its calls are made where installed."""
+
+
+def installed(*packages: str) -> bool:
+    return all(importlib.util.find_spec(package) for package in packages)
+
+
+def pytorch_calls(folder: Path, model: Callable[[], nn.MLP]) -> list[Call]:
+    import torch  # noqa: PLC0415 -- only where installed
+
+    return [
+        Call("nn.to_torch", nn.to_torch, lambda: {"model": model(), "dtype": torch.float32}, 1),
+        Call("nn.from_torch", nn.from_torch, lambda: {"module": nn.to_torch(model())}, 1),
+        Call("nn.to_torch_loss", nn.to_torch_loss, lambda: {"loss": nn.kl_loss}, positional=1),
+        Call(
+            "nn.to_onnx",
+            nn.to_onnx,
+            lambda: {"model": model(), "path": folder / "model.onnx", "dtype": torch.float64},
+            positional=2,
+            words=("to_torch",),
+            spoil=("model", "dtype"),  # a spoiled path would be a file name, written anywhere
+        ),
+    ]
 
 
 def _loss_args(outputs: Any, targets: Any) -> Callable[[], Args]:
@@ -651,6 +678,11 @@ NOT_CALLED = {
     "Module": "a base class",
     "Optimizer": "a base class (nn.SGD, nn.Adam are called)",
     "Loss": "a base class (each loss is called)",
+    **{
+        name: "needs PyTorch and ONNX's packages, which are not installed"
+        for name in ("to_torch", "from_torch", "to_torch_loss", "to_onnx")
+        if not installed(*PYTORCH_PACKAGES)
+    },
 }
 
 

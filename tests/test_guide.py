@@ -34,10 +34,16 @@ def name(page: Path) -> str:
     return str(page.relative_to(ROOT))
 
 
+NEEDS = {"docs/guide/pytorch.md": ("torch", "onnx", "onnxscript", "onnxruntime")}
+"""The pages whose examples need an optional extra (onnx): skipped, saying so, where missing."""
+
+
 @pytest.mark.parametrize(
     "page", [p for p in PAGES if ">>> " in p.read_text(encoding="utf-8")], ids=name
 )
 def test_the_examples_of_a_page_print_what_it_says(page: Path) -> None:
+    for package in NEEDS.get(name(page), ()):
+        pytest.importorskip(package, reason=f"needs {package}: pip install -e '.[onnx]'")
     failures, tried = doctest.testfile(str(page), module_relative=False, encoding="utf-8")
     assert tried > 0
     assert failures == 0
