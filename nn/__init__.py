@@ -14,6 +14,7 @@ nodes for a diagram. `fit` trains with a progress bar; `python -m nn.demo` shows
     'z2.1'
 """
 
+from nn.charts import Figure, Plot
 from nn.datasets import (
     load_digits,
     make_circles,
@@ -57,6 +58,7 @@ __all__ = [
     "BinaryCrossEntropy",
     "CrossEntropy",
     "Evaluation",
+    "Figure",
     "Hinge",
     "History",
     "KLDivergence",
@@ -66,6 +68,7 @@ __all__ = [
     "Module",
     "Neuron",
     "Optimizer",
+    "Plot",
     "bce_loss",
     "bce_with_logits",
     "classify",
