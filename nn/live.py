@@ -14,7 +14,6 @@ when a view is made; the picture is SVG from `nn.charts`, here as in the browser
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Sequence
 from typing import Any, Protocol, cast
@@ -64,10 +63,9 @@ def view(
 
 
 def in_jupyter() -> bool:
-    """Whether this runs in a Jupyter kernel (where widgets show), as tqdm.auto decides."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    return shell is not None and "IPKernelApp" in shell.config
+    """Whether this runs where widgets show, as tqdm.auto decides for its bar: in a Jupyter
+    kernel, JupyterLite's included."""
+    return any(base.__module__ == "tqdm.notebook" for base in tqdm.__mro__)
 
 
 class Quiet:

@@ -109,3 +109,7 @@ def test_without_ipywidgets_the_default_shows_nothing_and_live_says_what_to_inst
 def test_live_must_be_a_flag_or_none() -> None:
     with pytest.raises(TypeError, match=r"fit\(live\) needs True or False"):
         moons_fit(live="yes")
+
+
+def test_outside_jupyter_there_is_nowhere_to_show_widgets() -> None:
+    assert not live.in_jupyter()  # tqdm.auto chose its text bar: this is not a kernel
