@@ -14,19 +14,19 @@ SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 # One stamp per set of extras, so `make demo` does not pull in the test tools.
 $(VENV)/.demo: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[plot,viz]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[viz]"
 	@touch $@
 
 $(VENV)/.test: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,plot,viz,notebooks]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,viz,notebooks]"
 	@touch $@
 
 # JupyterLab saves the state of widgets with a notebook (jupyter/overrides.json), so that a saved
 # notebook shows its widgets when opened again, instead of "Error displaying widget".
 $(VENV)/.lab: pyproject.toml jupyter/overrides.json
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[notebooks,plot,viz]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[notebooks,viz]"
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $@
@@ -39,17 +39,20 @@ demo: $(VENV)/.demo
 # any warning fails the build, and then every link and anchor in the site must resolve, offline.
 # Built afresh each time (-E, and no pages left from notebooks since removed).
 # Notebooks run once, cached in build/notebooks/ (docs/executed_notebooks.py).
+# Inside it, build/site/lite/: the course in the browser (docs/lite.py), every notebook in
+# JupyterLite, whose pinned downloads are kept in build/lite-cache/.
 SITE := build/site
 SPHINX := $(PY) -m sphinx -c docs -E -W --keep-going -q
 
 $(VENV)/.docs: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[docs,notebooks,plot,viz]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[docs,notebooks,viz]"
 	@touch $@
 
 docs: $(VENV)/.docs
 	rm -rf $(SITE)
 	$(SPHINX) -b html . $(SITE)
+	$(PY) docs/lite.py $(SITE)/lite
 	$(PY) docs/check_links.py $(SITE)
 
 # The links from the site to other sites, fetched: by hand, as it needs the network.
