@@ -19,11 +19,13 @@ from __future__ import annotations
 import html
 import math
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from nn.checks import is_number
+from nn.checks import check_flag, check_name, is_number
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")  # fmt: skip
@@ -102,8 +104,11 @@ class Plot:
         for name, size in (("width", width), ("height", height)):
             if isinstance(size, bool) or not isinstance(size, int) or not 40 <= size <= 4000:
                 raise ValueError(f"Plot({name}=...) needs an int from 40 to 4000, got {size!r}")
-        self.title, self.xlabel, self.ylabel = str(title), str(xlabel), str(ylabel)
-        self.log_y, self.axes = bool(log_y), bool(axes)
+        self.title = _text_of("Plot(title=...)", title)
+        self.xlabel = _text_of("Plot(xlabel=...)", xlabel)
+        self.ylabel = _text_of("Plot(ylabel=...)", ylabel)
+        self.log_y = check_flag("Plot(log_y=...)", log_y)
+        self.axes = check_flag("Plot(axes=...)", axes)
         self.width, self.height = width, height
         self.layers: list[Line | Points | Cells] = []
         self.x_ticks: Ticks | None = None  # None: chosen from the data
@@ -126,8 +131,13 @@ class Plot:
         """A series through the points (x[i], y[i]); ``markers`` marks each point. Returns
         the plot, to draw more on it."""
         xs, ys = _pairs("line", x, y, finite=False)
-        colour = colour or self._next_colour()
-        self.layers.append(Line(xs, ys, str(label), colour, bool(dashed), bool(markers)))
+        colour = self._next_colour() if colour is None else _colour("line(colour=...)", colour)
+        label = _text_of("line(label=...)", label)
+        dashed, markers = (
+            check_flag("line(dashed=...)", dashed),
+            check_flag("line(markers=...)", markers),
+        )
+        self.layers.append(Line(xs, ys, label, colour, dashed, markers))
         return self
 
     def scatter(
@@ -142,14 +152,16 @@ class Plot:
         """Points at (x[i], y[i]): all of one colour (a name such as "black", or "#rrggbb"),
         or each coloured by its number in ``colour`` along the colour map ``colours``."""
         xs, ys = _pairs("scatter", x, y, finite=True)
+        label = _text_of("scatter(label=...)", label)
         if colour is None or isinstance(colour, str):
-            fills = [colour or self._next_colour()] * len(xs)
+            one = self._next_colour() if colour is None else _colour("scatter(colour=...)", colour)
+            fills = [one] * len(xs)
         else:
             values = _numbers("scatter(colour=...)", colour)
             if len(values) != len(xs):
                 raise ValueError(f"scatter: {len(xs)} points but {len(values)} colours")
-            fills = _coloured(values, colours, None, None)
-        self.layers.append(Points(xs, ys, fills, str(label)))
+            fills = _coloured("scatter", values, colours, None, None)
+        self.layers.append(Points(xs, ys, fills, label))
         return self
 
     def heatmap(
@@ -169,26 +181,30 @@ class Plot:
         (left, right) and y = (bottom, top) in data coordinates (default: a unit square per
         cell). ``numbers``: a format such as ".2f" to write each number in its cell;
         ``column_labels`` and ``row_labels`` name the columns and rows on the axes."""
-        grid = [_numbers("heatmap(rows)", row) for row in rows]
+        grid = [_numbers("heatmap(rows)", row) for row in _listed("heatmap(rows)", rows)]
         if not grid or not grid[0] or any(len(row) != len(grid[0]) for row in grid):
             raise ValueError("heatmap(rows) needs rows of numbers, all of one length")
         columns = len(grid[0])
         box_x = _span("heatmap(x=...)", x, (0.0, float(columns)))
         box_y = _span("heatmap(y=...)", y, (0.0, float(len(grid))))
         if numbers is not None:
-            format(0.0, numbers)  # a bad format fails here, not while drawing
+            _format("heatmap(numbers=...)", numbers)  # a bad one fails here, not while drawing
         flat = [v for row in grid for v in row]
-        fills = _coloured(flat, colours, low, high)
+        fills = _coloured("heatmap", flat, colours, low, high)
         colour_rows = [fills[i * columns : (i + 1) * columns] for i in range(len(grid))]
         self.layers.append(Cells(grid, colour_rows, box_x, box_y, numbers))
+        column_labels = _labels("heatmap(column_labels=...)", column_labels, columns)
+        row_labels = _labels("heatmap(row_labels=...)", row_labels, len(grid))
         if column_labels:
             width = (box_x[1] - box_x[0]) / columns
-            at = [box_x[0] + width * (j + 0.5) for j in range(columns)]
-            self.x_ticks = Ticks(at, [str(label) for label in column_labels][:columns])
+            self.x_ticks = Ticks(
+                [box_x[0] + width * (j + 0.5) for j in range(columns)], column_labels
+            )
         if row_labels:
             height = (box_y[1] - box_y[0]) / len(grid)
-            at = [box_y[1] - height * (i + 0.5) for i in range(len(grid))]
-            self.y_ticks = Ticks(at, [str(label) for label in row_labels][: len(grid)])
+            self.y_ticks = Ticks(
+                [box_y[1] - height * (i + 0.5) for i in range(len(grid))], row_labels
+            )
         return self
 
     def svg(self) -> str:
@@ -280,7 +296,7 @@ class Figure:
     def __init__(self, *plots: Plot, title: str = "") -> None:
         if not plots or not all(isinstance(p, Plot) for p in plots):
             raise TypeError("Figure(...) needs one or more Plots")
-        self.plots, self.title = list(plots), str(title)
+        self.plots, self.title = list(plots), _text_of("Figure(title=...)", title)
 
     def __repr__(self) -> str:
         return f"<Figure {self.title!r}: {len(self.plots)} plots>"
@@ -325,14 +341,19 @@ class Figure:
 def _numbers(where: str, values: object, *, finite: bool = True) -> list[float]:
     """values as a list of floats (NaN and infinities only where not ``finite``), or an error
     that says which argument was wrong."""
-    try:
-        listed = list(values)  # type: ignore[call-overload]
-    except TypeError:
-        raise TypeError(f"{where} needs a sequence of numbers, got {values!r}") from None
+    listed = _listed(where, values)
     for v in listed:  # NaN and infinities are floats (NumPy's too)
         if not (is_number(v) or (not finite and isinstance(v, float))):
             raise ValueError(f"{where} needs {'finite ' if finite else ''}numbers, got {v!r}")
     return [float(v) for v in listed]
+
+
+def _listed(where: str, values: object) -> list[Any]:
+    try:
+        listed: list[Any] = list(values)  # type: ignore[call-overload]
+    except TypeError:
+        raise TypeError(f"{where} needs a sequence of numbers, got {values!r}") from None
+    return listed
 
 
 def _pairs(
@@ -353,13 +374,49 @@ def _span(where: str, span: object, default: tuple[float, float]) -> tuple[float
     return pair[0], pair[1]
 
 
+COLOUR = re.compile(r"#[0-9a-fA-F]{3}|#[0-9a-fA-F]{6}|[a-zA-Z]+")
+
+
+def _colour(where: str, colour: object) -> str:
+    """A colour SVG knows: a name ("black") or #rgb, #rrggbb."""
+    if not isinstance(colour, str) or not COLOUR.fullmatch(colour):
+        raise ValueError(f"{where} needs a colour, as 'black' or '#1f77b4', got {colour!r}")
+    return colour
+
+
+def _text_of(where: str, text: object) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"{where} needs a str, got {type(text).__name__!r}")
+    return text
+
+
+def _labels(where: str, labels: object, count: int) -> list[str]:
+    """Names for count rows or columns (or none: an empty sequence)."""
+    if isinstance(labels, str) or not isinstance(labels, Sequence):
+        raise TypeError(f"{where} needs a sequence of str, got {type(labels).__name__!r}")
+    names = [_text_of(where, label) for label in labels]
+    if names and len(names) != count:
+        raise ValueError(f"{where} needs {count} names, got {len(names)}")
+    return names
+
+
+def _format(where: str, spec: object) -> None:
+    if not isinstance(spec, str):
+        raise TypeError(f"{where} needs a format such as '.2f', got {type(spec).__name__!r}")
+    try:
+        format(0.0, spec)
+    except ValueError:
+        raise ValueError(f"{where}: {spec!r} is not a format of numbers, as '.2f'") from None
+
+
 def _coloured(
-    values: list[float], colours: str, low: float | None, high: float | None
+    where: str, values: list[float], colours: str, low: float | None, high: float | None
 ) -> list[str]:
     """Each value's colour along the colour map, from low to high."""
-    if colours not in COLOUR_MAPS:
-        raise ValueError(f"unknown colour map {colours!r}: {', '.join(COLOUR_MAPS)}")
-    stops = COLOUR_MAPS[colours]
+    stops = COLOUR_MAPS[check_name(colours, COLOUR_MAPS, "colour map", f"{where}(colours=...)")]
+    for name, bound in (("low", low), ("high", high)):
+        if bound is not None and not is_number(bound):
+            raise ValueError(f"{where}({name}=...) needs a finite number or None, got {bound!r}")
     low = min(values) if low is None else float(low)
     high = max(values) if high is None else float(high)
     spread = high - low

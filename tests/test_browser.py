@@ -559,13 +559,16 @@ class Lite(Browser):
         return [line for line in self.asked if host(line) not in CHROMIUMS_OWN]
 
     def open(self, page: str) -> None:
-        """Open a notebook of the course, alone, as a first visit would: the site's storage
-        cleared (its workspace, which would open the notebooks open before, and its copies of
-        the notebooks)."""
+        """Open a notebook of the course, alone, as a first visit would."""
+        self.forget()
+        self.driver.get(f"{self.url}/lite/lab/index.html?path={page}")
+
+    def forget(self) -> None:
+        """Leave the page (its kernel ends), and clear the site's storage: its workspace, which
+        would open again the notebooks open before, and its copies of the notebooks."""
         self.driver.get("about:blank")
         storage = {"origin": self.url, "storageTypes": "local_storage,indexeddb"}
         self.driver.execute_cdp_cmd("Storage.clearDataForOrigin", storage)
-        self.driver.get(f"{self.url}/lite/lab/index.html?path={page}")
 
 
 def host(request: str) -> str:
@@ -657,7 +660,7 @@ def test_each_notebook_runs_in_the_browser_course_asking_nothing_of_other_hosts(
         screenshot(lite, f"lite-{path.stem}-failed")
         raise
     finally:
-        lite.driver.get("about:blank")  # the page ends, and its kernel with it
+        lite.forget()  # the page ends, and its kernel with it
     asked = lite.off_the_machine()
     assert not asked, f"{path.name} asked for something off the machine: {asked}"
 
@@ -675,6 +678,7 @@ def test_the_proxy_records_what_a_page_asks_of_another_host(lite: Lite) -> None:
 @pytest.mark.xdist_group("lite")
 def test_a_notebook_page_of_the_site_links_to_it_in_the_browser_course(lite: Lite) -> None:
     name = "02-influence-diagrams"
+    lite.forget()
     lite.driver.get(f"{lite.url}/notebooks/{name}.html")
     link = lite.driver.find_element("css selector", ".run-in-browser a")
     assert link.text == "\u25b6 Run in your browser"
@@ -684,7 +688,7 @@ def test_a_notebook_page_of_the_site_links_to_it_in_the_browser_course(lite: Lit
         lite.driver.execute_script("return jupyterapp.shell.currentWidget.context.path")
         == f"{name}.ipynb"
     )
-    lite.driver.get("about:blank")
+    lite.forget()
 
 
 # -- using the widgets of notebook 04 -------------------------------------------------------------
