@@ -10,9 +10,9 @@ to build/browser/. Where Chromium or its driver is missing, the tests skip and s
 them; the server and the browser are stopped whatever happens.
 
 The documentation site is opened too, and the course in the browser inside it (JupyterLite):
-there every notebook runs in the page itself, in a browser of its own whose only way out is a
-proxy that refuses every request and records it; a test fails if the page or its workers
-asked for anything off the machine. These run beside the JupyterLab tests, in a pytest-xdist
+there every notebook, opened from the link on its page of the site, runs in the page itself, in
+a browser of its own whose only way out is a proxy that refuses every request and records it;
+a test fails if the page or its workers asked for anything off the machine. These run beside the JupyterLab tests, in a pytest-xdist
 group of their own. Each run's times (to the kernel, to the first output, for all the cells)
 are written to build/browser/times/, JupyterLab's and the browser course's alike, to compare.
 """
@@ -284,6 +284,7 @@ return [...jupyterapp.shell.currentWidget.node.querySelectorAll('.jp-CodeCell .j
 """
 MODEL = "return jupyterapp.shell.currentWidget.context.model.toJSON()"
 DIRTY = "return jupyterapp.shell.currentWidget.context.model.dirty"
+OPENED = "return jupyterapp.shell.currentWidget.context.path"
 SOME_OUTPUT = "return !!jupyterapp.shell.currentWidget.node.querySelector('.jp-OutputArea-output')"
 FAILED = """
 return jupyterapp.shell.currentWidget.context.model.toJSON().cells
@@ -559,9 +560,13 @@ class Lite(Browser):
         return [line for line in self.asked if host(line) not in CHROMIUMS_OWN]
 
     def open(self, page: str) -> None:
-        """Open a notebook of the course, alone, as a first visit would."""
+        """Open a notebook of the course, alone, as a first visit from its page in the site
+        would: its link, Run in your browser."""
         self.forget()
-        self.driver.get(f"{self.url}/lite/lab/index.html?path={page}")
+        self.driver.get(f"{self.url}/notebooks/{Path(page).stem}.html")
+        link = self.driver.find_element("css selector", ".run-in-browser a")
+        assert link.text == "\u25b6 Run in your browser"
+        link.click()
 
     def forget(self) -> None:
         """Leave the page (its kernel ends), and clear the site's storage: its workspace, which
@@ -642,8 +647,9 @@ def test_each_notebook_runs_in_the_browser_course_asking_nothing_of_other_hosts(
 ) -> None:
     lite.asked.clear()
     try:
-        notebook, times = run_all(lite, path.name, LITE_WAIT)
+        notebook, times = run_all(lite, path.name, LITE_WAIT)  # from the link on its page
         record(times, "lite", path.stem)
+        assert lite.driver.execute_script(OPENED) == path.name
         check_the_page(lite, notebook, f"{path.name} in the browser course")
         # Every diagram and plot that a run in Jupyter draws, the browser draws too (a diagram
         # that cannot render shows a line of text instead): cell by cell, but for the cells
@@ -673,22 +679,6 @@ def test_the_proxy_records_what_a_page_asks_of_another_host(lite: Lite) -> None:
     until(lambda: "example.invalid" in map(host, lite.off_the_machine()), 30, "for the proxy")
     assert host("CONNECT example.invalid:443 HTTP/1.1") == "example.invalid"
     lite.asked.clear()
-
-
-@pytest.mark.xdist_group("lite")
-def test_a_notebook_page_of_the_site_links_to_it_in_the_browser_course(lite: Lite) -> None:
-    name = "02-influence-diagrams"
-    lite.forget()
-    lite.driver.get(f"{lite.url}/notebooks/{name}.html")
-    link = lite.driver.find_element("css selector", ".run-in-browser a")
-    assert link.text == "\u25b6 Run in your browser"
-    link.click()
-    until(lambda: lite.driver.execute_script(NOTEBOOK_READY), LITE_WAIT, "for the notebook")
-    assert (
-        lite.driver.execute_script("return jupyterapp.shell.currentWidget.context.path")
-        == f"{name}.ipynb"
-    )
-    lite.forget()
 
 
 # -- using the widgets of notebook 04 -------------------------------------------------------------
