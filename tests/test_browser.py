@@ -12,9 +12,10 @@ them; the server and the browser are stopped whatever happens.
 The documentation site is opened too, and the course in the browser inside it (JupyterLite):
 there every notebook, opened from the link on its page of the site, runs in the page itself, in
 a browser of its own whose only way out is a proxy that refuses every request and records it;
-a test fails if the page or its workers asked for anything off the machine. These run beside the JupyterLab tests, in a pytest-xdist
-group of their own. Each run's times (to the kernel, to the first output, for all the cells)
-are written to build/browser/times/, JupyterLab's and the browser course's alike, to compare.
+a test fails if the page or its workers asked for anything off the machine. These run beside
+the JupyterLab tests, in a pytest-xdist group of their own. Each run's times (to the kernel,
+to the first output, for all the cells) are written to build/browser/times/, JupyterLab's and
+the browser course's alike, to compare.
 """
 
 from __future__ import annotations
