@@ -14,19 +14,19 @@ SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 # One stamp per set of extras, so `make demo` does not pull in the test tools.
 $(VENV)/.demo: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[plot,viz]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[viz]"
 	@touch $@
 
 $(VENV)/.test: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,plot,viz,notebooks,onnx]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,viz,notebooks,onnx]"
 	@touch $@
 
 # JupyterLab saves the state of widgets with a notebook (jupyter/overrides.json), so that a saved
 # notebook shows its widgets when opened again, instead of "Error displaying widget".
 $(VENV)/.lab: pyproject.toml jupyter/overrides.json
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[notebooks,plot,viz,torch]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[notebooks,viz,torch]"
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	@touch $@
@@ -35,11 +35,13 @@ demo: $(VENV)/.demo
 	$(VENV)/bin/autodiff demo --out demo-output
 
 # The documentation site, in build/site/ (open build/site/index.html): the README, the guide,
-# every notebook with its outputs, the API reference, the benchmarks' figures. Sphinx reads the repository itself (docs/conf.py);
-# any warning fails the build, and then every link and anchor in the site must resolve, offline,
-# and its code show as written. Built afresh each time (-E, and no pages left from notebooks
-# since removed). Notebooks run once, cached in build/notebooks/ (docs/executed_notebooks.py).
-# The docs extra is all the site needs, from a fresh clone (tests/test_docs.py checks it).
+# every notebook with its outputs, the API reference, the benchmarks' figures. Sphinx reads the
+# repository itself (docs/conf.py); any warning fails the build, and then every link and anchor
+# in the site must resolve, offline, and its code show as written. Built afresh each time (-E,
+# and no pages left from notebooks since removed). Notebooks run once, cached in
+# build/notebooks/ (docs/executed_notebooks.py). Inside it, build/site/lite/: the course in the
+# browser (docs/lite.py), every notebook in JupyterLite, whose pinned downloads are kept in
+# build/lite-cache/. The docs extra is all the site needs, from a fresh clone.
 SITE := build/site
 SPHINX := $(PY) -m sphinx -c docs -E -W --keep-going -q
 
@@ -51,6 +53,7 @@ $(VENV)/.docs: pyproject.toml
 docs: $(VENV)/.docs
 	rm -rf $(SITE)
 	$(SPHINX) -b html . $(SITE)
+	$(PY) docs/lite.py $(SITE)/lite
 	$(PY) docs/check_links.py $(SITE)
 
 # The links from the site to other sites, fetched: by hand, as it needs the network.

@@ -14,6 +14,7 @@ Evaluating ``f`` records a graph even inside ``no_grad()``: a derivative was ask
 from __future__ import annotations
 
 import functools
+import inspect
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -149,10 +150,26 @@ def map(f: Callable[..., Any], *batches: Iterable[Any]) -> list[Any]:
                 f"map(batch {i}) needs a sequence of samples, one each, got "
                 f"{type(batch).__name__!r}"
             ) from None
+    _check_takes(f, len(batches))
     listening = tracer()
     if listening is None:
         return [f(*sample) for sample in zip(*batches)]
     return listening.map(f, batches)
+
+
+def _check_takes(f: Callable[..., Any], n: int) -> None:
+    """That map's f takes n arguments, one from each batch, where its signature says."""
+    try:
+        signature = inspect.signature(f)
+    except (TypeError, ValueError):  # a builtin without one: its own error will say
+        return
+    try:
+        signature.bind(*range(n))
+    except TypeError as error:
+        raise TypeError(
+            f"map(f) is called with one item of each of its {n} batch(es), but f does not take "
+            f"{n} argument(s): {error}"
+        ) from None
 
 
 # -- the machinery ----------------------------------------------------------------------------

@@ -186,7 +186,26 @@ def front_page(app: Sphinx, exception: Exception | None) -> None:
         shutil.copyfile(outdir / "README.html", outdir / "index.html")
 
 
+# The course in the browser (docs/lite.py builds it into build/site/lite/, after the site): each
+# notebook's page links to that notebook there, and the guide says how it works.
+RUN_IN_BROWSER = (
+    '<p class="run-in-browser"><a href="../lite/lab/index.html?path={notebook}">'
+    "&#9654; Run in your browser</a>: this notebook in JupyterLite, with nothing to install "
+    '(<a href="../docs/guide/in-the-browser.html">how, and what runs there</a>)</p>'
+)
+
+
+def run_in_browser(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: object
+) -> None:
+    """Put the link to the notebook in the browser course at the top of its page."""
+    if (DOCS.parent / f"{pagename}.ipynb").exists() and "body" in context:
+        notebook = Path(pagename).name + ".ipynb"
+        context["body"] = RUN_IN_BROWSER.format(notebook=notebook) + context["body"]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("html-page-context", run_in_browser)
     app.connect("builder-inited", execute_stale_notebooks)
     app.connect("source-read", read_source)
     app.connect("autodoc-process-docstring", escape_markup)

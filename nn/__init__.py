@@ -15,6 +15,7 @@ nodes for a diagram. `fit` trains with a progress bar; `python -m nn.demo` shows
     'z2.1'
 """
 
+from nn.charts import Figure, Plot
 from nn.datasets import (
     load_digits,
     make_circles,
@@ -47,12 +48,14 @@ __all__ = [
     "SGD",
     "Adam",
     "Evaluation",
+    "Figure",
     "History",
     "Layer",
     "Loss",
     "Module",
     "Neuron",
     "Optimizer",
+    "Plot",
     "bce_loss",
     "classify",
     "cross_entropy_loss",

@@ -72,7 +72,7 @@ def moons(epochs: int, out: Path, rng: random.Random, how: dict[str, bool]) -> l
     )
     loss, accuracy = evaluate(model, points, y, loss=hinge_loss)
     print(f"after {epochs} epochs: hinge loss {loss:.4f}, training accuracy {accuracy:.1%}")
-    paths = [out / "moons-decision-boundary.png", out / "moons-loss.png"]
+    paths = [out / "moons-decision-boundary.svg", out / "moons-loss.svg"]
     plot_decision_boundary(model, points, y, paths[0])
     plot_history(history, paths[1])
     return paths + influence_diagrams(model, points[0], out)
@@ -130,7 +130,7 @@ def digits(epochs: int, out: Path, rng: random.Random, how: dict[str, bool]) -> 
         f"after {epochs} epochs: test cross-entropy {loss:.4f}, "
         f"test accuracy {accuracy:.1%} ({len(x_test)} held-out digits)"
     )
-    path = out / "digits-loss.png"
+    path = out / "digits-loss.svg"
     plot_history(history, path)
     return [path]
 

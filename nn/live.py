@@ -8,30 +8,29 @@ so never more often than one every three redraws' time) and once more at the las
 
 Outside Jupyter there is nothing to draw in: ``live=True`` writes the line every tenth of the
 epochs instead, above the progress bar; the default, ``live=None``, shows the view in Jupyter
-only, and only with the progress bar. It needs ipywidgets (the ``notebooks`` extra) and
-matplotlib (``plot``), imported when a view is made.
+only, and only with the progress bar. It needs ipywidgets (the ``notebooks`` extra), imported
+when a view is made; the picture is SVG from `nn.charts`, here as in the browser course.
 """
 
 from __future__ import annotations
 
-import io
-import sys
 import time
 from collections.abc import Sequence
 from typing import Any, Protocol, cast
 
 from tqdm.auto import tqdm
 
+from nn.charts import Figure, Plot
 from nn.losses import Loss
 from nn.module import MLP
-from nn.plot import draw_curve, draw_decision_boundary, new_figure
+from nn.plot import curve, draw_decision_boundary
 from nn.train import History, Samples, progress_fields
 
 RESOLUTION = 30
 """Points per side of the grid classified for the decision boundary: coarse, to stay quick."""
 SECONDS = 1.0
 """The least time between two redraws of the view in Jupyter."""
-INSTALL = 'pip install "influence-autodiff[notebooks,plot]"'
+INSTALL = 'pip install "influence-autodiff[notebooks]"'
 
 
 class View(Protocol):
@@ -64,10 +63,9 @@ def view(
 
 
 def in_jupyter() -> bool:
-    """Whether this runs in a Jupyter kernel (where widgets show), as tqdm.auto decides."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    return shell is not None and "IPKernelApp" in shell.config
+    """Whether this runs where widgets show, as tqdm.auto decides for its bar: in a Jupyter
+    kernel, JupyterLite's included."""
+    return any(base.__module__ == "tqdm.notebook" for base in tqdm.__mro__)
 
 
 class Quiet:
@@ -108,11 +106,11 @@ class Panel:
         self.boundary = model.nin == 2 and loss.classifies
         # Targets here are numbers, so their classes are floats (Values only under a tracer).
         self.colours = [cast(float, loss.class_of(t)) for t in y] if self.boundary else []
-        self.figure = new_figure(figsize=(9 if self.boundary else 4.5, 3.4), dpi=80)
+        self.figure: Figure | None = None  # the picture of the epoch drawn last
         self.epoch = 0
         self.curve: list[float] = []
         self.line = ipywidgets.Label()
-        self.image = ipywidgets.Image(format="png")
+        self.image = ipywidgets.Image(format="svg+xml")
         self.widget = ipywidgets.VBox([self.line, self.image])
         self._next = 0.0  # when the next redraw may be, by time.monotonic()
         self._shown = display(self._bundle(), raw=True, display_id=True)  # type: ignore[no-untyped-call]
@@ -129,18 +127,15 @@ class Panel:
         """Show the history after this epoch."""
         self.epoch, self.curve = epoch, list(history.loss)
         self.line.value = summary(epoch, self.epochs, history, self.loss)
-        self.figure.clear()
-        columns = 2 if self.boundary else 1
-        draw_curve(self.figure.add_subplot(1, columns, 1), "loss", self.curve, history.val_loss)
+        plots = [curve("loss", self.curve, history.val_loss, width=360)]
         if self.boundary:
-            ax = self.figure.add_subplot(1, columns, 2)
+            boundary = Plot(title="decision boundary", width=320, height=300)
             draw_decision_boundary(
-                ax, self.model, self.x, self.colours, resolution=RESOLUTION, margin=0.5
+                boundary, self.model, self.x, self.colours, resolution=RESOLUTION, margin=0.5
             )
-        self.figure.tight_layout()
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png")
-        self.image.value = buffer.getvalue()
+            plots.append(boundary)
+        self.figure = Figure(*plots)
+        self.image.value = self.figure.svg().encode("utf-8")
         if epoch == self.epochs and self._shown is not None:
             self._shown.update(self._bundle(), raw=True)  # the last line as the text, too
 

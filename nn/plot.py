@@ -1,29 +1,23 @@
-"""Plots: the decision boundary of a 2-D classifier, and loss and accuracy curves.
+"""Plots of training: the decision boundary of a 2-D classifier, and loss and accuracy curves.
 
-matplotlib is optional (the ``plot`` extra) and imported only here, when a
-plot is made. Figures are made without pyplot: no global state changes, no window opens,
-and Agg draws the PNGs, display or none; a notebook shows a returned figure as its PNG.
+Each is a `nn.charts` plot, SVG made in plain Python: a notebook shows it, ``path`` (an .svg
+file) saves it, here, in JupyterLab and in the browser course alike.
 """
 
 from __future__ import annotations
 
-import functools
-import io
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TypeVar
 
 from autodiff.checks import as_nonnegative, is_number
+from nn.charts import Figure, Plot
 from nn.checks import check_same_length, check_samples, plain_targets
 from nn.module import MLP
 from nn.train import History, classify
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
-
 Destination = str | os.PathLike[str]
-"""Where to write a figure: a file name or path."""
+"""Where to write a plot: the name or path of an .svg file."""
 
 
 def plot_decision_boundary(
@@ -34,7 +28,7 @@ def plot_decision_boundary(
     *,
     resolution: int = 60,
     margin: float = 0.5,
-) -> Figure:
+) -> Plot:
     """The class the model gives each point of a resolution × resolution grid around the
     data (see `nn.classify`), with the data on top, colored by y; written to path if given."""
     if not isinstance(model, MLP):
@@ -55,13 +49,13 @@ def plot_decision_boundary(
         or not 2 <= resolution <= 1000
     ):
         raise ValueError(f"resolution needs an int from 2 to 1000, got {resolution!r}")
-    figure = new_figure(figsize=(5, 5))
-    draw_decision_boundary(figure.add_subplot(), model, x, y, resolution=resolution, margin=margin)
-    return _saved(figure, path)
+    plot = Plot(title="decision boundary", xlabel="x1", ylabel="x2", width=380, height=360)
+    draw_decision_boundary(plot, model, x, y, resolution=resolution, margin=margin)
+    return _saved(plot, path)
 
 
 def draw_decision_boundary(
-    ax: Axes,
+    plot: Plot,
     model: MLP,
     x: Sequence[Sequence[float]],
     y: Sequence[float],
@@ -69,21 +63,18 @@ def draw_decision_boundary(
     resolution: int,
     margin: float,
 ) -> None:
-    """`plot_decision_boundary`'s picture, on ax, from arguments already checked."""
-    axes_values = [_grid([point[i] for point in x], resolution, margin) for i in (0, 1)]
-    grid = [[u, v] for v in axes_values[1] for u in axes_values[0]]
-    classes = classify(model, grid)
+    """`plot_decision_boundary`'s picture, on plot, from arguments already checked: each
+    region in a pale colour (the colour map's quarter way for the first class, three quarters
+    for the last), the points in full colour, from the least target to the greatest."""
+    (x_low, x_high), (y_low, y_high) = (_span([p[i] for p in x], margin) for i in (0, 1))
+    centres_x = [x_low + (x_high - x_low) * (j + 0.5) / resolution for j in range(resolution)]
+    centres_y = [y_high - (y_high - y_low) * (i + 0.5) / resolution for i in range(resolution)]
+    classes = classify(model, [[u, v] for v in centres_y for u in centres_x])
     rows = [classes[i : i + resolution] for i in range(0, len(classes), resolution)]
-    ax.contourf(*axes_values, rows, cmap="coolwarm", alpha=0.4)
-    ax.scatter(
-        [point[0] for point in x],
-        [point[1] for point in x],
-        c=y,
-        cmap="coolwarm",
-        s=20,
-        edgecolors="k",
-    )
-    ax.set(title="decision boundary", xlabel="x1", ylabel="x2")
+    last = max(1, model.nout - 1)  # one score: classes 0 and 1
+    pale = last / 2
+    plot.heatmap(rows, x=(x_low, x_high), y=(y_low, y_high), low=-pale, high=last + pale)
+    plot.scatter([p[0] for p in x], [p[1] for p in x], colour=list(y))
 
 
 def plot_history(history: History, path: Destination | None = None) -> Figure:
@@ -92,58 +83,32 @@ def plot_history(history: History, path: Destination | None = None) -> Figure:
         raise TypeError(
             f"plot_history needs the History fit returns, got {type(history).__name__!r}"
         )
-    curves = [("loss", history.loss, history.val_loss)]
+    plots = [curve("loss", history.loss, history.val_loss)]
     if history.accuracy:
-        curves.append(("accuracy", history.accuracy, history.val_accuracy))
-    figure = new_figure(figsize=(5 * len(curves), 4))
-    for k, (name, train, validation) in enumerate(curves, start=1):
-        draw_curve(figure.add_subplot(1, len(curves), k), name, train, validation)
-    return _saved(figure, path)
+        plots.append(curve("accuracy", history.accuracy, history.val_accuracy))
+    return _saved(Figure(*plots), path)
 
 
-def draw_curve(ax: Axes, name: str, train: Sequence[float], validation: Sequence[float]) -> None:
-    """One of `plot_history`'s curves, on ax: training and validation, per epoch."""
+def curve(
+    name: str, train: Sequence[float], validation: Sequence[float], *, width: int = 400
+) -> Plot:
+    """One of `plot_history`'s curves: training and validation, per epoch."""
+    plot = Plot(title=name, xlabel="epoch", width=width, height=300)
     epochs = range(1, len(train) + 1)
-    ax.plot(epochs, train, label="training")
+    plot.line(epochs, train, label="training")
     if validation:
-        ax.plot(epochs, validation, label="validation")
-    ax.set(title=name, xlabel="epoch")
-    ax.legend()
+        plot.line(epochs, validation, label="validation")
+    return plot
 
 
-def _grid(values: list[float], n: int, margin: float) -> list[float]:
-    low, high = min(values) - margin, max(values) + margin
-    return [low + (high - low) * i / (n - 1) for i in range(n)]
+def _span(values: list[float], margin: float) -> tuple[float, float]:
+    return min(values) - margin, max(values) + margin
 
 
-def _saved(figure: Figure, path: Destination | None) -> Figure:
-    figure.tight_layout()
+Picture = TypeVar("Picture", Plot, Figure)
+
+
+def _saved(picture: Picture, path: Destination | None) -> Picture:
     if path is not None:
-        figure.savefig(path, dpi=100)
-    return figure
-
-
-def new_figure(**options: Any) -> Figure:
-    """A matplotlib Figure made without pyplot, which IPython displays as its PNG."""
-    return _figure_class()(**options)
-
-
-@functools.cache
-def _figure_class() -> type[Figure]:
-    try:
-        from matplotlib.figure import Figure  # noqa: PLC0415 -- optional: imported when used
-    except ImportError:
-        raise ImportError(
-            'nn.plot needs matplotlib: pip install "influence-autodiff[plot]" (until it is '
-            'published, from a checkout: pip install -e ".[plot]")'
-        ) from None
-
-    class PNGFigure(Figure):
-        """A Figure that IPython displays as its PNG, with or without pyplot."""
-
-        def _repr_png_(self) -> bytes:
-            buffer = io.BytesIO()
-            self.savefig(buffer, format="png", dpi=100)
-            return buffer.getvalue()
-
-    return PNGFigure
+        picture.save(path)
+    return picture

@@ -13,6 +13,7 @@ optimizer then updates the same parameter Values as without compiling, to the bi
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -37,6 +38,9 @@ from nn.losses import Loss, l2_penalty
 from nn.module import MLP
 from nn.optim import Optimizer
 from nn.vectorized import ArrayStep, array_function
+
+if sys.platform == "emscripten":  # in the browser (Pyodide) no thread starts: no bar monitor
+    tqdm.monitor_interval = 0
 
 Samples = Collection[Any]
 """Samples: a sequence of them, each a sequence of numbers (a 2-D NumPy array is one)."""

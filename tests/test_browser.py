@@ -8,6 +8,14 @@ saved and opened again, it must still show its widgets. Notebook 04 also runs in
 Notebook, on a kernel with Graphviz's dot hidden from its PATH. Screenshots of every page go
 to build/browser/. Where Chromium or its driver is missing, the tests skip and say how to get
 them; the server and the browser are stopped whatever happens.
+
+The documentation site is opened too, and the course in the browser inside it (JupyterLite):
+there every notebook, opened from the link on its page of the site, runs in the page itself, in
+a browser of its own whose only way out is a proxy that refuses every request and records it;
+a test fails if the page or its workers asked for anything off the machine. These run beside
+the JupyterLab tests, in a pytest-xdist group of their own. Each run's times (to the kernel,
+to the first output, for all the cells) are written to build/browser/times/, JupyterLab's and
+the browser course's alike, to compare.
 """
 
 from __future__ import annotations
@@ -23,20 +31,25 @@ import secrets
 import shutil
 import signal
 import socket
+import socketserver
 import subprocess
 import sys
 import threading
 import time
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import pytest
+from executed_notebooks import executed
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "build" / "browser"
+TIMES = SHOTS / "times"
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CHROMIUM = next(
     filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
@@ -75,22 +88,33 @@ T = TypeVar("T")
 
 
 @dataclass
-class Lab:
+class Browser(ABC):
+    """A browser on a Jupyter front end (JupyterLab, Jupyter Notebook or JupyterLite) that
+    exposes itself to scripts as ``jupyterapp``."""
+
+    driver: Any  # selenium's Chrome
+
+    @abstractmethod
+    def open(self, page: str) -> None:
+        """Open a page (a notebook), alone."""
+
+    def notebook(self) -> Any:
+        """The element of the notebook in view."""
+        return self.driver.execute_script("return jupyterapp.shell.currentWidget.node")
+
+
+@dataclass
+class Lab(Browser):
     """A running JupyterLab server and a browser on it."""
 
     url: str
     token: str
     folder: Path  # what the server serves: copies of the notebooks
-    driver: Any  # selenium's Chrome
 
     def open(self, page: str) -> None:
         """Open a page of the server (lab/tree/<notebook>, notebooks/<notebook>), alone: with
         reset, JupyterLab forgets the tabs that were open before."""
         self.driver.get(f"{self.url}/{page}?token={self.token}&reset")
-
-    def notebook(self) -> Any:
-        """The element of the notebook in view."""
-        return self.driver.execute_script("return jupyterapp.shell.currentWidget.node")
 
     def api(self, path: str, method: str = "GET") -> Any:
         headers = {"Authorization": f"token {self.token}"}
@@ -108,9 +132,6 @@ class Lab:
 # module's fixture would then start a second server and browser.
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    from selenium import webdriver  # noqa: PLC0415 -- only where Chromium is: see pytestmark
-    from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
-
     home = tmp_path_factory.mktemp("lab")
     folder = home / "notebooks"
     folder.mkdir()
@@ -136,18 +157,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         cleanup.callback(stop, server)
         until(lambda: server.poll() is not None or responds(f"{url}/api/status?token={token}"), 60)
         assert server.poll() is None, (home / "server.log").read_text()[-3000:]
-        assert CHROMIUM is not None and CHROMEDRIVER is not None  # see pytestmark
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={home / 'chromium'}"]:
-            options.add_argument(flag)
-        # selenium: use the browser and the driver given, never download them
-        cleanup.enter_context(pytest.MonkeyPatch.context()).setenv("SE_OFFLINE", "true")
-        driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-        cleanup.callback(driver.quit)
-        driver.set_script_timeout(30)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        yield Lab(url, token, folder, driver)
+        driver = cleanup.enter_context(chromium(home / "chromium"))
+        yield Lab(driver, url, token, folder)
 
 
 def private_jupyter(home: Path) -> dict[str, str]:
@@ -186,6 +197,29 @@ def private_jupyter(home: Path) -> dict[str, str]:
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
         "JUPYTER_PLATFORM_DIRS": "1",
     }
+
+
+@contextlib.contextmanager
+def chromium(profile: Path, *flags: str) -> Iterator[Any]:
+    """Headless Chromium, with a fresh profile and flags beyond the quiet ones; quit after."""
+    from selenium import webdriver  # noqa: PLC0415 -- only where Chromium is: see pytestmark
+    from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
+
+    assert CHROMIUM is not None and CHROMEDRIVER is not None  # see pytestmark
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}", *flags]:
+        options.add_argument(flag)
+    # selenium: use the browser and the driver given, never download them
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SE_OFFLINE", "true")
+        driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    try:
+        driver.set_script_timeout(30)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        yield driver
+    finally:
+        driver.quit()
 
 
 def without_dot_copy(notebook: Path, copy: Path) -> None:
@@ -251,22 +285,34 @@ return [...jupyterapp.shell.currentWidget.node.querySelectorAll('.jp-CodeCell .j
 """
 MODEL = "return jupyterapp.shell.currentWidget.context.model.toJSON()"
 DIRTY = "return jupyterapp.shell.currentWidget.context.model.dirty"
+OPENED = "return jupyterapp.shell.currentWidget.context.path"
+SOME_OUTPUT = "return !!jupyterapp.shell.currentWidget.node.querySelector('.jp-OutputArea-output')"
 FAILED = """
 return jupyterapp.shell.currentWidget.context.model.toJSON().cells
     .some(c => (c.outputs || []).some(o => o.output_type === 'error'))
 """
 
 
-def run_all(lab: Lab, page: str) -> dict[str, Any]:
-    """Open a notebook, run all its cells and wait for the last; its contents, as saved."""
+Times = dict[str, float]
+"""Seconds from opening a notebook: to its kernel being ready, to its first output, to the end
+of its last cell."""
+
+
+def run_all(lab: Browser, page: str, seconds: float = WAIT) -> tuple[dict[str, Any], Times]:
+    """Open a notebook, run all its cells as soon as its kernel is ready, and wait at most
+    seconds for the last; its contents, as saved, and how long each part took."""
+    start = time.monotonic()
     lab.open(page)
     until(lambda: lab.driver.execute_script(NOTEBOOK_READY), what=f"for {page} and its kernel")
+    times = {"kernel ready": time.monotonic() - start}
 
     def started() -> bool:
         return any(p != "[ ]:" for p in lab.driver.execute_script(PROMPTS))
 
     def finished() -> bool:
         """Every cell has run, or one failed: JupyterLab then runs no more of them."""
+        if "first output" not in times and lab.driver.execute_script(SOME_OUTPUT):
+            times["first output"] = time.monotonic() - start
         prompts = lab.driver.execute_script(PROMPTS)
         done = bool(prompts) and all(re.fullmatch(r"\[\d+\]:", p) for p in prompts)
         return done or lab.driver.execute_script(FAILED)
@@ -279,15 +325,22 @@ def run_all(lab: Lab, page: str) -> dict[str, Any]:
         except AssertionError:
             if attempt == 2:
                 raise
-    until(finished, what=f"for every cell of {page} to run")
-    return dict(lab.driver.execute_script(MODEL))
+    until(finished, seconds, f"for every cell of {page} to run")
+    times["all cells"] = time.monotonic() - start
+    return dict(lab.driver.execute_script(MODEL)), times
+
+
+def record(times: Times, where: str, name: str) -> None:
+    """Keep a notebook's times in build/browser/times/, to compare one front end with another."""
+    TIMES.mkdir(parents=True, exist_ok=True)
+    (TIMES / f"{where}-{name}.json").write_text(json.dumps(times, indent=1), encoding="utf-8")
 
 
 def outputs(notebook: dict[str, Any]) -> list[dict[str, Any]]:
     return [o for cell in notebook["cells"] if cell["cell_type"] == "code" for o in cell["outputs"]]
 
 
-def check_the_page(lab: Lab, notebook: dict[str, Any], name: str) -> None:
+def check_the_page(lab: Browser, notebook: dict[str, Any], name: str) -> None:
     """No error, every diagram an inline SVG, every widget shown."""
     found = outputs(notebook)
     errors = [o for o in found if o["output_type"] == "error"]
@@ -319,7 +372,7 @@ return {
 """
 
 
-def screenshot(lab: Lab, name: str) -> Path:
+def screenshot(lab: Browser, name: str) -> Path:
     """The whole notebook, as tall as it is, in build/browser/."""
     driver = lab.driver
     height = driver.execute_script(
@@ -360,7 +413,8 @@ def reopen_after_saving(lab: Lab, page: str, name: str) -> None:
 def test_each_notebook_runs_in_jupyterlab_and_shows_what_it_should(lab: Lab, path: Path) -> None:
     page = f"lab/tree/{path.name}"
     try:
-        notebook = run_all(lab, page)
+        notebook, times = run_all(lab, page)
+        record(times, "lab", path.stem)
         check_the_page(lab, notebook, path.name)
         if path.name.startswith("04"):
             use_the_widgets(lab, notebook)
@@ -376,7 +430,7 @@ def test_each_notebook_runs_in_jupyterlab_and_shows_what_it_should(lab: Lab, pat
 def test_the_widgets_work_in_jupyter_notebook_without_dot(lab: Lab) -> None:
     page = "notebooks/04-without-dot.ipynb"
     try:
-        notebook = run_all(lab, page)
+        notebook, _ = run_all(lab, page)
         assert notebook["metadata"]["kernelspec"]["name"] == "python3-without-dot"
         check_the_page(lab, notebook, "04 in Jupyter Notebook, without dot")
         use_the_widgets(lab, notebook)
@@ -407,12 +461,19 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def site() -> Iterator[str]:
-    """The address of the documentation site, served from build/site/ on 127.0.0.1 (a free
-    port) by a server in a thread, stopped whatever happens. make test builds the site before
-    the tests; run alone, this builds it where it is missing."""
+    """The address of the documentation site, served from build/site/ on 127.0.0.1. make test
+    builds the site before the tests; run alone, this builds it where it is missing."""
     if not (SITE / "index.html").exists():
         subprocess.run(["make", "--no-print-directory", "docs"], cwd=ROOT, check=True)
-    handler = functools.partial(QuietHandler, directory=str(SITE))
+    with serving(SITE) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """The files of folder served on 127.0.0.1 (a free port) by a server in a thread, stopped
+    whatever happens; its address."""
+    handler = functools.partial(QuietHandler, directory=str(folder))
     with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -429,7 +490,7 @@ return images.map(i => ({src: i.getAttribute('src'), complete: i.complete, width
 """
 
 
-def open_site_page(lab: Lab, url: str, name: str) -> list[dict[str, Any]]:
+def open_site_page(lab: Browser, url: str, name: str) -> list[dict[str, Any]]:
     """Open a page of the site as tall as it is (so that every image loads), wait for its
     images, take a screenshot; its images, each with its src and the width it loaded at."""
     driver = lab.driver
@@ -476,10 +537,161 @@ def test_the_documentation_site_shows_the_readme_the_guide_and_a_notebook_with_d
     assert lab.driver.find_elements("id", "autodiff.Value")
 
 
+# -- the course in the browser (JupyterLite) -----------------------------------------------------
+
+LITE = SITE / "lite"
+LITE_WAIT = 600.0
+"""Seconds a notebook may take to run in the browser course: Python there is slower."""
+QUIET = "--disable-features=" + ",".join(
+    ["AutofillServerCommunication", "OptimizationHints", "OptimizationGuideModelDownloading",
+     "NetworkTimeServiceQuerying"]
+)  # fmt: skip
+"""Chromium's services that ask Google as a page is read (autofill, hints, the time): off."""
+CHROMIUMS_OWN = {"accounts.google.com", "update.googleapis.com", "start.duckduckgo.com"}
+"""What Chromium asks for by itself from its start, whatever the page (its sign-in, its updates,
+a connection ready for its search engine), and no switch turns off: not the page's."""
+NEEDS_NUMPY = "This needs NumPy"
+"""How a notebook's cell begins to say that it needs NumPy, which the browser course has not."""
+
+
+@dataclass
+class Lite(Browser):
+    """The course in the browser, served from build/site/, in a browser whose only way off the
+    machine is a proxy that refuses every request and records it in ``asked``."""
+
+    url: str
+    asked: list[str]
+
+    def off_the_machine(self) -> list[str]:
+        """What the page and its workers asked of other hosts, as the proxy saw it."""
+        return [line for line in self.asked if host(line) not in CHROMIUMS_OWN]
+
+    def open(self, page: str) -> None:
+        """Open a notebook of the course, alone, as a first visit from its page in the site
+        would: its link, Run in your browser."""
+        self.forget()
+        self.driver.get(f"{self.url}/notebooks/{Path(page).stem}.html")
+        link = self.driver.find_element("css selector", ".run-in-browser a")
+        assert link.text == "\u25b6 Run in your browser"
+        link.click()
+
+    def forget(self) -> None:
+        """Leave the page (its kernel ends), and clear the site's storage: its workspace, which
+        would open again the notebooks open before, and its copies of the notebooks."""
+        self.driver.get("about:blank")
+        storage = {"origin": self.url, "storageTypes": "local_storage,indexeddb"}
+        self.driver.execute_cdp_cmd("Storage.clearDataForOrigin", storage)
+
+
+def host(request: str) -> str:
+    """The host a proxy is asked for ('CONNECT host:443 HTTP/1.1', 'GET http://host/x ...')."""
+    method, _, rest = request.partition(" ")
+    target = rest.split(" ")[0]
+    return (target if method == "CONNECT" else urlsplit(target).netloc).rsplit(":", 1)[0]
+
+
+class Refuser(socketserver.StreamRequestHandler):
+    """A proxy that answers no to every request, and records its first line."""
+
+    server: RefusingProxy
+
+    def handle(self) -> None:
+        self.server.asked.append(self.rfile.readline(8192).decode("latin-1").strip())
+        self.wfile.write(
+            b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+
+
+class RefusingProxy(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    asked: list[str]
+
+
+@contextlib.contextmanager
+def refusing_proxy() -> Iterator[tuple[str, list[str]]]:
+    """A proxy on 127.0.0.1 (a free port) that refuses everything: its address, and the
+    requests it refused, as they come."""
+    with RefusingProxy(("127.0.0.1", 0), Refuser) as server:
+        server.asked = []
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}", server.asked
+        finally:
+            server.shutdown()
+            thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def lite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lite]:
+    """The browser course, and a browser that can reach 127.0.0.1 and nothing else: Chromium
+    sends every other request to the proxy (it never sends 127.0.0.1's there). make test builds
+    the course before the tests; run alone, this builds it where it is missing."""
+    if not (LITE / "lab" / "index.html").exists():
+        subprocess.run([sys.executable, str(ROOT / "docs" / "lite.py"), str(LITE)], check=True)
+    profile = tmp_path_factory.mktemp("lite") / "chromium"
+    with contextlib.ExitStack() as cleanup:
+        url = cleanup.enter_context(serving(SITE))
+        proxy, asked = cleanup.enter_context(refusing_proxy())
+        driver = cleanup.enter_context(chromium(profile, f"--proxy-server={proxy}", QUIET))
+        yield Lite(driver, url, asked)
+
+
+def svgs_per_cell(notebook: dict[str, Any]) -> list[int]:
+    """How many SVG outputs (diagrams, plots) each code cell has."""
+    code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+    return [sum("image/svg+xml" in o.get("data", {}) for o in c["outputs"]) for c in code]
+
+
+def says_it_needs_numpy(cell: dict[str, Any]) -> bool:
+    return any("".join(o.get("text", "")).startswith(NEEDS_NUMPY) for o in cell["outputs"])
+
+
+@pytest.mark.xdist_group("lite")  # beside the JupyterLab tests, on a worker of its own
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_each_notebook_runs_in_the_browser_course_asking_nothing_of_other_hosts(
+    lite: Lite, path: Path
+) -> None:
+    lite.asked.clear()
+    try:
+        notebook, times = run_all(lite, path.name, LITE_WAIT)  # from the link on its page
+        record(times, "lite", path.stem)
+        assert lite.driver.execute_script(OPENED) == path.name
+        check_the_page(lite, notebook, f"{path.name} in the browser course")
+        # Every diagram and plot that a run in Jupyter draws, the browser draws too (a diagram
+        # that cannot render shows a line of text instead): cell by cell, but for the cells
+        # that say they need NumPy.
+        reference = executed(path)
+        code = [c for c in notebook["cells"] if c["cell_type"] == "code"]
+        expected = [n for c, n in zip(code, svgs_per_cell(reference)) if not says_it_needs_numpy(c)]
+        drawn = [n for c, n in zip(code, svgs_per_cell(notebook)) if not says_it_needs_numpy(c)]
+        assert drawn == expected, f"{path.name}: SVG outputs per cell"
+        if path.name.startswith("04"):
+            use_the_widgets(lite, notebook)
+        screenshot(lite, f"lite-{path.stem}")
+    except Exception:
+        screenshot(lite, f"lite-{path.stem}-failed")
+        raise
+    finally:
+        lite.forget()  # the page ends, and its kernel with it
+    asked = lite.off_the_machine()
+    assert not asked, f"{path.name} asked for something off the machine: {asked}"
+
+
+@pytest.mark.xdist_group("lite")
+def test_the_proxy_records_what_a_page_asks_of_another_host(lite: Lite) -> None:
+    lite.asked.clear()
+    lite.driver.get(f"{lite.url}/index.html")
+    lite.driver.execute_script("fetch('http://example.invalid/x').catch(() => null)")
+    until(lambda: "example.invalid" in map(host, lite.off_the_machine()), 30, "for the proxy")
+    assert host("CONNECT example.invalid:443 HTTP/1.1") == "example.invalid"
+    lite.asked.clear()
+
+
 # -- using the widgets of notebook 04 -------------------------------------------------------------
 
 
-def use_the_widgets(lab: Lab, notebook: dict[str, Any]) -> None:
+def use_the_widgets(lab: Browser, notebook: dict[str, Any]) -> None:
     cells = [c for c in notebook["cells"] if c["cell_type"] == "code"]
     step_through(lab, output_of(lab, cells, "ad.stepper("))
     move_a_slider(lab, output_of(lab, cells, "ad.explore("))
@@ -487,7 +699,7 @@ def use_the_widgets(lab: Lab, notebook: dict[str, Any]) -> None:
     watch_the_training(lab, cells, output_of(lab, cells, "history = nn.fit("))
 
 
-def output_of(lab: Lab, cells: list[dict[str, Any]], code: str) -> Any:
+def output_of(lab: Browser, cells: list[dict[str, Any]], code: str) -> Any:
     """The output area, in the page, of the code cell whose source has this code."""
     (index,) = [i for i, c in enumerate(cells) if code in "".join(c["source"])]
     areas = lab.notebook().find_elements("css selector", ".jp-CodeCell .jp-Cell-outputArea")
@@ -526,7 +738,7 @@ def click(area: Any, label: str) -> None:
 ON = "the next node passes its grad back"
 
 
-def step_through(lab: Lab, area: Any) -> None:
+def step_through(lab: Browser, area: Any) -> None:
     """The step buttons: on, to the end, back; and play."""
 
     def shows(status: str, passing: list[str]) -> bool:
@@ -548,7 +760,7 @@ def step_through(lab: Lab, area: Any) -> None:
     until(lambda: shows("Step 5 of 5", ["n4"]), 30, "for play to reach the last step")
 
 
-def move_a_slider(lab: Lab, area: Any) -> None:
+def move_a_slider(lab: Browser, area: Any) -> None:
     """Drag w1's slider to the right: f, its derivatives and its diagram follow."""
     from selenium.webdriver.common.action_chains import ActionChains  # noqa: PLC0415
 
@@ -570,7 +782,7 @@ def move_a_slider(lab: Lab, area: Any) -> None:
     assert f"data {o:.4g}" in texts(area, ".autodiff-viewer text")
 
 
-def search_and_zoom(lab: Lab, area: Any) -> None:
+def search_and_zoom(lab: Browser, area: Any) -> None:
     """Typing outlines the box found and centres on it; + zooms in; the wheel zooms too."""
     from selenium.webdriver.common.action_chains import ActionChains  # noqa: PLC0415
     from selenium.webdriver.common.actions.wheel_input import ScrollOrigin  # noqa: PLC0415
@@ -598,7 +810,7 @@ def search_and_zoom(lab: Lab, area: Any) -> None:
           "for fit to show it all")  # fmt: skip
 
 
-def watch_the_training(lab: Lab, cells: list[dict[str, Any]], area: Any) -> None:
+def watch_the_training(lab: Browser, cells: list[dict[str, Any]], area: Any) -> None:
     """The live view ends on the numbers the history gives, beside a picture."""
     (cell,) = [c for c in cells if "history = nn.fit(" in "".join(c["source"])]
     (printed,) = [o["text"] for o in cell["outputs"] if o.get("name") == "stdout"]

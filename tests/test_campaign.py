@@ -579,6 +579,49 @@ def nn_calls(folder: Path) -> list[Call]:
             positional=3,
             words=("2-D points", "sample", "model", "targets"),
         ),
+        # Plots are drawn too (.svg()): what a plot takes must draw, or be refused at once.
+        Call(
+            "nn.Plot",
+            lambda **options: nn.Plot(**options).line([1, 2], [0.5, 0.25]).svg(),
+            lambda: (
+                {"title": "t", "xlabel": "x", "ylabel": "y", "log_y": True}
+                | {"width": 300, "height": 200, "axes": True}
+            ),
+        ),
+        Call(
+            "nn.Plot.line",
+            lambda x, y, **options: nn.Plot().line(x, y, **options).svg(),
+            lambda: (
+                {"x": [1, 2], "y": [0.5, 0.25], "label": "a", "colour": "black"}
+                | {"dashed": True, "markers": True}
+            ),
+            positional=2,
+        ),
+        Call(
+            "nn.Plot.scatter",
+            lambda x, y, **options: nn.Plot().scatter(x, y, **options).svg(),
+            lambda: (
+                {"x": [0, 1], "y": [1, 0], "colour": [0.0, 1.0], "colours": "greys"}
+                | {"label": "p"}
+            ),
+            positional=2,
+        ),
+        Call(
+            "nn.Plot.heatmap",
+            lambda rows, **options: nn.Plot().heatmap(rows, **options).svg(),
+            lambda: (
+                {"rows": [[0.0, 1.0]], "x": (0.0, 1.0), "y": (0.0, 1.0), "colours": "greys"}
+                | {"low": 0.0, "high": 1.0, "numbers": ".1f", "column_labels": ["a", "b"]}
+                | {"row_labels": ["r"]}
+            ),
+            positional=1,
+        ),
+        Call(
+            "nn.Figure",
+            lambda left, right, title: nn.Figure(left, right, title=title).svg(),
+            lambda: {"left": nn.Plot(), "right": nn.Plot(), "title": "two"},
+            positional=2,
+        ),
     ]
     for name in ("make_moons", "make_circles", "make_spirals", "make_xor"):
         calls.append(

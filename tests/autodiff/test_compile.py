@@ -975,6 +975,8 @@ def test_a_map_is_python_s_map_to_the_eager_engine() -> None:
     assert ad.map(lambda x, y: x * y, [1.0, 2.0], [3.0, 4.0, 5.0]) == [3.0, 8.0]
     with pytest.raises(TypeError, match="map needs a function"):
         ad.map(3, [1.0])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="its 2 batch.*f does not take 2"):
+        ad.map(lambda x: x, [1.0], [2.0])
 
 
 def test_compiling_a_map_costs_one_sample_whatever_the_batch() -> None:
