@@ -203,8 +203,10 @@ class Program:
         """Write ``t = op(inputs)`` into the open block, and give t's Symbol."""
         name = self.fresh(prefix)
         self.block.append(Statement(name, op, tuple(_operand(x) for x in inputs)))
-        if not isinstance(op, Form) and any(
-            isinstance(x, Symbol) and x.name in self.arrays for x in inputs
+        if (
+            self.arrays
+            and not isinstance(op, Form)
+            and any(isinstance(x, Symbol) and x.name in self.arrays for x in inputs)
         ):
             self.arrays.add(name)  # an operation on a batch, elementwise: a batch too
         return Symbol(self, name)

@@ -328,12 +328,11 @@ raise where the eager engine would (an overflow in exp, 1/0), so it is kept."""
 
 def _prune(lines: list[Line], needed: set[str]) -> None:
     """Leave out the statements whose results nothing needs and which cannot fail (a gradient
-    no one asked for, of a constant or of a data input), and blocks left empty."""
-    while True:
-        live = set(needed)
-        _mark(lines, live)
-        if not _sweep(lines, live):
-            return
+    no one asked for, of a constant or of a data input), and blocks left empty. One pass back
+    from the end finds them all: a line is kept only if a kept line after it reads it."""
+    live = set(needed)
+    _mark(lines, live)
+    _sweep(lines, live)
 
 
 def _mark(lines: list[Line], live: set[str]) -> bool:
@@ -359,27 +358,24 @@ def _mark(lines: list[Line], live: set[str]) -> bool:
     return kept
 
 
-def _sweep(lines: list[Line], live: set[str]) -> bool:
-    """Remove what is not live; whether anything was. Blocks left side by side that test the
-    same gradient become one."""
-    before = len(lines)
-    changed = False
+def _sweep(lines: list[Line], live: set[str]) -> None:
+    """Remove what is not live. Blocks left side by side that test the same gradient become
+    one."""
     kept: list[Line] = []
     for line in lines:
         if isinstance(line, If):
-            changed |= _sweep(line.body, live)
+            _sweep(line.body, live)
             last = kept[-1] if kept else None
             if isinstance(last, If) and last.test == line.test:
                 last.body += line.body
             elif line.body:
                 kept.append(line)
         elif isinstance(line, For):
-            changed |= _sweep(line.body, live)
+            _sweep(line.body, live)
             kept.append(line)
         elif isinstance(line, Unpack | Guard) or line.target in live or not _removable(line):
             kept.append(line)
     lines[:] = kept
-    return changed or len(kept) != before
 
 
 def _removable(line: Statement) -> bool:
