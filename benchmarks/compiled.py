@@ -3,18 +3,22 @@
     python benchmarks/compiled.py [--quick]
 
 1. micrograd's demo step (MLP 2-16-16-1 on 100 two-moons points, hinge loss + 1e-4·L2,
-   backward, an SGD update): eager with nn; compiled with nn (the step fit(compile=True)
-   runs); compiled written micrograd-style (a + per product: 65,000 nodes); next to the
+   backward, an SGD update): with nn, eager and compiled (the step fit(compile=True) runs);
+   written micrograd-style (a + per product), eager, compiled as written (its loop over the
+   samples unrolled: 65,000 nodes) and compiled with that loop an autodiff.map; next to the
    hand-written floors of benchmarks/mlp_step.py (dense: all the arithmetic; careful:
    skipping what is zero). One run, repeats interleaved, best of each.
-2. What compiling those steps costs: trace + code generation + compile, seconds and the
-   peak memory of a fresh process doing it.
+2. What compiling those steps costs: trace + code generation + compile, seconds, how many
+   steps it takes the compiled step to save as much on its eager self, and the peak memory
+   of a fresh process doing it.
 3. The vectorised step (fit(vectorize=True)) at batches of 100, 1,000 and 10,000, next to
    PyTorch with batched tensors (if installed: the bench extra) and NumPy written by hand
    with matrix products, in the same run.
 4. Ten epochs of the ten-digit task (MLP 64-32-10, cross-entropy, minibatches of 32, SGD
    with momentum), eager, compiled and vectorised: one fit of all the epochs (compiling
-   included: fit traces once per batch size), the step alone once compiled, test accuracy.
+   included), the step alone once compiled, test accuracy.
+5. Whole fits with one batch (100 moons; 1,000 samples), eager, compiled and vectorised,
+   tracing and compiling included: seconds, and the peak memory each fit adds.
 """
 
 from __future__ import annotations
@@ -84,9 +88,13 @@ def timed(run: Callable[[], Any]) -> Callable[[], float]:
     return measure
 
 
-def micrograd_style(workload: mlp_step.Workload) -> Callable[[], None]:
+def micrograd_style(
+    workload: mlp_step.Workload, *, mapped: bool = False, compiled: bool = True
+) -> Callable[[], None]:
     """The demo step written as micrograd's nn does (a neuron is sum(w·x, b), one + per
-    product), compiled, with its SGD update."""
+    product), compiled (or not), with its SGD update. As micrograd's demo writes it, its loop
+    over the samples unrolled in the trace (65,000 nodes); or ``mapped``, that loop an
+    `autodiff.map`, the samples an argument."""
     layers, params = workload.engine_model()
     points, labels = workload.points, workload.labels
 
@@ -100,46 +108,65 @@ def micrograd_style(workload: mlp_step.Workload) -> Callable[[], None]:
         ws, b = layers[-1][0]
         return neuron(ws, b, h)
 
-    def objective() -> tuple[Any, ...]:
-        losses = [(1 + -yi * score(xi)).relu() for xi, yi in zip(points, labels)]
-        total = sum(losses) * (1.0 / len(losses)) + mlp_step.ALPHA * sum(p * p for p in params)
+    def hinge(x: Sequence[Any], y: Any) -> Any:
+        return (1 + -y * score(x)).relu()
+
+    def objective(xs: Sequence[Any], ys: Sequence[Any]) -> tuple[Any, ...]:
+        if mapped:
+            data_loss = ad.sum(ad.map(hinge, xs, ys))  # the sum of all a map's outputs: a loop
+        else:
+            data_loss = sum(hinge(x, y) for x, y in zip(xs, ys))
+        total = data_loss * (1.0 / len(xs)) + mlp_step.ALPHA * sum(p * p for p in params)
         return (total, *ad.gradients(total, params))
 
-    compiled = ad.compile(objective)
+    run = ad.compile(objective) if compiled else objective
 
     def step() -> None:
-        _, *grads = compiled()
+        _, *grads = run(points, labels)
         for p, g in zip(params, grads):
             p.data -= mlp_step.LEARNING_RATE * g
 
     return step
 
 
-def demo_step(repeats: int) -> None:
+STEPS = {
+    "nn": "compiled, nn",
+    "micrograd": "compiled, micrograd-style (65k nodes)",
+    "mapped": "compiled, micrograd-style with autodiff.map",
+}
+
+
+def demo_step(repeats: int) -> dict[str, float]:
+    """The table; and, for each compiled step, what it saves on its eager self, seconds."""
     print("\n## 1. micrograd's demo step, ms (compiled steps after their first call)\n")
     print("| step | ms | × dense floor | × careful floor |")
     print("| --- | --- | --- | --- |")
     workload = mlp_step.Workload()
-    eager, compiled = nn_steps(workload, compiled=False), nn_steps(workload, compiled=True)
-    micro = micrograd_style(workload)
-    compiled()
-    micro()
-    runs = [
-        timed(eager),
-        timed(compiled),
-        timed(micro),
-        workload.floor_step(careful=False),
-        workload.floor_step(careful=True),
-    ]
-    t_eager, t_compiled, t_micro, dense, careful = best_of(repeats, *runs)
+    steps = {
+        "eager, nn": nn_steps(workload, compiled=False),
+        STEPS["nn"]: nn_steps(workload, compiled=True),
+        "eager, micrograd-style": micrograd_style(workload, compiled=False),
+        STEPS["micrograd"]: micrograd_style(workload),
+        STEPS["mapped"]: micrograd_style(workload, mapped=True),
+    }
+    for step in steps.values():
+        step()  # traced and compiled, where it is
+    runs = [timed(step) for step in steps.values()]
+    *times, dense, careful = best_of(
+        repeats, *runs, workload.floor_step(careful=False), workload.floor_step(careful=True)
+    )
+    measured = dict(zip(steps, times))
     for name, t in [
-        ("eager, nn", t_eager),
-        ("compiled, nn", t_compiled),
-        ("compiled, micrograd-style (65k nodes)", t_micro),
+        *measured.items(),
         ("hand-written, dense", dense),
         ("hand-written, careful", careful),
     ]:
         row(name, f"{1e3 * t:.2f}", ratio(t, dense), ratio(t, careful))
+    eager = {"nn": measured["eager, nn"], "micrograd": measured["eager, micrograd-style"]}
+    return {
+        which: eager["nn" if which == "nn" else "micrograd"] - measured[name]
+        for which, name in STEPS.items()
+    }
 
 
 # -- 2. what compiling costs ---------------------------------------------------------------------
@@ -164,17 +191,17 @@ def compile_cost(which: str) -> None:
     if which == "nn":
         nn_steps(workload, compiled=True)()
     else:
-        micrograd_style(workload)()
+        micrograd_style(workload, mapped=which == "mapped")()
     seconds = time.perf_counter() - start
     peak = peak_memory_mb()
     print(f"{seconds:.2f} {peak - before:.0f} {peak:.0f}")
 
 
-def compile_costs() -> None:
+def compile_costs(saved: dict[str, float]) -> None:
     print("\n## 2. Trace + code + compile of the step (a fresh process each)\n")
-    print("| step | seconds | peak memory, MB (its growth / the process's) |")
-    print("| --- | --- | --- |")
-    for which, name in [("nn", "compiled, nn"), ("micrograd", "compiled, micrograd-style")]:
+    print("| step | seconds | steps it takes to pay | peak memory, MB (growth / process) |")
+    print("| --- | --- | --- | --- |")
+    for which, name in STEPS.items():
         done = subprocess.run(
             [sys.executable, __file__, "--compile-cost", which],
             capture_output=True,
@@ -182,7 +209,8 @@ def compile_costs() -> None:
             check=True,
         )
         seconds, growth, peak = done.stdout.split()
-        row(name, seconds, f"{growth} / {peak}")
+        pays = float(seconds) / saved[which] if saved[which] > 0 else math.inf
+        row(name, seconds, f"{pays:.1f}", f"{growth} / {peak}")
 
 
 # -- 3. the vectorised step -----------------------------------------------------------------------
@@ -365,20 +393,87 @@ def digits_step(
     return run
 
 
+# -- 5. whole fits, compiling included -------------------------------------------------------------
+
+FITS = {
+    "moons": "100 moons, one batch, MLP 2-16-16-1, 20 epochs",
+    "large": "1,000 samples of 3 inputs, one batch, MLP 3-32-32-1, 5 epochs",
+}
+MODES = ("eager", "compiled", "vectorised")
+
+
+def fit_cost(which: str, mode: str) -> None:
+    """One fit, in this (fresh) process: seconds, and the growth of peak memory."""
+    if which == "moons":
+        x, classes = nn.make_moons(100, noise=0.1, seed=0)
+        model, epochs = nn.MLP(2, [16, 16, 1], seed=0), 20
+    else:
+        rng = np.random.default_rng(0)
+        x = rng.uniform(-1, 1, (1000, 3)).tolist()
+        classes = [int(a * b + c > 0) for a, b, c in x]
+        model, epochs = nn.MLP(3, [32, 32, 1], seed=0), 5
+    before = peak_memory_mb()
+    start = time.perf_counter()
+    nn.fit(
+        model,
+        x,
+        [2 * c - 1 for c in classes],
+        loss=nn.hinge_loss,
+        optimizer=nn.SGD(model.parameters(), lr=0.05),
+        epochs=epochs,
+        progress=False,
+        compile=mode == "compiled",
+        vectorize=mode == "vectorised",
+    )
+    print(f"{time.perf_counter() - start:.2f} {peak_memory_mb() - before:.0f}")
+
+
+def fits() -> None:
+    print("\n## 5. Whole fits, tracing and compiling included (a fresh process each)\n")
+    print("| fit | eager, s | compiled, s | × eager | vectorised, s | × eager | peak growth, MB |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for which, name in FITS.items():
+        seconds, memory = [], []
+        for mode in MODES:
+            done = subprocess.run(
+                [sys.executable, __file__, "--fit-cost", which, mode],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            t, m = done.stdout.split()
+            seconds.append(float(t))
+            memory.append(m)
+        eager, compiled, vectorised = seconds
+        row(
+            name,
+            f"{eager:.2f}",
+            f"{compiled:.2f}",
+            ratio(compiled, eager),
+            f"{vectorised:.2f}",
+            ratio(vectorised, eager),
+            " / ".join(memory),
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, smaller batches")
-    parser.add_argument("--compile-cost", choices=["nn", "micrograd"], help=argparse.SUPPRESS)
+    parser.add_argument("--compile-cost", choices=list(STEPS), help=argparse.SUPPRESS)
+    parser.add_argument("--fit-cost", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.compile_cost:
         compile_cost(args.compile_cost)
         return
+    if args.fit_cost:
+        fit_cost(*args.fit_cost)
+        return
     repeats = 3 if args.quick else 10
     print(f"Python {sys.version.split()[0]}, NumPy {np.__version__}")
-    demo_step(repeats)
-    compile_costs()
+    compile_costs(demo_step(repeats))
     vectorized(repeats, [100, 1000] if args.quick else [100, 1000, 10_000])
     digits(2 if args.quick else 10, repeats)
+    fits()
 
 
 if __name__ == "__main__":

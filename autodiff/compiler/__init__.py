@@ -46,7 +46,7 @@ from autodiff.compiler.arguments import (
 from autodiff.compiler.batch import REDUCTIONS, numpy
 from autodiff.compiler.lower import GuardFailed, Lowering
 from autodiff.compiler.python import build
-from autodiff.compiler.trace import Mapped, Trace, TraceError
+from autodiff.compiler.trace import Batch, Mapped, Trace, TraceError
 from autodiff.grad_mode import listening
 from autodiff.value import Value
 
@@ -290,11 +290,14 @@ class Compiled:
         names = self.parameter_names(len(args))
         # Arguments that are one array in the code: passed whole, or a batch of rows.
         passed = rows | {i for i in self.whole if is_array(args[i])}
+        trace = Trace()
         call_args = [
             as_values(a, names[i], {} if i in passed else parameters, i in static)
             for i, a in enumerate(args)
         ]
-        trace, out = self.run(call_args)
+        if not self.vectorize:  # where f reads a list's size, a batch of another size differs
+            call_args = [Batch(a, trace) if type(a) is list else a for a in call_args]
+        out = self.run(call_args, trace)
         results: list[Any] = []
         batches = {id(b) for step in trace.steps if isinstance(step, Mapped) for b in step.batches}
         whole = passed | {i for i, a in enumerate(call_args) if id(a) in batches}
@@ -337,10 +340,9 @@ class Compiled:
         )
         return Written(function, function.__source__, shape, frozenset(whole))  # type: ignore[attr-defined]
 
-    def run(self, call_args: list[Any]) -> tuple[Trace, Any]:
-        """f on Values, heard by a trace (transformations inside give Values, standing for
-        the numbers the code computes)."""
-        trace = Trace()
+    def run(self, call_args: list[Any], trace: Trace) -> Any:
+        """f on Values, heard by trace (transformations inside give Values, standing for the
+        numbers the code computes)."""
         with listening(trace):
             out = self.f(*call_args)
         if trace.failure is not None:  # f caught it, and went on with what the code cannot know
@@ -348,7 +350,7 @@ class Compiled:
                 f"an operation raised ({type(trace.failure).__name__}: {trace.failure}), and "
                 f"{self.name} went on"
             )
-        return trace, out
+        return out
 
     def parameter_names(self, n: int) -> list[str]:
         """A name for each argument: its parameter's, or args_<i> for *args."""

@@ -331,23 +331,26 @@ class ArrayLowering(Lowering):
     # -- backward ------------------------------------------------------------------------------
 
     def order(self, request: Request) -> list[Any]:
-        """The nodes, with each layer and map in the place of its last member."""
-        grouped: list[Any] = []
-        for node in topological_order(request.root):
-            group = self.group_of.get(node)
-            if group is None:
-                grouped.append(node)
-            elif node is group.members[-1]:
-                grouped.append(group)
-            elif not set(group.members) <= set(topological_order(request.root)):
-                raise ValueError("a part of a layer is differentiated alone")
-        position = {id(x): i for i, x in enumerate(grouped)}
-        for i, node in enumerate(grouped):
-            for p in node.parents:
-                group = self.group_of.get(p) if isinstance(p, Value) else None
-                if group is not None and position.get(id(group), len(grouped)) > i:
-                    raise ValueError("a row of a layer is used before the layer is complete")
-        return grouped
+        """The nodes, each layer and map one node, inputs before users: a depth-first search
+        over them, a group's inputs those of all its members."""
+        inside = set(topological_order(request.root))  # a layer's other rows pass nothing
+
+        def inputs(unit: Any) -> list[Any]:
+            members = unit.members if isinstance(unit, Layer | Map) else [unit]
+            return [self.group_of.get(p, p) for m in members for p in m.parents if p in inside]
+
+        ordered: list[Any] = []
+        seen: set[Any] = set()
+        stack: list[tuple[Any, bool]] = [(self.group_of.get(request.root, request.root), False)]
+        while stack:
+            unit, placed = stack.pop()
+            if placed:
+                ordered.append(unit)
+            elif unit not in seen:
+                seen.add(unit)
+                stack.append((unit, True))
+                stack += [(p, False) for p in reversed(inputs(unit)) if p not in seen]
+        return ordered
 
     def backward(self, request: Request) -> Adjoints:
         grads = super().backward(request)

@@ -164,20 +164,20 @@ def spread(outer: Adjoints, loop: Loop, k: int, g: Any) -> bool:
 
 
 def guard_count(lowering: Lowering) -> None:
-    """Code with a statement for one sample of a map (an output read alone) holds for
-    batches of the size traced only: it checks the size first."""
-    if not (
-        lowering.counted or any(_of_one_sample(line) for line in _walk(lowering.program.lines))
-    ):
+    """Code that holds for batches of the size traced only (a statement for one sample of a
+    map, an output read alone; f read a batch's size, len(xs)) checks each size first."""
+    sized = any(id(b) in lowering.trace.sized for loop in lowering.loops for b in loop.step.batches)
+    lines = lowering.program.lines
+    if not (sized or lowering.counted or any(_of_one_sample(line) for line in _walk(lines))):
         return
     program = lowering.program
     for loop in lowering.loops:
-        batch = Symbol(program, lowering.whole[id(loop.step.batches[0])])
-        size = Symbol(program, program.fresh())
-        program.lines[0:0] = [
-            Statement(size.name, COUNT, (batch,)),
-            Guard(size, "==", float(len(loop.step.samples)), True),
-        ]
+        for batch in loop.step.batches:
+            size = Symbol(program, program.fresh())
+            lines[0:0] = [
+                Statement(size.name, COUNT, (Symbol(program, lowering.whole[id(batch)]),)),
+                Guard(size, "==", float(list.__len__(batch)), True),
+            ]
 
 
 def _of_one_sample(line: Line) -> bool:

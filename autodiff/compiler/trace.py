@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from autodiff.backprop import Gradients, chain_rule
-from autodiff.grad_mode import Tracer, listening
+from autodiff.grad_mode import Tracer, listening, tracer
 from autodiff.primitives import Primitive
 from autodiff.value import Value, data_of
 
@@ -67,15 +67,58 @@ class Mapped:
 Step = Value | Detached | Compared | Request | Mapped
 
 
+class Batch(list[Any]):
+    """A list argument, as f sees it while traced: where f reads how many items it holds (its
+    length, a loop over it, an item by index), the trace notes it. So the code of a batch that
+    `autodiff.map` loops over, and which f also reads so, checks the batch's size, where
+    otherwise it holds for a batch of any size."""
+
+    def __init__(self, items: list[Any], trace: Trace) -> None:
+        super().__init__(items)
+        self.trace = trace
+
+    def _seen(self) -> None:
+        if tracer() is self.trace:  # f reads it (not the compiler, after)
+            self.trace.sized.add(id(self))
+
+    def __len__(self) -> int:
+        self._seen()
+        return super().__len__()
+
+    def __iter__(self) -> Any:
+        self._seen()
+        return super().__iter__()
+
+    def __reversed__(self) -> Any:
+        self._seen()
+        return super().__reversed__()
+
+    def __getitem__(self, index: Any) -> Any:
+        self._seen()
+        return super().__getitem__(index)
+
+    def __contains__(self, item: object) -> bool:
+        self._seen()
+        return super().__contains__(item)
+
+    def __eq__(self, other: object) -> bool:
+        self._seen()
+        return super().__eq__(other)
+
+    __hash__ = None  # as a list's
+
+
 @dataclass
 class Trace(Tracer):
     """What a function did, in order (nodes made, detached results, comparisons, gradient
-    requests); the leaves it made from numbers; and the first error an operation raised,
-    which the function caught (it then went on with a value the code could not compute)."""
+    requests); the leaves it made from numbers; the first error an operation raised, which
+    the function caught (it then went on with a value the code could not compute); and which
+    of its list arguments it read the size of."""
 
     steps: list[Step] = field(default_factory=list)
     constants: set[Value] = field(default_factory=set)
     failure: BaseException | None = None
+    sized: set[int] = field(default_factory=set)  # the Batches whose size f read, by id
 
     def made(self, node: Value) -> Value:
         self.steps.append(node)
@@ -105,7 +148,7 @@ class Trace(Tracer):
     def map(self, f: Callable[..., Any], batches: tuple[Any, ...]) -> list[Any]:
         """f on the first sample heard step by step, as the code will repeat it; on the others
         heard by a trace of their own, which keeps only the nodes each made."""
-        samples = list(zip(*batches))
+        samples = list(zip(*(list.__iter__(b) if isinstance(b, Batch) else b for b in batches)))
         if not samples:
             return []
         outer = self.steps

@@ -975,7 +975,7 @@ def test_a_map_is_python_s_map_to_the_eager_engine() -> None:
     assert ad.map(lambda x, y: x * y, [1.0, 2.0], [3.0, 4.0, 5.0]) == [3.0, 8.0]
     with pytest.raises(TypeError, match="map needs a function"):
         ad.map(3, [1.0])  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="its 2 batch.*f does not take 2"):
+    with pytest.raises(TypeError, match=r"its 2 batch.*f does not take 2"):
         ad.map(lambda x: x, [1.0], [2.0])
 
 
@@ -988,6 +988,16 @@ def test_compiling_a_map_costs_one_sample_whatever_the_batch() -> None:
         assert same(compiled(*args), compiled.eagerly(args, frozenset()))
         sources.add(compiled.source)
     assert compiled.traces == 1 and len(sources) == 1
+
+
+def test_a_function_that_reads_a_batch_s_size_is_traced_per_size() -> None:
+    def mean(xs: Any) -> Any:
+        return ad.sum(ad.map(lambda x: x * x, xs)) * (1.0 / len(xs))  # 1/n: fixed at the trace
+
+    compiled = ad.compile(mean)
+    for xs in ([1.0, 2.0, 3.0], [1.0, 2.0], [4.0, 5.0, 6.0]):
+        assert compiled(xs) == mean([Value(x) for x in xs]).data
+    assert compiled.traces == 2 and "len(xs)" in compiled.source
 
 
 def test_a_map_whose_outputs_are_read_one_by_one_is_traced_per_size() -> None:
