@@ -56,6 +56,8 @@ TRACES_KEPT = 8
 """Traces kept per structure of the arguments, the most recently used first."""
 KEYS_KEPT = 64
 """Structures of the arguments (and values of static ones) kept, the most recent."""
+LARGE = 50_000
+"""Nodes in one trace beyond which compile warns: as many statements take seconds to compile."""
 STRIKES = 3
 """Calls whose arguments of one structure could not be traced, before they run eagerly."""
 
@@ -299,6 +301,15 @@ class Compiled:
             call_args = [Batch(a, trace) if type(a) is list else a for a in call_args]
         out = self.run(call_args, trace)
         results: list[Any] = []
+        if len(trace.steps) > LARGE:
+            warnings.warn(
+                f"compile: {self.name}'s trace has {len(trace.steps):,} steps, a statement each: "
+                "CPython takes seconds to compile them. If it loops over samples, loop with "
+                "autodiff.map over them as an argument, and it is written once (see the guide's "
+                "page on compiling)",
+                UserWarning,
+                stacklevel=4,
+            )
         batches = {id(b) for step in trace.steps if isinstance(step, Mapped) for b in step.batches}
         whole = passed | {i for i, a in enumerate(call_args) if id(a) in batches}
         arguments = [

@@ -1019,3 +1019,10 @@ def test_a_map_over_batches_made_inside_the_function_runs_eagerly() -> None:
     compiled = ad.compile(f)
     with pytest.warns(UserWarning, match="could not be traced.*arguments of the compiled"):
         assert compiled([0.1, 0.2]) == f([Value(0.1), Value(0.2)]).data
+
+
+def test_a_large_trace_says_what_to_write_instead(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compiler, "LARGE", 10)
+    compiled = ad.compile(lambda xs: sum((x.tanh() for x in xs), Value(0.0)))
+    with pytest.warns(UserWarning, match=r"12 steps.*autodiff\.map"):
+        assert compiled([0.5] * 6) == 6 * math.tanh(0.5)
