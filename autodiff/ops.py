@@ -16,8 +16,10 @@ Non-differentiable points take the lectures' subgradients: relu'(0) = 0, abs'(0)
 leaky_relu at 0 takes the slope of its left side, max and min the first of tied inputs.
 Formulas that would overflow for large inputs are written in a stable form.
 
-Adding an operation: its registration here, its name in ``__all__``, a one-line method on
-`autodiff.value.Value` if it should be one, and its oracle in tests/support.py.
+Adding an operation: its registration here, a one-line method on `autodiff.value.Value` if it
+should be one (and its name in the imports at the end of value.py), its oracle in
+tests/support.py, and its line in the guide's table of operations (docs/guide/values.md; a test
+checks the table against the registry).
 """
 
 from __future__ import annotations
@@ -31,44 +33,7 @@ from typing import Any
 
 from autodiff.domains import INDEX, WIDE, Domain, Integers, Interval, bounded, positive
 from autodiff.errors import DomainError, Undefined
-from autodiff.primitives import primitive
-
-__all__ = [
-    "LEAKY_SLOPE",
-    "abs",
-    "add",
-    "argmax",
-    "argmin",
-    "cos",
-    "div",
-    "dot",
-    "equal",
-    "exp",
-    "exponential",
-    "identity",
-    "leaky_relu",
-    "log",
-    "logsumexp",
-    "max",
-    "min",
-    "mul",
-    "neg",
-    "pow",
-    "power",
-    "prod",
-    "relu",
-    "sigmoid",
-    "sign",
-    "sin",
-    "softmax",
-    "softplus",
-    "sqrt",
-    "step",
-    "sub",
-    "sum",
-    "tanh",
-    "xlogy",
-]
+from autodiff.primitives import PRIMITIVES, primitive
 
 builtin = functools.partial(primitive, builtin=True)
 """How the operations below are registered: as a user registers one, their code trusted."""
@@ -582,3 +547,7 @@ def softmax(*zs: float, index: int) -> float:
     ∂y_i/∂z_j = y_i (δ_ij − y_j). With numbers only: a list of floats.
     """
     return _softmax_floats(zs)[index]
+
+
+# What `from autodiff.ops import *` gives: every operation registered above, by its name.
+__all__ = ["LEAKY_SLOPE", *sorted(PRIMITIVES)]  # noqa: PLE0604 -- the registry holds names
