@@ -23,6 +23,7 @@ DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS))
 
 import executed_notebooks  # noqa: E402 -- found through the line above
+import lite  # noqa: E402
 
 project = "autodiff"
 author = "the autodiff authors"
@@ -193,6 +194,11 @@ RUN_IN_BROWSER = (
     "&#9654; Run in your browser</a>: this notebook in JupyterLite, with nothing to install "
     '(<a href="../docs/guide/in-the-browser.html">how, and what runs there</a>)</p>'
 )
+ON_A_MACHINE = (
+    '<p class="run-in-browser">This notebook needs {needs}, which the course in the browser has '
+    "not: run it on your machine (<code>make lab</code> installs it; "
+    '<a href="../docs/guide/in-the-browser.html">what runs in the browser</a>)</p>'
+)
 
 
 def run_in_browser(
@@ -201,7 +207,11 @@ def run_in_browser(
     """Put the link to the notebook in the browser course at the top of its page."""
     if (DOCS.parent / f"{pagename}.ipynb").exists() and "body" in context:
         notebook = Path(pagename).name + ".ipynb"
-        context["body"] = RUN_IN_BROWSER.format(notebook=notebook) + context["body"]
+        needs = lite.ON_A_MACHINE.get(notebook)
+        link = (
+            ON_A_MACHINE.format(needs=needs) if needs else RUN_IN_BROWSER.format(notebook=notebook)
+        )
+        context["body"] = link + context["body"]
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

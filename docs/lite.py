@@ -36,7 +36,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ROOT / "docs" / "lite"
 CACHE = ROOT / "build" / "lite-cache"
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+ON_A_MACHINE = {"10-from-scalars-to-tensors.ipynb": "PyTorch"}
+"""The notebooks the course in the browser leaves out, and what they need that it has not."""
+NOTEBOOKS = [
+    path for path in sorted((ROOT / "notebooks").glob("*.ipynb")) if path.name not in ON_A_MACHINE
+]
 REGISTRY = "https://registry.npmjs.org"
 KERNEL = "@jupyterlite/pyodide-kernel-extension"
 FRONT_ENDS = [KERNEL, "@jupyter-widgets/jupyterlab-manager", "anywidget"]

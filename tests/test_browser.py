@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import lite as lite_build
 import pytest
 from executed_notebooks import executed
 
@@ -648,7 +649,7 @@ def says_it_needs_numpy(cell: dict[str, Any]) -> bool:
 
 
 @pytest.mark.xdist_group("lite")  # beside the JupyterLab tests, on a worker of its own
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", lite_build.NOTEBOOKS, ids=[p.stem for p in lite_build.NOTEBOOKS])
 def test_each_notebook_runs_in_the_browser_course_asking_nothing_of_other_hosts(
     lite: Lite, path: Path
 ) -> None:

@@ -191,3 +191,19 @@ def requirements(distribution: str, extras: set[str]) -> set[str]:
                 if marker is None or marker.evaluate({"extra": extra}):
                     wanted.append((requirement.name, set(requirement.extras)))
     return found
+
+
+def test_the_browser_course_leaves_out_what_needs_a_machine_and_its_page_says_so() -> None:
+    """A notebook that needs what the browser has not (PyTorch) is not in the course, and its
+    page on the site says where it runs instead of linking to it."""
+    import lite  # noqa: PLC0415 -- docs/lite.py, the browser course's build
+
+    assert lite.ON_A_MACHINE and not {p.name for p in lite.NOTEBOOKS} & set(lite.ON_A_MACHINE)
+    for notebook, needs in lite.ON_A_MACHINE.items():
+        assert (ROOT / "notebooks" / notebook).exists()
+        context = {"body": "<p>the notebook</p>"}
+        conf.run_in_browser(None, f"notebooks/{notebook[:-6]}", "page", context, None)  # type: ignore[arg-type]
+        assert f"needs {needs}" in context["body"] and "lite/lab" not in context["body"]
+    context = {"body": ""}
+    conf.run_in_browser(None, "notebooks/01-training-an-mlp", "page", context, None)  # type: ignore[arg-type]
+    assert "lite/lab/index.html?path=01-training-an-mlp.ipynb" in context["body"]
