@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from autodiff.backprop import Gradients, chain_rule
+from autodiff.backprop import gradients_on_floats
 from autodiff.grad_mode import Tracer, listening, tracer
 from autodiff.primitives import Primitive
 from autodiff.value import Value, data_of
@@ -137,11 +137,11 @@ class Trace(Tracer):
     def gradients(self, root: Value, seed: Any, inputs: list[Value]) -> dict[Value, Any]:
         # The numbers, for the rest of this run of the function; the code computes them anew.
         try:
-            grads = chain_rule(root, data_of(seed), Gradients())
+            grads = gradients_on_floats(root, data_of(seed), inputs)
         except (ArithmeticError, ValueError) as error:  # DomainError is a ValueError
             self.failed(error)
             raise
-        found = {x: Value(grads[x]) for x in inputs if x in grads}
+        found = {x: Value(g) for x, g in grads.items()}
         self.steps.append(Request(root, seed, found))
         return found
 
