@@ -15,7 +15,7 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import given, settings
@@ -33,10 +33,18 @@ COORDINATE = st.sampled_from([0.0, -0.0, 1.0, -1.0]) | reals(-2, 2)
 POINT = st.lists(COORDINATE, min_size=2, max_size=2)
 
 
-def outcome(f: Callable[..., Any], *args: float) -> Any:
-    """What f gives: its result, or its error as (type, message)."""
+Untraced = Literal["error", "ignore"]
+
+
+def outcome(f: Callable[..., Any], *args: float, untraced: Untraced = "error") -> Any:
+    """What f gives: its result, or its error as (type, message).
+
+    A compiled f that could not be traced runs eagerly, and would agree with the eager engine
+    without testing the compiler: that is an error, unless ``untraced`` is "ignore".
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the output may not depend on an argument
+        warnings.filterwarnings(untraced, "compile.*could not be traced")
         try:
             return f(*args)
         except (ArithmeticError, ValueError) as error:
@@ -52,12 +60,14 @@ def same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def agrees_with_eager(f: Callable[..., Any], points: list[list[float]]) -> None:
+def agrees_with_eager(
+    f: Callable[..., Any], points: list[list[float]], untraced: Untraced = "error"
+) -> None:
     """compile(f) gives what f gives, at each point in turn (one compiled function, so the
     later points run the code traced at the first, or retrace where a guard says so)."""
     compiled = ad.compile(f)
     for point in points:
-        expected, got = outcome(f, *point), outcome(compiled, *point)
+        expected, got = outcome(f, *point), outcome(compiled, *point, untraced=untraced)
         assert same(got, expected), f"at {point}: compiled {got!r}, eager {expected!r}"
 
 
@@ -135,7 +145,10 @@ def test_the_control_flow_property_catches_a_compiler_that_ignores_guards() -> N
 @given(expressions(n_inputs=1, smooth=True), st.lists(reals(-2, 2), min_size=2, max_size=2))
 @settings(max_examples=60)
 def test_second_derivatives_equal_the_eager_engine(expression: Expression, xs: list[float]) -> None:
-    agrees_with_eager(ad.grad(ad.grad(expression)), [[x] for x in xs])
+    # Known: a second derivative through x ** 0 is not traced (the engine asks whether the
+    # gradient crossing its derivative 0.0 is finite, a guard the compiler cannot write), and
+    # runs eagerly: allowed here until the compiler writes that guard.
+    agrees_with_eager(ad.grad(ad.grad(expression)), [[x] for x in xs], untraced="ignore")
 
 
 def test_a_hessian_compiles() -> None:
@@ -253,9 +266,8 @@ def test_results_under_no_grad_are_computed_at_each_call() -> None:
             scale = x * 2  # a constant of the graph, yet a function of x
         return scale * x
 
-    compiled = ad.compile(ad.value_and_grad(f))
-    assert compiled(3.0) == ad.value_and_grad(f)(3.0) == (18.0, 6.0)
-    assert compiled(5.0) == (50.0, 10.0)
+    assert ad.value_and_grad(f)(3.0) == (18.0, 6.0)
+    agrees_with_eager(ad.value_and_grad(f), [[3.0], [5.0]])
 
 
 @pytest.mark.parametrize(
