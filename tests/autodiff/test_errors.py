@@ -32,6 +32,12 @@ from autodiff import DomainError, Value
         (lambda: ad.tanh("x"), "tanh needs a real number, got 'str'"),  # type: ignore[call-overload]
         (lambda: ad.sum([Value(1.0), None]), "sum needs a real number, got 'NoneType'"),  # type: ignore[list-item]
         (lambda: ad.dot([Value(1.0)], ["a"]), "dot needs a real number, got 'str'"),  # type: ignore[list-item]
+        (
+            lambda: ad.gradients(Value(1.0) * 2, 3),  # type: ignore[arg-type]
+            "gradients(inputs) needs an iterable of Values, got 'int'",
+        ),
+        (lambda: ad.zero_grad(Value(1.0)), "zero_grad(values) needs an iterable of Values"),  # type: ignore[arg-type]
+        (lambda: ad.zero_grad([Value(1.0), 2.0]), "zero_grad(values): item 1 is a float"),  # type: ignore[list-item]
     ],
 )
 def test_wrong_types_raise_type_errors_that_name_them(
@@ -120,6 +126,16 @@ def test_empty_inputs_are_refused() -> None:
 def test_dot_needs_as_many_weights_as_inputs() -> None:
     with pytest.raises(ValueError, match="dot needs as many weights as inputs, got 1 and 2"):
         ad.dot([Value(1.0)], [1.0, 2.0])
+
+
+def test_softmax_and_logsumexp_of_infinite_inputs_are_their_limits() -> None:
+    inf = math.inf
+    assert ad.softmax([inf, 0.0]) == [1.0, 0.0]
+    assert ad.softmax([inf, -1.0, inf]) == [0.5, 0.0, 0.5]  # shared by the tied largest
+    assert ad.softmax([-inf, 0.0]) == [0.0, 1.0]
+    assert [y.data for y in ad.softmax([Value(inf), Value(0.0)])] == [1.0, 0.0]
+    assert (ad.logsumexp([inf, 0.0]), ad.logsumexp([-inf, -inf])) == (inf, -inf)
+    assert ad.logsumexp([-inf, 0.0]) == 0.0
 
 
 def value_and_grads(f: Callable[[list[Value]], Value], *xs: float) -> tuple[float, list[float]]:

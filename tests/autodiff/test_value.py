@@ -110,6 +110,7 @@ def test_comparisons_compare_data_and_return_bool() -> None:
     a, b = Value(1.0), Value(2.0)
     assert (a < b, a <= b, a > b, a >= b) == (True, True, False, False)
     assert (a < 1.5, 2 > a, a >= 1, 0 <= a) == (True, True, True, True)  # noqa: SIM300 -- reflected
+    assert (a < 1.0, a <= 1.0, a > 1.0, a >= 1.0) == (False, True, False, True)  # at a tie
 
 
 def test_equality_and_hash_are_identity() -> None:
@@ -239,6 +240,16 @@ def test_dot_is_one_node_with_an_edge_per_input() -> None:
     assert len(z.parents) == 5
     assert z.partials == (3.0, 4.0, 2.0, -1.0, 1.0)  # x_i for w_i, w_i for x_i, 1 for b
     assert grads(z, w1, w2, x1, b) == [3.0, 4.0, 2.0, 1.0]
+
+
+def test_dot_takes_sequences_and_names_what_is_not_one() -> None:
+    w, x = Value(2.0), Value(3.0)
+    z = ad.dot((w, -1.0), (x, 4.0), 0.5)
+    assert (z.data, z.parents[0], z.parents[2]) == (2.5, w, x)
+    with pytest.raises(TypeError, match=r"dot\(\) takes one iterable .* got 'Value'"):
+        ad.dot(w, [x])  # type: ignore[call-overload]
+    with pytest.raises(TypeError, match=r"dot\(\) takes one iterable .* got 'float'"):
+        ad.dot([w], 3.0)  # type: ignore[call-overload]
 
 
 def test_prod_is_exact_when_some_inputs_are_zero() -> None:
