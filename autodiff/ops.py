@@ -498,7 +498,7 @@ def _exponential_derivative(y: Any, out: Any, *, base: float) -> Any:
 @unary(
     _exponential_derivative,
     symbol="**",
-    array="np.power({base}, {y})",
+    array="np.power({base}, {x})",
     display="{base:g}**",
     domain=Domain(Interval(-20, 20, guard=bounded), params={"base": Interval(1e-2, 10)}),
 )
