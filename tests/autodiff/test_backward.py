@@ -108,7 +108,7 @@ def test_no_grad_records_nothing() -> None:
         assert not ad.is_grad_enabled()
         y = (x * x).tanh() + ad.sum([x, x])
     assert ad.is_grad_enabled()
-    assert y.parents == () and y.op == ""
+    assert y.parents == () and y.op == "" and y.grad == 0.0
     assert y.data == pytest.approx(2 * 2.0 + 0.9993292997390670)
 
 

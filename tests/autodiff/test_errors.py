@@ -61,6 +61,7 @@ def test_wrong_types_raise_type_errors_that_name_them(
         (lambda: 1 / Value(0.0), "x / y needs y != 0"),
         (lambda: ad.sin(Value(math.inf)), "sin(x) needs a finite x, got x = inf"),
         (lambda: ad.cos(-math.inf), "cos(x) needs a finite x, got x = -inf"),
+        (lambda: ad.xlogy(Value(1.0), Value(-1.0)), "xlogy(x, y) needs y > 0 where x != 0"),
         # The same policy for plain numbers.
         (lambda: ad.log(-1.0), "log(x) needs x > 0, got x = -1.0"),
         (lambda: ad.power(0.0, exponent=-2), "x ** y needs y >= 0 when x = 0"),

@@ -226,6 +226,7 @@ def test_nan_stays_nan_and_the_sign_of_zero_is_dropped_by_abs() -> None:
 
 
 def test_functions_of_numbers_return_floats() -> None:
+    assert ad.xlogy(0.0, -1.0) == 0.0  # 0·log y is 0 for every y
     assert ad.tanh(0.5) == math.tanh(0.5)
     assert ad.exp(1) == math.e
     assert ad.sum([1, 2, 3]) == 6.0
@@ -240,6 +241,15 @@ def test_dot_is_one_node_with_an_edge_per_input() -> None:
     assert len(z.parents) == 5
     assert z.partials == (3.0, 4.0, 2.0, -1.0, 1.0)  # x_i for w_i, w_i for x_i, 1 for b
     assert grads(z, w1, w2, x1, b) == [3.0, 4.0, 2.0, 1.0]
+
+
+def test_an_operation_of_many_inputs_takes_any_iterable_and_names_what_is_not_one() -> None:
+    xs = [Value(1.0), Value(2.0), Value(4.0)]
+    assert ad.sum(x for x in xs).parents == tuple(xs)
+    assert ad.prod(iter(xs)).data == 8.0
+    for wrong in (Value(1.0), 3.0, "ab"):
+        with pytest.raises(TypeError, match=r"max\(\) takes one iterable .* as sum does"):
+            ad.max(wrong)  # type: ignore[arg-type]
 
 
 def test_dot_takes_sequences_and_names_what_is_not_one() -> None:
