@@ -340,3 +340,16 @@ def test_a_node_whose_gradient_is_zero_passes_nothing_on_in_every_float_mode() -
     h.grad = -0.0  # a gradient of −0.0 is a gradient of 0 too
     h._backward()
     assert is_minus_zero(x.grad)
+
+
+def test_a_zero_derivative_gives_a_gradient_of_plus_zero_in_every_float_mode() -> None:
+    """−relu(x) at x < 0: the gradient −1 crosses relu's derivative 0, and every float mode
+    gives 0.0, bit for bit alike, not −1 × 0.0 = −0.0."""
+
+    def f(v: Value) -> Value:
+        return -(v.relu())
+
+    x = Value(-1.0)
+    f(x).backward()
+    for g in (x.grad, ad.gradients(f(x), [x])[0], ad.grad(f)(-1.0)):
+        assert g == 0.0 and math.copysign(1.0, g) == 1.0

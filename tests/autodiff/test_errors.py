@@ -19,6 +19,7 @@ from autodiff import DomainError, Value
         (lambda: Value(1j), "got 'complex'"),  # type: ignore[arg-type]
         (lambda: Value(1.0, label=3), "Value(label) needs a str, got 'int'"),  # type: ignore[arg-type]
         (lambda: Value(1.0) + "x", "unsupported operand type(s) for +: 'Value' and 'str'"),  # type: ignore[operator]
+        (lambda: ad.xlogy(Value(1.0), "y"), "unsupported operand type(s) for xlogy: 'Value' and"),  # type: ignore[call-overload]
         # Operators return NotImplemented for what they do not take, so the other operand's
         # reflected operator is tried (as Undefined's is); then Python's own message.
         (lambda: "x" + Value(1.0), 'can only concatenate str (not "Value") to str'),  # type: ignore[operator]
