@@ -15,9 +15,11 @@ Ctrl-C. Judging a mutant takes seconds:
 
 1. once per run, the fast tests run on the unchanged copy under a line tracer, which records
    which test runs which line of the mutated files (and which lines run at import);
-2. a mutant runs only the tests that run its lines (every test, for a line run at import),
-   fastest first, stopping at the first failure; hypothesis draws its examples from the run's
-   seed, with no example database and no shrinking, so that a run can be replayed;
+2. a mutant runs the tests that run its lines first, fastest first, then the others, and
+   stops at the first failure: a mutant is killed in seconds, and declared a survivor only
+   once every fast test has passed (a line may fill a cache that later tests read);
+   hypothesis draws its examples from the run's seed, with no example database and no
+   shrinking, so that a run can be replayed;
 3. killed: a test fails, the package no longer imports, or a test runs past its time limit (a
    mutant that makes the tests hang; a memory limit stops one that makes them swallow memory);
    survived: every test passes, or no fast test runs the mutated line.
@@ -26,6 +28,9 @@ Mutants that no test can kill, because they do not change what the code does, ar
 the reason in ``tests/mutation_equivalents.txt``, keyed by file, function, the mutated line's
 text and the mutation, so that an entry survives unrelated edits; they are left out of the
 score, which is killed / non-equivalent.
+
+``--at FILE:LINE`` tries every mutant of a line instead of a sample: what do the tests pin
+there? (``.venv/bin/python tests/mutation.py --at autodiff/value.py:512 autodiff/value.py``)
 
 This module is also the pytest plugin (``-p mutation``) that traces and selects the tests in
 those runs; its hooks do nothing unless the tool starts pytest.
@@ -443,14 +448,19 @@ class Coverage:
     tests: dict[str, dict[str, set[int]]]
     seconds: dict[str, float]
 
-    def tests_running(self, mutant: Mutant) -> list[str]:
-        """The tests that run any of the mutant's lines, fastest first (all at import)."""
-        if self.at_import.get(mutant.file, set()) & mutant.lines:
-            chosen = list(self.tests)
-        else:
-            hits = mutant.lines.intersection
-            chosen = [test for test, ran in self.tests.items() if hits(ran.get(mutant.file, ()))]
-        return sorted(chosen, key=self.seconds.__getitem__)
+    def running(self, mutant: Mutant) -> list[str]:
+        """The tests that run any of the mutant's lines, fastest first."""
+        hits = mutant.lines.intersection
+        running = [test for test, ran in self.tests.items() if hits(ran.get(mutant.file, ()))]
+        return sorted(running, key=self.seconds.__getitem__)
+
+    def imported(self, mutant: Mutant) -> bool:
+        """Whether any of the mutant's lines runs at import, on which every test depends."""
+        return bool(mutant.lines.intersection(self.at_import.get(mutant.file, ())))
+
+    def others(self, tests: list[str]) -> list[str]:
+        """Every other test, fastest first."""
+        return sorted(set(self.tests).difference(tests), key=self.seconds.__getitem__)
 
 
 @dataclass
@@ -526,9 +536,14 @@ class Campaign:
             raise SystemExit(f"no fast test runs {missing}: is it imported from elsewhere?")
 
     def judge(self, mutant: Mutant) -> Outcome:
-        tests = self.coverage.tests_running(mutant)
-        if not tests:
+        running = self.coverage.running(mutant)
+        imported = self.coverage.imported(mutant)
+        if not (running or imported):  # then no test can reach it: nothing to run
             return Outcome(False, "no fast test runs this line", 0.0)
+        # Those first; then every other test, before a survivor is declared: a line that
+        # fills a cache (a rule compiled on first use) ran for the first test that needed it
+        # only, but its effect reaches every test after.
+        tests = running + self.coverage.others(running)
         limits = {test: 10 + 5 * self.coverage.seconds[test] for test in tests}
         select, result = self.copy / ".mutation-select", self.copy / ".mutation-result"
         select.write_text("".join(f"{test}\t{limits[test]}\n" for test in tests))
@@ -548,8 +563,10 @@ class Campaign:
         seconds = time.perf_counter() - started
         failure = result.read_text().strip() if result.exists() else ""
         if code == 0:
-            ran = f"run by {_count(len(tests), 'fast test')} (fastest: {tests[0]}), none failed"
-            return Outcome(False, ran, seconds)
+            ran = f"run by {_count(len(running), 'fast test')}"
+            ran += f" (fastest: {running[0]})" if running else ""
+            ran += ", and at import" if imported else ""
+            return Outcome(False, f"{ran}; every fast test passed", seconds)
         if code == -1:
             return Outcome(True, "the tests ran past their time limit", seconds)
         if code in (1, 2, 3) or code < 0:
