@@ -79,13 +79,31 @@ def gradients_agree_on_random_graphs() -> Callable[[], None]:
     return check
 
 
+# Each way f may branch on a Value: a comparison (each is a guard of its own), or its truth.
+BRANCHES: dict[str, Callable[[Any], bool]] = {
+    "<": lambda v: v < 0.5,
+    "<=": lambda v: v <= 0.5,
+    ">": lambda v: v > 0.5,
+    ">=": lambda v: v >= 0.5,
+    "truth": lambda v: bool(v - 0.5),
+}
+
+
 def branches_agree_on_random_graphs() -> Callable[[], None]:
     """f with control flow on Values: the branch taken is the eager one at every point."""
 
-    @given(expressions(n_inputs=2), expressions(n_inputs=2), POINT, POINT)
-    def check(test: Expression, other: Expression, first: list[float], second: list[float]) -> None:
+    @given(
+        expressions(n_inputs=2),
+        expressions(n_inputs=2),
+        st.sampled_from(sorted(BRANCHES)),
+        POINT,
+        POINT,
+    )
+    def check(
+        test: Expression, other: Expression, how: str, first: list[float], second: list[float]
+    ) -> None:
         def f(x: Value, y: Value) -> Value:
-            return x * y if test(x, y) > 0.5 else other(x, y)
+            return x * y if BRANCHES[how](test(x, y)) else other(x, y)
 
         agrees_with_eager(ad.value_and_grad(f, argnums=(0, 1)), [first, second, first])
 

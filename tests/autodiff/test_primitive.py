@@ -120,25 +120,29 @@ def test_a_rule_giving_something_else_than_a_number_is_named_at_first_use() -> N
         wordy(Value(1.0), Value(2.0))
 
 
+def unregistered(x: float) -> float:
+    return x
+
+
 @pytest.mark.parametrize(
     ("register", "message"),
     [
-        (lambda: primitive(derivative=3)(math.exp), "the derivative must be a function, got 3"),  # type: ignore[arg-type]
-        (lambda: primitive(derivative=lambda x, out: out)(2.0), "the forward must be a function"),  # type: ignore[call-overload]
+        (lambda: primitive(derivative=3)(unregistered), "the derivative must be a function, got 3"),  # type: ignore[arg-type]
+        (lambda: primitive(derivative=lambda x, out: 1.0)(2.0), "the forward must be a function"),  # type: ignore[call-overload]
         (
-            lambda: primitive(lambda x, out: out, name=1)(math.exp),  # type: ignore[arg-type]
+            lambda: primitive(lambda x, out: 1.0, name=1)(unregistered),  # type: ignore[arg-type]
             r"primitive\(name=...\) needs a str",
         ),
         (
-            lambda: primitive(lambda x, out: out, display=None)(math.exp),  # type: ignore[arg-type]
+            lambda: primitive(lambda x, out: 1.0, display=None)(unregistered),  # type: ignore[arg-type]
             r"primitive\(display=...\) needs a str",
         ),
         (
-            lambda: primitive(lambda x, out: out, domain=(0, 1))(math.exp),  # type: ignore[arg-type]
+            lambda: primitive(lambda x, out: 1.0, domain=(0, 1))(unregistered),  # type: ignore[arg-type]
             r"primitive\(domain=...\) needs an autodiff.Domain",
         ),
         (
-            lambda: primitive(lambda x, out: out, reference="exp")(math.exp),  # type: ignore[arg-type]
+            lambda: primitive(lambda x, out: 1.0, reference="x")(unregistered),  # type: ignore[arg-type]
             r"primitive\(reference=...\) needs a function",
         ),
     ],
@@ -148,6 +152,7 @@ def test_a_registration_with_a_wrong_argument_is_refused_naming_it(
 ) -> None:
     with pytest.raises(TypeError, match=message):
         register()
+    assert "unregistered" not in ad.PRIMITIVES
 
 
 def test_a_forward_must_give_a_real_number() -> None:
