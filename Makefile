@@ -34,17 +34,18 @@ $(VENV)/.lab: pyproject.toml jupyter/overrides.json
 demo: $(VENV)/.demo
 	$(VENV)/bin/autodiff demo --out demo-output
 
-# The documentation site, in build/site/ (open build/site/index.html): the README, every notebook
-# with its outputs, and the API reference. Sphinx reads the repository itself (docs/conf.py);
-# any warning fails the build, and then every link and anchor in the site must resolve, offline.
-# Built afresh each time (-E, and no pages left from notebooks since removed).
-# Notebooks run once, cached in build/notebooks/ (docs/executed_notebooks.py).
+# The documentation site, in build/site/ (open build/site/index.html): the README, the guide,
+# every notebook with its outputs, the API reference, the benchmarks' figures. Sphinx reads the repository itself (docs/conf.py);
+# any warning fails the build, and then every link and anchor in the site must resolve, offline,
+# and its code show as written. Built afresh each time (-E, and no pages left from notebooks
+# since removed). Notebooks run once, cached in build/notebooks/ (docs/executed_notebooks.py).
+# The docs extra is all the site needs, from a fresh clone (tests/test_docs.py checks it).
 SITE := build/site
 SPHINX := $(PY) -m sphinx -c docs -E -W --keep-going -q
 
 $(VENV)/.docs: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[docs,notebooks,plot,viz]"
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[docs]"
 	@touch $@
 
 docs: $(VENV)/.docs

@@ -2,36 +2,66 @@
 
 A ``Value`` holds one float. Operations on Values record a computational graph whose edges
 carry local derivatives; ``backward()`` applies the distributed chain rule from the output
-back to every input.
+back to every input. Start reading at `autodiff/value.py`.
 
-The layers, each importing only those before it: the engine (`value`, `primitives`, `ops`,
-`code`, `errors`, `grad_mode`, `domains`); the transformations (`transforms`,
-`gradient_check`); the compiler (`compiler`); the influence diagrams (`diagrams`); the
-widgets for Jupyter on them (`widgets`); the command line (`cli`).
+The layers, each importing only those before it: the engine (`value`, `ops`, `primitives`,
+`backprop`, `code`, `errors`, `grad_mode`, `domains`, `checks`); the transformations
+(`transforms`, `gradient_check`); the compiler (`compiler`) and the influence diagrams
+(`diagrams`); the widgets for Jupyter on them (`widgets`); the command line (`cli`).
+``import autodiff`` loads the engine and the transformations; the compiler, the diagrams and
+the widgets load when first used.
 """
 
-from autodiff import ops
-from autodiff.compiler import Compiled, TraceError, compile
-from autodiff.diagrams import RenderingError, Unit, draw, draw_dot, unit_of
-from autodiff.diagrams.paths import InfluencePath, TooManyPathsError, influence, paths
-from autodiff.domains import Domain, Integers, Interval
-from autodiff.errors import DomainError, Undefined
-from autodiff.grad_mode import is_grad_enabled, no_grad
-from autodiff.gradient_check import GradcheckError, gradcheck
-from autodiff.ops import *  # noqa: F403 -- every built-in operation, as ops.__all__ lists them
-from autodiff.primitives import PRIMITIVES, Function, Primitive, primitive
-from autodiff.transforms import grad, hessian, hvp, jacobian, value_and_grad
-from autodiff.value import (
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Value first: the operations need it, and value.py imports them at its end (one cycle, there).
+from autodiff.value import Operand, Value
+
+# isort: split
+from autodiff import checks, ops
+from autodiff.backprop import (
     BackwardStep,
-    Operand,
-    Value,
     backward,
     backward_steps,
     gradients,
     topological_order,
     zero_grad,
 )
-from autodiff.widgets import explore, stepper, zoom
+from autodiff.domains import Domain, Integers, Interval
+from autodiff.errors import DomainError, Undefined
+from autodiff.grad_mode import is_grad_enabled, no_grad
+from autodiff.gradient_check import GradcheckError, gradcheck
+from autodiff.ops import *  # noqa: F403 -- every built-in operation, as ops.__all__ lists them
+from autodiff.primitives import PRIMITIVES, Primitive, primitive
+from autodiff.transforms import grad, hessian, hvp, jacobian, map, value_and_grad
+
+if TYPE_CHECKING:
+    from autodiff.compiler import Compiled, TraceError, compile
+    from autodiff.diagrams import RenderingError, Unit, draw, draw_dot, unit_of
+    from autodiff.diagrams.paths import InfluencePath, TooManyPathsError, influence, paths
+    from autodiff.widgets import explore, stepper, zoom
+
+_LAZY = {
+    "autodiff.compiler": ["Compiled", "TraceError", "compile"],
+    "autodiff.diagrams": ["RenderingError", "Unit", "draw", "draw_dot", "unit_of"],
+    "autodiff.diagrams.paths": ["InfluencePath", "TooManyPathsError", "influence", "paths"],
+    "autodiff.widgets": ["explore", "stepper", "zoom"],
+}
+_FROM = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """The compiler's, the diagrams' and the widgets' names, imported on first use."""
+    module = _FROM.get(name)
+    if module is None:
+        raise AttributeError(f"module 'autodiff' has no attribute {name!r}")
+    found = getattr(importlib.import_module(module), name)
+    globals()[name] = found
+    return found
+
 
 __all__ = [
     "PRIMITIVES",
@@ -39,7 +69,6 @@ __all__ = [
     "Compiled",
     "Domain",
     "DomainError",
-    "Function",
     "GradcheckError",
     "InfluencePath",
     "Integers",
@@ -54,6 +83,7 @@ __all__ = [
     "Value",
     "backward",
     "backward_steps",
+    "checks",
     "compile",
     "draw",
     "draw_dot",
@@ -66,6 +96,7 @@ __all__ = [
     "influence",
     "is_grad_enabled",
     "jacobian",
+    "map",
     "no_grad",
     "paths",
     "primitive",

@@ -3,6 +3,8 @@ whose derivative does not exist."""
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(ValueError):
     """An operation was asked for a value, or a derivative, that does not exist as a real number.
@@ -15,10 +17,10 @@ class DomainError(ValueError):
 class Undefined:
     """The local derivative on an edge where it is not a finite number (√x at x = 0).
 
-    A value, not an exception: making such a node is fine, since √0 is 0. Multiplying it by
-    a gradient is where the backward pass decides, in this one place, what happens: a zero
-    gradient crossing the edge passes nothing on, and a nonzero one raises DomainError with
-    this message. A derivative rule may return one, e.g. ``Undefined("no derivative in y")``.
+    A value, not an exception: making such a node is fine, since √0 is 0. What a gradient
+    carries across the edge is decided here, in one place (`times`): a zero gradient carries
+    nothing, a nonzero one raises DomainError with this message. A derivative rule may return
+    one, e.g. ``Undefined("no derivative in y")``.
     """
 
     __slots__ = ("message",)
@@ -26,24 +28,22 @@ class Undefined:
     def __init__(self, message: str) -> None:
         self.message = message
 
-    def crossed_by(self, gradient: object) -> DomainError:
-        """The error for a nonzero gradient arriving at this edge."""
-        return DomainError(f"{self.message}, and a gradient of {_number(gradient)!r} reached it")
+    def times(self, gradient: Any) -> float:
+        """gradient × this derivative: 0 for a zero gradient, else a DomainError.
 
-    def __rmul__(self, gradient: object) -> float:
-        # The chain rule multiplies each gradient by the edge's derivative: here it stops,
-        # unless the gradient is zero (a float, or a Value holding 0 after create_graph:
-        # asked by its truth, which a compiler tracing the function checks at each call).
+        The truth of a gradient that is a Value is asked of it, which a compiler tracing the
+        function hears and checks again at each call.
+        """
         if not gradient:
             return 0.0
-        raise self.crossed_by(gradient)
+        number = getattr(gradient, "data", gradient)  # a Value's number, without importing Value
+        raise DomainError(f"{self.message}, and a gradient of {number!r} reached it")
+
+    # The float loop of backward() multiplies `gradient * derivative`: a float gives way to this.
+    __rmul__ = times
 
     def __format__(self, spec: str) -> str:
         return "undefined"
 
     def __repr__(self) -> str:
         return f"Undefined({self.message!r})"
-
-
-def _number(gradient: object) -> object:
-    return getattr(gradient, "data", gradient)  # a Value's number, without importing Value

@@ -1,10 +1,10 @@
-"""Switching graph recording off: `no_grad()`; and listening to the engine while a function is
-traced for compiling.
+"""Whether operations record the graph (`no_grad`), and the engine's one hook for a compiler.
 
 The switch is a context variable, so it is private to each thread and each asyncio task. It
-holds True or False, or, while `autodiff.compile` traces a function, a `Listening`: true or
-false as recording is on or off, and telling the compiler's `Tracer` what the graph alone does
-not show (comparisons, gradients asked for, results made under no_grad).
+holds True or False; or, while `autodiff.compile` traces a function, a `Listening`: true or
+false as recording is on or off, carrying the `Tracer` that hears what the graph alone does
+not show. The engine tells a tracer, where one listens, of exactly these events (the methods
+of `Tracer`); nothing else connects the engine to the compiler.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 import inspect
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any, TypeVar
@@ -22,15 +23,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class Tracer(ABC):
     """What the engine tells a compiler tracing a function (`autodiff.compiler.trace.Trace`);
-    each hook returns what the engine goes on with."""
+    a hook that returns something returns what the engine goes on with."""
 
     @abstractmethod
     def made(self, node: Any) -> Any:
-        """A node was made by an operation."""
+        """An operation made a node."""
 
     @abstractmethod
     def detached(self, leaf: Any, op: Any, inputs: tuple[Any, ...]) -> Any:
         """An operation ran under no_grad: its result is a leaf, yet a function of inputs."""
+
+    @abstractmethod
+    def constant(self, leaf: Any) -> None:
+        """An operation met a plain number among Values and made it this constant leaf."""
 
     @abstractmethod
     def compared(self, value: Any, comparison: str, other: object, outcome: bool) -> None:
@@ -39,6 +44,11 @@ class Tracer(ABC):
     @abstractmethod
     def gradients(self, root: Any, seed: Any, inputs: list[Any]) -> dict[Any, Any]:
         """d root / d input, numbers (no graph asked for), for the inputs root depends on."""
+
+    @abstractmethod
+    def map(self, f: Callable[..., Any], batches: tuple[Any, ...]) -> list[Any]:
+        """`autodiff.map` was called: f on each sample of the batches, which a compiler writes
+        once."""
 
     @abstractmethod
     def failed(self, error: BaseException) -> None:
@@ -61,31 +71,47 @@ class Listening:
         return self.on
 
 
-_recording: ContextVar[bool | Listening] = ContextVar("autodiff_recording", default=True)
+RECORDING: ContextVar[bool | Listening] = ContextVar("autodiff_recording", default=True)
+"""True, False, or a Listening: read by every operation (``is not True`` is its fast test)."""
 
 
 def is_grad_enabled() -> bool:
     """Whether operations on Values currently record the graph."""
-    return bool(_recording.get())
+    return bool(RECORDING.get())
 
 
 def tracer() -> Tracer | None:
     """The tracer listening in this thread or task, if a function is being traced."""
-    state = _recording.get()
+    state = RECORDING.get()
     return None if state is True or state is False else state.tracer
 
 
 def set_recording(on: bool) -> Token[bool | Listening]:
     """Switch recording on or off, still telling a listening tracer; reset with the token."""
-    state = _recording.get()
+    state = RECORDING.get()
     if state is True or state is False:
-        return _recording.set(on)
-    return _recording.set(Listening(state.tracer, on))
+        return RECORDING.set(on)
+    return RECORDING.set(Listening(state.tracer, on))
 
 
-def listen(tracer: Tracer) -> Token[bool | Listening]:
-    """Let tracer hear the engine, recording on, until the token is reset."""
-    return _recording.set(Listening(tracer, True))
+@contextmanager
+def recording(on: bool) -> Iterator[None]:
+    """Recording on or off inside the block (a listening tracer still hears everything)."""
+    token = set_recording(on)
+    try:
+        yield
+    finally:
+        RECORDING.reset(token)
+
+
+@contextmanager
+def listening(tracer: Tracer) -> Iterator[None]:
+    """Let tracer hear the engine inside the block, recording on."""
+    token = RECORDING.set(Listening(tracer, True))
+    try:
+        yield
+    finally:
+        RECORDING.reset(token)
 
 
 class no_grad:  # noqa: N801 -- named like torch.no_grad, and used like a function
@@ -109,7 +135,7 @@ class no_grad:  # noqa: N801 -- named like torch.no_grad, and used like a functi
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        _recording.reset(self._tokens.pop())
+        RECORDING.reset(self._tokens.pop())
 
     def __call__(self, func: F) -> F:
         if inspect.iscoroutinefunction(func):

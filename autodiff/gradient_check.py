@@ -8,10 +8,11 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from autodiff.checks import as_float, as_nonnegative, as_positive
 from autodiff.errors import DomainError
 from autodiff.grad_mode import no_grad
 from autodiff.transforms import grad, hessian
-from autodiff.value import Value, as_float
+from autodiff.value import Value
 
 
 class GradcheckError(AssertionError):
@@ -41,8 +42,11 @@ def gradcheck(
         raise TypeError(f"gradcheck needs a function to check, got {type(f).__name__!r}")
     if type(order) is not int or order not in (1, 2):
         raise ValueError(f"gradcheck(order=...) checks order 1 or 2, got {order!r}")
-    eps = _tolerance("eps", eps, positive=True)
-    atol, rtol = _tolerance("atol", atol), _tolerance("rtol", rtol)
+    eps = as_positive(eps, "gradcheck(eps=...)")
+    atol, rtol = (
+        as_nonnegative(atol, "gradcheck(atol=...)"),
+        as_nonnegative(rtol, "gradcheck(rtol=...)"),
+    )
     if not args:
         raise TypeError("gradcheck needs the point to check at: gradcheck(f, x, ...)")
     point = [_finite(a, i) for i, a in enumerate(args)]
@@ -66,14 +70,6 @@ def gradcheck(
                 for i, name in enumerate(names):
                     _compare(f"∂²f/∂{name}∂{by}", second[i][j], column[i], atol, rtol)
     return True
-
-
-def _tolerance(name: str, x: object, *, positive: bool = False) -> float:
-    number = as_float(x, f"gradcheck({name}=...)")
-    if not math.isfinite(number) or number < 0 or (positive and number == 0):
-        wanted = "a positive" if positive else "a finite, non-negative"
-        raise ValueError(f"gradcheck({name}=...) needs {wanted} number, got {x!r}")
-    return number
 
 
 def _finite(x: object, i: int) -> float:

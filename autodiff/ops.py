@@ -1,17 +1,23 @@
 """The built-in operations: one registration each, stating everything about it in one place.
 
-Each rule is a formula, beside its forward, written with arithmetic and these operations only,
-so that it serves floats, Values and generated code alike (`autodiff.primitives`). Where the
-derivative has cases (relu's kink, max's arg-max), the case split is an operation of its own
-with derivative 0 (`step`, `sign`, `argmax`, `equal`): recomputed at each point, never frozen.
+Each operation is its forward on floats, with its derivative rule beside it in one line,
+written with arithmetic and these operations only, so that it serves floats, Values and
+generated code alike (`autodiff.primitives`). Where the derivative has cases (relu's kink,
+max's arg-max), the case split is an operation of its own with derivative 0 (`step`, `sign`,
+`argmax`, `equal`): recomputed at each point, never frozen.
+
+What else a registration states: ``symbol``, how diagrams show it; ``domain``, where it is
+defined and smooth, for testing it (`autodiff.domains`); ``array``, its form on NumPy arrays
+where it is not the forward's own formula. The code the compiler writes for an operation is
+the expression its forward returns (`autodiff.code.read_code_form`): ``math.tanh(x)`` on
+floats, and ``np.tanh(x)`` on arrays, from that one formula.
 
 Non-differentiable points take the lectures' subgradients: relu'(0) = 0, abs'(0) = 0,
 leaky_relu at 0 takes the slope of its left side, max and min the first of tied inputs.
 Formulas that would overflow for large inputs are written in a stable form.
 
-Adding a built-in operation is one registration here, its name in ``__all__``, and its mpmath
-oracle in the tests; a test checks that the rest (methods, exports, the expression language,
-the test strategies) has picked it up.
+Adding an operation: its registration here, its name in ``__all__``, a one-line method on
+`autodiff.value.Value` if it should be one, and its oracle in tests/support.py.
 """
 
 from __future__ import annotations
@@ -20,24 +26,12 @@ import builtins
 import functools
 import math
 import operator
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, cast, overload
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from autodiff.code import Symbol
 from autodiff.domains import INDEX, WIDE, Domain, Integers, Interval, bounded, positive
 from autodiff.errors import DomainError, Undefined
-from autodiff.primitives import (
-    Binary,
-    Unary,
-    Variadic,
-    apply_binary,
-    apply_unary,
-    apply_variadic,
-    as_inputs,
-    is_operand,
-    register,
-)
-from autodiff.value import Operand, Value, as_float
+from autodiff.primitives import primitive
 
 __all__ = [
     "LEAKY_SLOPE",
@@ -76,54 +70,82 @@ __all__ = [
     "xlogy",
 ]
 
-
-def unary(derivative: Callable[..., Any], **facts: Any) -> Callable[[Callable[..., float]], Unary]:
-    return lambda forward: cast(Unary, register(forward, derivative, builtin=True, **facts))
-
-
-def binary(
-    derivative: Callable[..., Any], **facts: Any
-) -> Callable[[Callable[..., float]], Binary]:
-    return lambda forward: cast(Binary, register(forward, derivative, builtin=True, **facts))
-
-
-def variadic(
-    derivative: Callable[..., Any], **facts: Any
-) -> Callable[[Callable[..., float]], Variadic]:
-    return lambda forward: cast(Variadic, register(forward, derivative, builtin=True, **facts))
-
+builtin = functools.partial(primitive, builtin=True)
+"""How the operations below are registered: as a user registers one, their code trusted."""
 
 KINK = Interval(-1e3, 1e3, avoid=(0.0,))
 """Away from 0, where relu, abs and the selectors have their kink."""
 
-# -- selectors: the case splits of other rules, as operations whose derivative is 0 ----------
+# -- arithmetic: the operators of Value ----------------------------------------------------------
 
 
-@unary(
+@builtin(lambda x, y, out: (1.0, 1.0), symbol="+", domain=Domain((WIDE, WIDE)))
+def add(x: float, y: float) -> float:
+    """x + y;  ∂/∂x = 1,  ∂/∂y = 1"""
+    return x + y
+
+
+@builtin(lambda x, y, out: (1.0, -1.0), symbol="-", domain=Domain((WIDE, WIDE)))
+def sub(x: float, y: float) -> float:
+    """x − y;  ∂/∂x = 1,  ∂/∂y = −1"""
+    return x - y
+
+
+@builtin(lambda x, y, out: (y, x), symbol="*", domain=Domain((WIDE, WIDE)))
+def mul(x: float, y: float) -> float:
+    """x · y;  ∂/∂x = y,  ∂/∂y = x"""
+    return x * y
+
+
+@builtin(
+    lambda x, y, out: (1.0 / y, -out / y),
+    symbol="/",
+    domain=Domain((WIDE, Interval(-1e3, 1e3, avoid=(0.0,), gap=1e-2, guard=positive))),
+)
+def div(x: float, y: float) -> float:
+    """x / y;  ∂/∂x = 1/y,  ∂/∂y = −x/y² = −out/y"""
+    if y == 0:
+        raise DomainError(f"x / y needs y != 0, got x = {x!r}, y = {y!r}")
+    return x / y
+
+
+@builtin(lambda x, out: -1.0, symbol="-", domain=Domain(WIDE))
+def neg(x: float) -> float:
+    """−x;  d/dx = −1"""
+    return -x
+
+
+@builtin(lambda x, out: 1.0, domain=Domain(WIDE))
+def identity(x: float) -> float:
+    """x;  d/dx = 1. A fresh variable standing for an input of a nested transformation."""
+    return x
+
+
+# -- selectors: the case splits of other rules, as operations whose derivative is 0 --------------
+
+
+@builtin(
     lambda x, out: 0.0,
-    code="1.0 if {x} > 0.0 else 0.0",
     array="np.where({x} > 0.0, 1.0, 0.0)",
     domain=Domain(KINK, kinked=True),
 )
 def step(x: float) -> float:
     """1 for x > 0, else 0: the Heaviside step, 0 at 0;  d/dx = 0"""
-    return 1.0 if x > 0 else 0.0
+    return 1.0 if x > 0.0 else 0.0
 
 
-@unary(
+@builtin(
     lambda x, out: 0.0,
-    code="1.0 if {x} > 0.0 else (-1.0 if {x} < 0.0 else 0.0)",
     array="np.where({x} > 0.0, 1.0, np.where({x} < 0.0, -1.0, 0.0))",
     domain=Domain(KINK, kinked=True),
 )
 def sign(x: float) -> float:
     """1 for x > 0, −1 for x < 0, 0 at 0;  d/dx = 0"""
-    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+    return 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0)
 
 
-@binary(
+@builtin(
     lambda x, y, out: (0.0, 0.0),
-    code="1.0 if {x} == {y} else 0.0",
     array="np.where({x} == {y}, 1.0, 0.0)",
     domain=Domain((WIDE, WIDE), distinct=True, kinked=True),
 )
@@ -139,14 +161,14 @@ def _zeros(xs: Sequence[Any], out: Any) -> list[float]:
 _DISTINCT = Domain(WIDE, distinct=True, kinked=True)
 
 
-@variadic(_zeros, array="np.argmax(np.broadcast_arrays({xs}), axis=0) * 1.0", domain=_DISTINCT)
+@builtin(_zeros, array="np.argmax(np.broadcast_arrays({xs}), axis=0) * 1.0", domain=_DISTINCT)
 def argmax(*xs: float) -> float:
     """The index of the first largest input (of the first NaN, if any), as a float;
     ∂/∂x_i = 0"""
     return float(_first_best("argmax", xs, builtins.max))
 
 
-@variadic(_zeros, array="np.argmin(np.broadcast_arrays({xs}), axis=0) * 1.0", domain=_DISTINCT)
+@builtin(_zeros, array="np.argmin(np.broadcast_arrays({xs}), axis=0) * 1.0", domain=_DISTINCT)
 def argmin(*xs: float) -> float:
     """The index of the first smallest input (of the first NaN, if any), as a float;
     ∂/∂x_i = 0"""
@@ -160,109 +182,26 @@ def _first_best(name: str, xs: Sequence[float], best: Callable[..., int]) -> int
 
 
 def _first_nan(name: str, xs: Sequence[float]) -> int | None:
-    _at_least_one(name, xs)
+    if not xs:
+        raise ValueError(f"{name} needs at least one value")
     if not math.isnan(builtins.sum(xs)):  # no NaN among them: the common case, at C speed
         return None
     return next((i for i, x in enumerate(xs) if math.isnan(x)), None)  # or inf − inf
 
 
-def _at_least_one(name: str, xs: Sequence[float]) -> None:
-    if not xs:
-        raise ValueError(f"{name} needs at least one value")
-
-
-# -- arithmetic: the operators of Value --------------------------------------------------------
-
-
-@binary(
-    lambda x, y, out: (1.0, 1.0),
-    code="{x} + {y}",
-    operator="+",
-    array=True,
-    domain=Domain((WIDE, WIDE)),
-)
-def add(x: float, y: float) -> float:
-    """x + y;  ∂/∂x = 1,  ∂/∂y = 1"""
-    return x + y
-
-
-@binary(
-    lambda x, y, out: (1.0, -1.0),
-    code="{x} - {y}",
-    operator="-",
-    array=True,
-    domain=Domain((WIDE, WIDE)),
-)
-def sub(x: float, y: float) -> float:
-    """x − y;  ∂/∂x = 1,  ∂/∂y = −1"""
-    return x - y
-
-
-@binary(
-    lambda x, y, out: (y, x),
-    code="{x} * {y}",
-    operator="*",
-    array=True,
-    domain=Domain((WIDE, WIDE)),
-)
-def mul(x: float, y: float) -> float:
-    """x · y;  ∂/∂x = y,  ∂/∂y = x"""
-    return x * y
-
-
-@binary(
-    lambda x, y, out: (1 / y, -out / y),
-    code="{x} / {y}",
-    array=True,
-    operator="/",
-    domain=Domain((WIDE, Interval(-1e3, 1e3, avoid=(0.0,), gap=1e-2, guard=positive))),
-)
-def div(x: float, y: float) -> float:
-    """x / y;  ∂/∂x = 1/y,  ∂/∂y = −x/y² = −out/y"""
-    if y == 0:
-        raise DomainError(f"x / y needs y != 0, got x = {x!r}, y = {y!r}")
-    return x / y
-
-
-@unary(lambda x, out: -1.0, code="-{x}", array=True, operator="-", domain=Domain(WIDE))
-def neg(x: float) -> float:
-    """−x;  d/dx = −1"""
-    return -x
-
-
-@unary(lambda x, out: 1.0, code="{x}", array=True, domain=Domain(WIDE))
-def identity(x: float) -> float:
-    """x;  d/dx = 1. A fresh variable standing for an input of a nested transformation."""
-    return x
-
-
-# -- elementary functions ----------------------------------------------------------------------
+# -- elementary functions ------------------------------------------------------------------------
 
 LEAKY_SLOPE = 0.01
 """The slope of leaky_relu for x < 0, unless given."""
 
 
-@unary(
-    lambda x, out: out,
-    code="math.exp({x})",
-    array="np.exp({x})",
-    method=True,
-    language=True,
-    domain=Domain(Interval(-50, 50, guard=bounded)),
-)
+@builtin(lambda x, out: out, language=True, domain=Domain(Interval(-50, 50, guard=bounded)))
 def exp(x: float) -> float:
     """e^x;  d/dx e^x = e^x"""
     return math.exp(x)
 
 
-@unary(
-    lambda x, out: 1 / x,
-    code="math.log({x})",
-    array="np.log({x})",
-    method=True,
-    language=True,
-    domain=Domain(Interval(1e-6, 1e6, guard=positive)),
-)
+@builtin(lambda x, out: 1.0 / x, language=True, domain=Domain(Interval(1e-6, 1e6, guard=positive)))
 def log(x: float) -> float:
     """ln x;  d/dx ln x = 1/x"""
     if x <= 0:
@@ -270,13 +209,8 @@ def log(x: float) -> float:
     return math.log(x)
 
 
-@unary(
-    lambda x, out: 0.5 / out,
-    code="math.sqrt({x})",
-    array="np.sqrt({x})",
-    method=True,
-    language=True,
-    domain=Domain(Interval(1e-6, 1e6, guard=positive)),
+@builtin(
+    lambda x, out: 0.5 / out, language=True, domain=Domain(Interval(1e-6, 1e6, guard=positive))
 )
 def sqrt(x: float) -> float:
     """√x;  d/dx √x = 1/(2√x), which is infinite at 0"""
@@ -285,84 +219,54 @@ def sqrt(x: float) -> float:
     return math.sqrt(x)
 
 
-@unary(
-    lambda x, out: 1 - out * out,
-    code="math.tanh({x})",
-    array="np.tanh({x})",
-    method=True,
-    language=True,
-    domain=Domain(Interval(-20, 20)),
-)
+@builtin(lambda x, out: 1.0 - out * out, language=True, domain=Domain(Interval(-20, 20)))
 def tanh(x: float) -> float:
     """tanh x;  d/dx tanh x = 1 − tanh² x"""
     return math.tanh(x)
 
 
-@unary(
-    lambda x, out: out * (1 - out),
-    code="1.0 / (1.0 + math.exp(-{x})) if {x} >= 0.0 else math.exp({x}) / (1.0 + math.exp({x}))",
-    # The same two forms at once: e^min(x, 0) is 1 for x >= 0, and e^−|x| is e^x for x < 0.
-    array="np.exp(np.minimum({x}, 0.0)) / (1.0 + np.exp(-np.abs({x})))",
-    method=True,
-    language=True,
-    domain=Domain(Interval(-40, 40)),
-)
+@builtin(lambda x, out: out * (1.0 - out), language=True, domain=Domain(Interval(-40, 40)))
 def sigmoid(x: float) -> float:
     """σ(x) = 1/(1 + e^−x);  d/dx σ(x) = σ(x)(1 − σ(x))"""
-    # e^−x overflows for x below about −709; the second form only takes e^x of a negative x.
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    return math.exp(x) / (1.0 + math.exp(x))
+    # e^min(x, 0) / (1 + e^−|x|) is 1/(1 + e^−x) for x >= 0 and e^x/(1 + e^x) for x < 0, to
+    # the bit: no exponent is ever positive, so nothing overflows.
+    return math.exp(builtins.min(x, 0.0)) / (1.0 + math.exp(-builtins.abs(x)))
 
 
-@unary(
+@builtin(
     lambda x, out: step(x),
-    code="0.0 if {x} <= 0.0 else {x}",
     array="np.where({x} <= 0.0, 0.0, {x})",
-    method=True,
     language=True,
     domain=Domain(KINK, kinked=True),
 )
 def relu(x: float) -> float:
     """max(0, x);  d/dx = 1 for x > 0, else 0 (the subgradient 0 at x = 0)"""
-    return 0.0 if x <= 0 else x  # so NaN stays NaN
+    return 0.0 if x <= 0.0 else x  # so NaN stays NaN
 
 
-@unary(
+@builtin(
     lambda x, out, *, slope: step(x) + slope * (1 - step(x)),
     display="leaky_relu({slope:g})",
-    code="{slope} * {x} if {x} <= 0.0 else {x}",
     array="np.where({x} <= 0.0, {slope} * {x}, {x})",
-    method=True,
     language=True,
     domain=Domain(KINK, params={"slope": Interval(0, 1)}, kinked=True),
 )
 def leaky_relu(x: float, *, slope: float = LEAKY_SLOPE) -> float:
     """x for x > 0, else slope·x;  d/dx = 1 for x > 0, else slope (the left slope at 0)"""
-    return slope * x if x <= 0 else x
+    return slope * x if x <= 0.0 else x
 
 
-@unary(
-    lambda x, out: sigmoid(x),
-    code="max({x}, 0.0) + math.log1p(math.exp(-abs({x})))",
-    array="np.maximum({x}, 0.0) + np.log1p(np.exp(-np.abs({x})))",
-    method=True,
-    language=True,
-    domain=Domain(Interval(-40, 40)),
-)
+@builtin(lambda x, out: sigmoid(x), language=True, domain=Domain(Interval(-40, 40)))
 def softplus(x: float) -> float:
     """ln(1 + e^x);  d/dx = σ(x)"""
-    # ln(1 + e^x) = max(x, 0) + ln(1 + e^−|x|): no overflow for large x, no loss for small.
+    # = max(x, 0) + ln(1 + e^−|x|): no overflow for large x, no loss for small.
     return builtins.max(x, 0.0) + math.log1p(math.exp(-builtins.abs(x)))
 
 
-@unary(
+@builtin(
     lambda x, out: sign(x),
     name="abs",
-    code="abs({x})",
-    array="np.abs({x})",
-    operator="abs",
-    method=True,
+    symbol="abs",
     language=True,
     domain=Domain(KINK, kinked=True),
 )
@@ -378,28 +282,14 @@ def _sin_derivative(x: Any, out: Any) -> Any:
     return cos(x)  # cos is registered below: the two rules refer to each other
 
 
-@unary(
-    _sin_derivative,
-    code="math.sin({x})",
-    array="np.sin({x})",
-    method=True,
-    language=True,
-    domain=Domain(Interval(-100, 100)),
-)
+@builtin(_sin_derivative, language=True, domain=Domain(Interval(-100, 100)))
 def sin(x: float) -> float:
     """sin x;  d/dx sin x = cos x"""
     _check_finite("sin", x)
     return math.sin(x)
 
 
-@unary(
-    lambda x, out: -sin(x),
-    code="math.cos({x})",
-    array="np.cos({x})",
-    method=True,
-    language=True,
-    domain=Domain(Interval(-100, 100)),
-)
+@builtin(lambda x, out: -sin(x), language=True, domain=Domain(Interval(-100, 100)))
 def cos(x: float) -> float:
     """cos x;  d/dx cos x = −sin x"""
     _check_finite("cos", x)
@@ -411,12 +301,12 @@ def _check_finite(name: str, x: float) -> None:
         raise DomainError(f"{name}(x) needs a finite x, got x = {x!r}")
 
 
-# -- x·log y, and powers: x ** y with both variable, x ** n and b ** y with a constant ---------
+# -- x·log y, and powers: x ** y of two variables, x ** n and b ** y with a constant -------------
 
 
-@binary(
+@builtin(
     lambda x, y, out: (log(y), x / y),
-    code="0.0 if {x} == 0.0 else {x} * math.log({y})",
+    code="0.0 if {x} == 0.0 else {x} * {log}({y})",
     array="{x} * np.log(np.where({x} == 0.0, 1.0, {y}))",
     domain=Domain((WIDE, Interval(1e-6, 1e3, guard=positive))),
 )
@@ -439,14 +329,16 @@ def _check_power(x: float, y: float) -> None:
         )
 
 
-# The powers have no code form: math.pow differs from their domain checks at ±inf and NaN.
-# Their array forms may: NumPy flags where a value is not real, and the compiler then runs
-# those samples one by one.
+# The powers have no code form (code=False), but x ** n for an integral n: math.pow differs
+# from their domain checks at ±inf and NaN, and Python's ** gives a complex number for a
+# negative base. Their array forms may: NumPy flags where a value is not real, and the compiler
+# then runs those samples one by one.
 
 
-@binary(
+@builtin(
     lambda x, y, out: (y * x ** (y - 1), xlogy(out, x)),
     symbol="**",
+    code=False,
     array="np.power({x}, {y})",
     domain=Domain((Interval(1e-2, 20, guard=positive), Interval(-4, 4, guard=bounded))),
 )
@@ -454,6 +346,12 @@ def pow(x: float, y: float) -> float:
     """x ** y with both inputs variables;  ∂/∂x = y·x^(y−1),  ∂/∂y = x^y·log x"""
     _check_power(x, y)
     return math.pow(x, y)
+
+
+def _power_code(args: list[str], *, exponent: str) -> str | None:
+    """x ** n for an integral n, which Python computes as the forward does; None (called by
+    reference) for another, where ** would give a complex number below 0."""
+    return f"{args[0]} ** {exponent}" if float(exponent.strip("()")).is_integer() else None
 
 
 def _power_derivative(x: Any, out: Any, *, exponent: float) -> Any:
@@ -466,11 +364,12 @@ def _power_derivative(x: Any, out: Any, *, exponent: float) -> Any:
 _NONZERO = Interval(-10, 10, avoid=(0.0,), gap=1e-3, guard=positive)
 
 
-@unary(
+@builtin(
     _power_derivative,
     symbol="**",
-    array="np.power({x}, {exponent})",
     display="**{exponent:g}",
+    code=_power_code,
+    array="np.power({x}, {exponent})",
     domain=Domain(
         _NONZERO,
         params={"exponent": Integers(-3, 4)},
@@ -495,11 +394,12 @@ def _exponential_derivative(y: Any, out: Any, *, base: float) -> Any:
     return Undefined(f"{base!r} ** y has no derivative with respect to y (a negative base)")
 
 
-@unary(
+@builtin(
     _exponential_derivative,
     symbol="**",
-    array="np.power({base}, {x})",
     display="{base:g}**",
+    code=False,
+    array="np.power({base}, {y})",
     domain=Domain(Interval(-20, 20, guard=bounded), params={"base": Interval(1e-2, 10)}),
 )
 def exponential(y: float, *, base: float) -> float:
@@ -508,54 +408,30 @@ def exponential(y: float, *, base: float) -> float:
     return math.pow(base, y)
 
 
-def _raise_to(x: Any, y: Any) -> Any:
-    """x ** y: pow if both are variables, else the power or exponential of a constant."""
-    if not isinstance(y, Value | Symbol):
-        return apply_unary(power.primitive.bind({"exponent": as_float(y, "x ** y")}), x)
-    if not isinstance(x, Value | Symbol):
-        return apply_unary(exponential.primitive.bind({"base": as_float(x, "x ** y")}), y)
-    return apply_binary(pow.primitive, x, y)
-
-
-def _pow_operator(self: Any, other: Any) -> Any:
-    return _raise_to(self, other) if is_operand(other) else NotImplemented
-
-
-def _rpow_operator(self: Any, other: Any) -> Any:
-    return _raise_to(other, self) if is_operand(other) else NotImplemented
-
-
-# `**` is the one operator that three primitives share: attached here, not by a registration.
-for _number_type in (Value, Symbol):
-    setattr(_number_type, "__pow__", _pow_operator)  # noqa: B010 -- attached, as registrations do
-    setattr(_number_type, "__rpow__", _rpow_operator)  # noqa: B010
-
-
 # -- operations on many inputs: each ONE node with one edge per input ----------------------------
 # The lectures' combinations: the affine combination z = Σ w·x + b of a neuron (dot), the
 # multiplicative one (prod), the max with its subgradient, and softmax, a vector activation in
 # which every output depends on every input.
 
 
-@variadic(
-    lambda xs, out: (1.0,) * len(xs),
-    symbol="Σ",
-    code="sum(({xs},), 0.0)",
-    array=True,
-    language=True,
-    domain=Domain(WIDE),
-)
+@builtin(lambda xs, out: (1.0,) * len(xs), symbol="Σ", language=True, domain=Domain(WIDE))
 def sum(*xs: float) -> float:
     """Σ x_i, as one node with one edge (derivative 1) per value;  ∂/∂x_i = 1"""
     return builtins.sum(xs, 0.0)  # as repeated +, overflow and inf included
 
 
-def _dot_derivative(args: Sequence[Any], out: Any) -> tuple[Any, ...]:
-    """∂z/∂w_i = x_i,  ∂z/∂x_i = w_i,  ∂z/∂b = 1"""
-    n = len(args) // 2
-    if len(args) % 2:
-        return (*args[n:-1], *args[:n], 1.0)
-    return (*args[n:], *args[:n])
+def _dot_inputs(ws: Sequence[Any], xs: Sequence[Any], b: Any = None) -> tuple[Any, ...]:
+    """The affine combination z = Σ w_i·x_i + b of one neuron, as one node.
+
+    Its edges carry ∂z/∂w_i = x_i, ∂z/∂x_i = w_i and ∂z/∂b = 1. Plain numbers are allowed
+    anywhere (an input x_i, typically): they become constant leaves.
+    """
+    # A list is used as it is: every neuron of a network calls dot.
+    ws = ws if ws.__class__ is list else _sequence(ws)
+    xs = xs if xs.__class__ is list else _sequence(xs)
+    if len(ws) != len(xs):
+        raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
+    return (*ws, *xs) if b is None else (*ws, *xs, b)
 
 
 def _dot_code(args: list[str]) -> str:
@@ -566,16 +442,24 @@ def _dot_code(args: list[str]) -> str:
     return f"{z} + {args[-1]}" if len(args) % 2 else z
 
 
-@variadic(
+def _dot_derivative(args: Sequence[Any], out: Any) -> tuple[Any, ...]:
+    """∂z/∂w_i = x_i,  ∂z/∂x_i = w_i,  ∂z/∂b = 1"""
+    n = len(args) // 2
+    if len(args) % 2:
+        return (*args[n:-1], *args[:n], 1.0)
+    return (*args[n:], *args[:n])
+
+
+@builtin(
     _dot_derivative,
-    name="dot",
     symbol="Σw·x+b",
     code=_dot_code,
-    array=True,
+    array=_dot_code,
+    inputs=_dot_inputs,
     language=True,
     domain=Domain(Interval(-10, 10), count=(2, 9)),
 )
-def _dot(*args: float) -> float:
+def dot(*args: float) -> float:
     """z = Σ w_i·x_i + b over the inputs (w_1..w_n, x_1..x_n[, b])"""
     n = len(args) // 2
     # map stops at the shorter sequence, so b (if any) is left out of the products.
@@ -583,27 +467,13 @@ def _dot(*args: float) -> float:
     return z + args[-1] if len(args) % 2 else z
 
 
-@overload
-def dot(ws: Sequence[float], xs: Sequence[float], b: float | None = None) -> float: ...  # type: ignore[overload-overlap]
-@overload
-def dot(ws: Sequence[Operand], xs: Sequence[Operand], b: Operand | None = None) -> Value: ...
-def dot(ws: Sequence[Any], xs: Sequence[Any], b: Any = None) -> Any:
-    """The affine combination z = Σ w_i·x_i + b of one neuron, as one node.
-
-    Its edges carry ∂z/∂w_i = x_i, ∂z/∂x_i = w_i and ∂z/∂b = 1. Plain numbers are allowed
-    anywhere (an input x_i, typically): they become constant leaves.
-    """
-    # A list is used as it is: each neuron of a network calls dot, and the two calls of
-    # as_inputs cost 3% of micrograd's demo step (callgrind).
-    if ws.__class__ is not list:
-        ws = as_inputs(_dot.primitive, ws)
-    if xs.__class__ is not list:
-        xs = as_inputs(_dot.primitive, xs)
-    if len(ws) != len(xs):
-        raise ValueError(f"dot needs as many weights as inputs, got {len(ws)} and {len(xs)}")
-    if b is None:
-        return apply_variadic(_dot.primitive, *ws, *xs)
-    return apply_variadic(_dot.primitive, *ws, *xs, b)
+def _sequence(values: Any) -> list[Any]:
+    try:
+        return list(values)
+    except TypeError:
+        raise TypeError(
+            f"dot takes two sequences (weights, inputs) and a bias, got {type(values).__name__!r}"
+        ) from None
 
 
 def _prod_derivative(xs: Sequence[Any], out: Any) -> list[Any]:
@@ -617,14 +487,7 @@ def _prod_derivative(xs: Sequence[Any], out: Any) -> list[Any]:
     return [b * a for b, a in zip(before, reversed(after))]
 
 
-@variadic(
-    _prod_derivative,
-    symbol="Π",
-    code="math.prod(({xs},), start=1.0)",
-    array=True,
-    language=True,
-    domain=Domain(Interval(-3, 3)),
-)
+@builtin(_prod_derivative, symbol="Π", language=True, domain=Domain(Interval(-3, 3)))
 def prod(*xs: float) -> float:
     """Π x_i, the multiplicative combination, as one node;  ∂/∂x_i = Π_{j≠i} x_j"""
     return math.prod(xs, start=1.0)
@@ -635,7 +498,7 @@ def _one_hot(k: Any, n: int) -> list[Any]:
     return [equal(k, float(i)) for i in range(n)]
 
 
-@variadic(
+@builtin(
     lambda xs, out: _one_hot(argmax(xs), len(xs)),
     array="np.maximum.reduce(np.broadcast_arrays({xs}))",
     language=True,
@@ -648,7 +511,7 @@ def max(*xs: float) -> float:
     return builtins.max(xs) if nan is None else xs[nan]
 
 
-@variadic(
+@builtin(
     lambda xs, out: _one_hot(argmin(xs), len(xs)),
     array="np.minimum.reduce(np.broadcast_arrays({xs}))",
     language=True,
@@ -661,8 +524,12 @@ def min(*xs: float) -> float:
     return builtins.min(xs) if nan is None else xs[nan]
 
 
-@variadic(
-    lambda xs, out: softmax(xs),
+def _logsumexp_derivative(xs: Sequence[Any], out: Any) -> Any:
+    return softmax(xs)  # softmax is registered below
+
+
+@builtin(
+    _logsumexp_derivative,
     array="np.logaddexp.reduce(np.broadcast_arrays({xs}), axis=0)",
     language=True,
     domain=Domain(Interval(-50, 50, guard=bounded)),
@@ -700,35 +567,18 @@ def _softmax_derivative(zs: Sequence[Any], out: Any, *, index: int) -> list[Any]
     return [out * ((1.0 if j == index else 0.0) - y) for j, y in enumerate(softmax(zs))]
 
 
-@variadic(
+@builtin(
     _softmax_derivative,
-    name="softmax",
-    array=_softmax_array,
     display="softmax[{index}]",
+    array=_softmax_array,
+    vector=True,
     language=True,
     domain=Domain(Interval(-20, 20, guard=bounded), params={"index": INDEX}, count=(1, 5)),
 )
-def _softmax(*zs: float, index: int) -> float:
-    """y_i = e^z_i / Σ_j e^z_j, output number `index` of the softmax of zs"""
-    return _softmax_floats(zs)[index]
+def softmax(*zs: float, index: int) -> float:
+    """The vector activation y_i = e^z_i / Σ_j e^z_j, one node per output.
 
-
-@overload
-def softmax(values: Iterable[float]) -> list[float]: ...  # type: ignore[overload-overlap]
-@overload
-def softmax(values: Iterable[Operand]) -> list[Value]: ...
-def softmax(values: Iterable[Any]) -> list[Any]:
-    """The vector activation y_i = e^z_i / Σ_j e^z_j.
-
-    With Values: one node per output, each with an edge from every input carrying the
-    Jacobian entry ∂y_i/∂z_j = y_i (δ_ij − y_j). With numbers only: a list of floats.
+    With Values: each output y_i has an edge from every input carrying the Jacobian entry
+    ∂y_i/∂z_j = y_i (δ_ij − y_j). With numbers only: a list of floats.
     """
-    zs = as_inputs(_softmax.primitive, values)
-    _at_least_one("softmax", zs)
-    if all(type(z) is float for z in zs):
-        return list(_softmax_floats(zs))
-    return [apply_variadic(_softmax.primitive.bind({"index": i}), *zs) for i in range(len(zs))]
-
-
-dot.primitive = _dot.primitive  # type: ignore[attr-defined]
-softmax.primitive = _softmax.primitive  # type: ignore[attr-defined]
+    return _softmax_floats(zs)[index]

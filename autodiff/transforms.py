@@ -14,17 +14,18 @@ Evaluating ``f`` records a graph even inside ``no_grad()``: a derivative was ask
 from __future__ import annotations
 
 import functools
-import numbers
 import sys
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from autodiff.grad_mode import _recording, set_recording, tracer
+from autodiff.backprop import gradients_of
+from autodiff.checks import as_float, is_real
+from autodiff.grad_mode import RECORDING, set_recording, tracer
 from autodiff.ops import identity
-from autodiff.value import Value, as_float, data_of, gradients_of
+from autodiff.value import Value, data_of
 
 Argnums = int | tuple[int, ...]
 
@@ -125,6 +126,35 @@ def hvp(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., Any]:
     return product
 
 
+def map(f: Callable[..., Any], *batches: Iterable[Any]) -> list[Any]:
+    """``[f(*sample) for sample in zip(*batches)]``: f on each sample of a batch, as a list.
+
+    To the eager engine, exactly that loop. To `autodiff.compile`, the loop itself: f is traced
+    on one sample and written once, as a loop over the samples, and its backward pass as a loop
+    back over them, in the order the eager backward pass takes; so compiling a function over a
+    batch costs what its one sample does, whatever the batch's size. A loss over a batch::
+
+        losses = ad.map(lambda x, t: (1 - t * model(x)).relu(), xs, ts)
+        loss = ad.sum(losses) * (1.0 / len(losses))
+    """
+    if not callable(f):
+        raise TypeError(f"map needs a function to apply, got {type(f).__name__!r}")
+    for i, batch in enumerate(batches):
+        try:
+            if isinstance(batch, str | bytes | Value):
+                raise TypeError
+            iter(batch)
+        except TypeError:  # not iterable (a NumPy array of no dimension neither)
+            raise TypeError(
+                f"map(batch {i}) needs a sequence of samples, one each, got "
+                f"{type(batch).__name__!r}"
+            ) from None
+    listening = tracer()
+    if listening is None:
+        return [f(*sample) for sample in zip(*batches)]
+    return listening.map(f, batches)
+
+
 # -- the machinery ----------------------------------------------------------------------------
 
 
@@ -143,7 +173,7 @@ def _wrapping(
 def _directions(vector: Any, n: int, single: bool) -> list[float]:
     """hvp's vector, as n numbers: one number for an int argnums, n for a tuple of n."""
     if single:
-        if isinstance(vector, Value) or not _is_real(vector):
+        if isinstance(vector, Value) or not is_real(vector):
             raise TypeError(
                 "hvp(vector=...) needs a number, one per differentiated argument (argnums is "
                 f"an int), got {type(vector).__name__!r}"
@@ -161,10 +191,6 @@ def _directions(vector: Any, n: int, single: bool) -> list[float]:
     return [as_float(v, "hvp(vector=...)") for v in directions]
 
 
-def _is_real(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
 @contextmanager
 def _tracing() -> Iterator[tuple[bool, bool]]:
     """Evaluate a transformation's function: record the graph; say whether we are nested in
@@ -175,7 +201,7 @@ def _tracing() -> Iterator[tuple[bool, bool]]:
     try:
         yield depth > 0, tracer() is not None
     finally:
-        _recording.reset(recording_token)
+        RECORDING.reset(recording_token)
         _depth.reset(depth_token)
 
 

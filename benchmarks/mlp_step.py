@@ -62,7 +62,8 @@ class Workload:
             for layer in layers[:-1]:
                 h = [autodiff.dot(ws, h, b).relu() for ws, b in layer]
             ws, b = layers[-1][0]
-            return autodiff.dot(ws, h, b)
+            score: Value = autodiff.dot(ws, h, b)
+            return score
 
         def step() -> float:
             start = time.perf_counter()

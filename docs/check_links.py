@@ -5,11 +5,14 @@ site must name a file that exists and, with a #fragment, an element of that page
 and no page may load anything from another site (a script, a style, an image, a frame), so the
 site works offline as it is. Links to other sites (`<a href="https://...">`) are counted but
 not fetched: a test must not depend on the network (`make linkcheck` fetches them, by hand).
+Code on a page (`<pre>`, `<code>`) must show as written: no backslash before a `*` or a `|`,
+left by escaping markup where there was none (docs/conf.py escapes it in docstrings' text only).
 Exits 1 and lists what is broken; prints a summary either way.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,17 +23,31 @@ from urllib.parse import unquote, urlsplit
 
 @dataclass
 class Page(HTMLParser):
-    """The ids and the references of one HTML page."""
+    """The ids, the references and the code of one HTML page."""
 
     ids: set[str] = field(default_factory=set)
     links: list[str] = field(default_factory=list)  # <a href>: may go to another site
     loads: list[str] = field(default_factory=list)  # what the page itself loads: must be local
+    code: list[str] = field(default_factory=list)  # the text of each <pre> and <code>, whole
+    inside_code: int = 0  # how many <pre> and <code> elements the parser is in
 
     def __post_init__(self) -> None:
         super().__init__()
 
+    def handle_data(self, data: str) -> None:
+        if self.inside_code:
+            self.code[-1] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in CODE and self.inside_code:
+            self.inside_code -= 1
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = {name: value or "" for name, value in attrs}
+        if tag in CODE:
+            if not self.inside_code:  # highlighted code is in spans: read it as one text
+                self.code.append("")
+            self.inside_code += 1
         for name in ("id", "name"):
             if name in found and (name == "id" or tag == "a"):
                 self.ids.add(found[name])
@@ -44,6 +61,10 @@ class Page(HTMLParser):
             self.loads.append(found["data"])
 
 
+CODE = ("pre", "code")
+ESCAPED = re.compile(r"\\[*|]")  # markup escaped where it is not markup: 3 \* x, x\*\*3
+
+
 def read(path: Path) -> Page:
     page = Page()
     page.feed(path.read_text(encoding="utf-8"))
@@ -52,7 +73,8 @@ def read(path: Path) -> Page:
 
 def broken_links(site: Path) -> tuple[list[str], int]:
     """What is broken in the site at site (a folder of HTML pages), each as
-    'page: reference (why)', and how many links go to other sites (not fetched)."""
+    'page: reference (why)' or 'page: code shows escaped markup: ...', and how many links go
+    to other sites (not fetched)."""
     pages = {path: read(path) for path in sorted(site.rglob("*.html"))}
     broken: list[str] = []
     external = 0
@@ -75,6 +97,9 @@ def broken_links(site: Path) -> tuple[list[str], int]:
             problem = missing(site, path, parts.path, parts.fragment, pages)
             if problem:
                 broken.append(f"{where}: {reference} ({problem})")
+        for code in page.code:
+            if ESCAPED.search(code):
+                broken.append(f"{where}: code shows escaped markup: {code.strip()[:60]!r}")
     return broken, external
 
 
@@ -104,7 +129,7 @@ def main(arguments: Iterator[str]) -> int:
     for line in broken:
         print(line, file=sys.stderr)
     print(
-        f"{pages} pages: {len(broken)} broken links; "
+        f"{pages} pages: {len(broken)} broken links or code; "
         f"{external} links to other sites, not fetched (make linkcheck)"
     )
     return 1 if broken else 0

@@ -1,13 +1,15 @@
 """Sphinx's configuration of the documentation site, which `make docs` builds into build/site/.
 
 The site's sources are the repository's own files, where GitHub shows them too, so that their
-relative links work in both places: README.md (the front page), every notebook in notebooks/
-(found by a glob, shown with the outputs of a run: see docs/executed_notebooks.py) and
-docs/api/*.md, the API reference, generated from the packages' `__all__` and docstrings.
+relative links work in both places: README.md (the front page); the guide, docs/guide/*.md;
+the course, notebooks/README.md and every notebook in notebooks/ (shown with the outputs of a
+run: see docs/executed_notebooks.py); docs/api/*.md, the API reference, generated from the
+packages' `__all__` and docstrings; and docs/performance.md.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import sys
@@ -18,7 +20,6 @@ import nbformat
 from sphinx.application import Sphinx
 
 DOCS = Path(__file__).resolve().parent
-ROOT = DOCS.parent
 sys.path.insert(0, str(DOCS))
 
 import executed_notebooks  # noqa: E402 -- found through the line above
@@ -30,7 +31,13 @@ copyright = "the autodiff authors"
 # The source folder is the repository (make docs: sphinx-build -c docs . build/site), and only
 # these files in it are pages.
 root_doc = "README"
-include_patterns = ["README.md", "notebooks/*.ipynb", "docs/api/*.md"]
+include_patterns = [
+    "README.md",
+    "notebooks/README.md",
+    "notebooks/*.ipynb",
+    "docs/*.md",
+    "docs/*/*.md",
+]
 exclude_patterns = [".venv", "build", "**/.ipynb_checkpoints"]
 
 # sphinx-mathjax-offline: formulas are drawn by MathJax 3 from the site itself, not a CDN.
@@ -65,20 +72,38 @@ html_copy_source = False
 html_show_sourcelink = False
 
 
-# The site's navigation, added to the front page where GitHub does not show it: every notebook,
-# found by a glob (a new notebook needs no edit here), and the API pages.
+# The site's navigation, added to the front page where GitHub does not show it. The guide's
+# pages in reading order, then any other page in docs/guide/, and every notebook: found by globs
+# (a new page or notebook needs no edit here).
 NAVIGATION = """
 
 ```{toctree}
-:caption: Notebooks
+:caption: Guide
 :glob:
 :hidden:
 
+docs/guide/values
+docs/guide/transformations
+docs/guide/compiling
+docs/guide/primitives
+docs/guide/nn
+docs/guide/diagrams
+docs/guide/widgets
+docs/guide/command-line
+docs/guide/*
+```
+
+```{toctree}
+:caption: Course
+:glob:
+:hidden:
+
+notebooks/README
 notebooks/*
 ```
 
 ```{toctree}
-:caption: API reference
+:caption: API
 :hidden:
 
 docs/api/autodiff
@@ -86,20 +111,55 @@ docs/api/widgets
 docs/api/testing
 docs/api/nn
 ```
+
+```{toctree}
+:caption: Performance
+:hidden:
+
+docs/performance
+```
 """
 
 
 # The docstrings are plain text, with `code` in backticks, read as reStructuredText: what is
 # markup there but text in them (|x| is an absolute value, x ** n and 2 * x are products)
-# is escaped, outside the backticks (code may go on over a line's end).
+# is escaped, outside the backticks (code may go on over a line's end) and outside the blocks
+# that reStructuredText shows as written: literal blocks (indented after a line ending in ::)
+# and doctest blocks (from >>> to a blank line). docs/check_links.py checks the result.
 MARKUP = re.compile(r"(``.*?``|`[^`]*`)|([|*])", re.DOTALL)  # code may span lines
 
 
 def escape_markup(  # noqa: PLR0917 -- the arguments Sphinx passes
     app: Sphinx, what: str, name: str, obj: object, options: object, lines: list[str]
 ) -> None:
-    text = MARKUP.sub(lambda m: m.group(1) or "\\" + m.group(2), "\n".join(lines))
-    lines[:] = text.split("\n")
+    lines[:] = escaped(lines)
+
+
+def escaped(lines: list[str]) -> list[str]:
+    """A docstring's lines, with the markup in its text escaped."""
+    result: list[str] = []
+    for literal, group in itertools.groupby(zip(lines, as_written(lines)), key=lambda p: p[1]):
+        text = "\n".join(line for line, _ in group)
+        if not literal:
+            text = MARKUP.sub(lambda m: m.group(1) or "\\" + m.group(2), text)
+        result += text.split("\n")
+    return result
+
+
+def as_written(lines: list[str]) -> list[bool]:
+    """Whether each line of a docstring is in a literal block or a doctest block."""
+    flags = []
+    opened_at: int | None = None  # the indent of the line ending in :: that opened a block
+    doctest = False
+    for line in lines:
+        indent = len(line) - len(line.lstrip())
+        if line.strip() and opened_at is not None and indent <= opened_at:
+            opened_at = None
+        doctest = bool(line.strip()) and (doctest or line.lstrip().startswith(">>>"))
+        flags.append(doctest or (opened_at is not None))
+        if opened_at is None and line.rstrip().endswith("::"):
+            opened_at = indent
+    return flags
 
 
 def read_source(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -107,8 +167,8 @@ def read_source(app: Sphinx, docname: str, source: list[str]) -> None:
     instead of the committed one."""
     if docname == root_doc:
         source[0] += NAVIGATION
-    elif docname.startswith("notebooks/"):
-        notebook = executed_notebooks.executed(ROOT / f"{docname}.ipynb")
+    elif (path := Path(app.env.doc2path(docname))).suffix == ".ipynb":
+        notebook = executed_notebooks.executed(path)
         # The widgets' saved state serves only widget JavaScript, which the site does not load.
         notebook.metadata.pop("widgets", None)
         source[0] = nbformat.writes(notebook)  # type: ignore[no-untyped-call]

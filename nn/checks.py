@@ -1,4 +1,6 @@
-"""Checks of arguments, each an error that names the argument and what it got; and seeds.
+"""Checks of nn's own arguments (samples, targets, names), each an error that names the
+argument and what it got; and seeds. Numbers, counts, flags and Values are checked by
+`autodiff.checks`, as the engine checks them.
 
 Every random choice in nn comes from a private `random.Random`. A seed may be an int (a private
 generator seeded with it: the global random state is left alone), a `random.Random` (used as it
@@ -9,60 +11,24 @@ reproducible, as it does with micrograd.
 
 from __future__ import annotations
 
-import math
 import numbers
-import operator
 import random
 from collections.abc import Iterable
-from typing import Any, TypeGuard
+from typing import Any
 
-from autodiff import Value
-
-
-def is_number(x: object) -> TypeGuard[float]:
-    """A finite real number, not a bool (NumPy's numbers count)."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        return False
-    try:
-        return math.isfinite(x)
-    except OverflowError:  # an int too large for a float
-        return False
+from autodiff.checks import is_number, is_real
 
 
-def check_positive(where: str, x: object) -> None:
-    if not (is_number(x) and x > 0):
-        raise ValueError(f"{where} needs a positive number, got {x!r}")
-
-
-def check_nonnegative(where: str, x: object) -> None:
-    if not (is_number(x) and x >= 0):
-        raise ValueError(f"{where} needs a number >= 0, got {x!r}")
-
-
-def check_fraction(where: str, x: object) -> None:
-    """0 <= x < 1."""
+def as_fraction(x: object, where: str) -> float:
+    """x, a number in [0, 1) (a momentum, a beta of Adam), as a float."""
     if not (is_number(x) and 0 <= x < 1):
         raise ValueError(f"{where} needs a number in [0, 1), got {x!r}")
+    return float(x)
 
 
 MAX_COUNT = 10**9
 """The largest size or number of epochs taken: more is surely a mistake, that would run for
 days rather than fail."""
-
-
-def check_count(where: str, n: object) -> int:
-    """A positive int (a size, a number of epochs) up to MAX_COUNT, as a Python int.
-
-    Anything that is an integer by `operator.index` counts (a NumPy integer), but not a bool.
-    """
-    try:
-        count = None if isinstance(n, bool) else operator.index(n)  # type: ignore[arg-type]
-    except TypeError:
-        count = None
-    if count is None or not 1 <= count <= MAX_COUNT:
-        shown = repr(n) if len(repr(n)) < 30 else f"{repr(n)[:20]}... ({len(repr(n))} digits)"
-        raise ValueError(f"{where} needs a positive int up to {MAX_COUNT:.0e}, got {shown}")
-    return count
 
 
 def check_same_length(what: str, xs: object, ys: object) -> None:
@@ -135,31 +101,10 @@ def as_list(x: object, what: str) -> list[Any]:
     """x as a list, if it is a sequence (a NumPy array is one); else a TypeError about what."""
     if not isinstance(x, str | bytes | dict) and hasattr(x, "__len__"):
         try:
-            return list(x)  # type: ignore[call-overload, no-any-return]
+            return list(x)  # type: ignore[call-overload]
         except TypeError:  # a NumPy array of no dimension
             pass
     raise TypeError(f"{what} must be a sequence, got {type(x).__name__!r}")
-
-
-def check_values(x: object, what: str) -> list[Value]:
-    """x as a list of Values (a model's parameters, a sample's outputs), or a TypeError."""
-    values = as_list(x, what)
-    for i, v in enumerate(values):
-        if not isinstance(v, Value):
-            raise TypeError(f"{what}: item {i} is a {type(v).__name__}, not a Value")
-    return values
-
-
-def check_value(x: object, what: str) -> Value:
-    if not isinstance(x, Value):
-        raise TypeError(f"{what} must be a Value, got {type(x).__name__!r}")
-    return x
-
-
-def check_flag(where: str, x: object) -> bool:
-    if not isinstance(x, bool):
-        raise TypeError(f"{where} needs True or False, got {type(x).__name__!r}")
-    return x
 
 
 def check_name(x: object, known: Iterable[str], kind: str, where: str = "") -> str:
@@ -169,8 +114,3 @@ def check_name(x: object, known: Iterable[str], kind: str, where: str = "") -> s
         at = f"{where}: " if where else ""
         raise ValueError(f"{at}unknown {kind} {x!r}; choose one of {', '.join(names)}")
     return x
-
-
-def is_real(x: object) -> bool:
-    """A real number, finite or not, but not a bool."""
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)

@@ -16,18 +16,8 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
-from nn.checks import (
-    Seed,
-    as_list,
-    check_count,
-    check_flag,
-    check_name,
-    check_nonnegative,
-    check_positive,
-    check_same_length,
-    is_number,
-    make_rng,
-)
+from autodiff.checks import as_count, as_flag, as_nonnegative, as_positive, is_number
+from nn.checks import MAX_COUNT, Seed, as_list, check_name, check_same_length, make_rng
 
 Dataset = tuple[list[list[float]], list[int]]
 Shape = Callable[[float, int], tuple[float, float]]
@@ -50,7 +40,7 @@ def make_circles(
     n: int = 100, noise: float = 0.05, factor: float = 0.5, seed: Seed = None
 ) -> Dataset:
     """Two concentric circles: class 0 of radius 1, class 1 of radius ``factor`` < 1."""
-    check_positive("make_circles(factor)", factor)
+    as_positive(factor, "make_circles(factor)")
 
     def circle(t: float, label: int) -> tuple[float, float]:
         radius = factor if label else 1.0
@@ -65,7 +55,7 @@ def make_spirals(
     """Two interleaved spirals, angle = 2π·turns·t (+ π for class 1), t in [0, 1], radius
     growing linearly to 1 from 1/(1 + 4·turns): not from 0, where the two classes would meet,
     but so that their starts are as far apart as their arms are along a radius."""
-    check_positive("make_spirals(turns)", turns)
+    as_positive(turns, "make_spirals(turns)")
 
     def spiral(t: float, label: int) -> tuple[float, float]:
         angle = 2 * math.pi * turns * t + math.pi * label
@@ -91,8 +81,8 @@ def _sample(shape: Shape, n: int, noise: float, seed: Seed, *, closed: bool = Fa
     t runs from 0 to 1; on a ``closed`` curve it stops short of 1, which is the point t = 0
     again (as scikit-learn's make_circles leaves out the endpoint).
     """
-    check_count("n", n)
-    check_nonnegative("noise", noise)
+    as_count(n, "n", most=MAX_COUNT)
+    as_nonnegative(noise, "noise")
     rng = make_rng(seed)
     half = (n + 1) // 2
     points = []
@@ -155,9 +145,9 @@ def minibatches(
     sample once; in a random order if ``shuffle``."""
     x, y = as_list(x, "minibatches: the samples"), as_list(y, "minibatches: the targets")
     check_same_length("minibatches", x, y)
-    check_count("batch_size", batch_size)
+    as_count(batch_size, "batch_size", most=MAX_COUNT)
     order = list(range(len(x)))
-    if check_flag("minibatches(shuffle)", shuffle):
+    if as_flag(shuffle, "minibatches(shuffle)"):
         make_rng(seed).shuffle(order)
     return _batches(x, y, order, batch_size)
 

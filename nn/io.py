@@ -17,7 +17,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from nn.checks import is_number
+from autodiff.checks import is_number
 from nn.module import Module
 
 FORMAT, VERSION = "nn.parameters", 1

@@ -1,4 +1,6 @@
-"""Losses: per-sample formulas, and the losses of a batch that `nn.fit` trains with.
+"""Losses: one object each (`mse_loss`, `hinge_loss`, `bce_loss`, `cross_entropy_loss`,
+`kl_loss`), the loss of a batch when called and of one sample by `Loss.per_sample`, which
+`nn.fit` trains with.
 
 The two cross-entropies take the logits z of a sigmoid or softmax output, not its
 probabilities: written on z they stay finite for any z, and their gradient is the lectures'
@@ -15,57 +17,17 @@ from typing import Any
 
 import autodiff as ad
 from autodiff import Operand, Value
-from nn.checks import as_list, check_nonnegative, check_value, check_values, is_number
+from autodiff.checks import as_nonnegative, as_values, is_number
+from nn.checks import as_list
 
 Target = float | Sequence[float]
 """One sample's target: a number (a class index for cross-entropy), or one per output."""
 
 
-def squared_error(outputs: Sequence[Value], target: Target) -> Value:
-    """Σ_j (y_j − t_j)²;  ∂/∂y_j = 2 (y_j − t_j)"""
-    outputs = check_values(outputs, "squared_error(outputs)")
-    return _squared_error(outputs, _numbers(target, len(outputs), "the target"))
-
-
-def hinge(score: Value, target: float) -> Value:
-    """SVM max-margin loss, target ±1:  max(0, 1 − t·s);  ∂/∂s = −t inside the margin, else 0"""
-    return _hinge(check_value(score, "hinge(score)"), _sign(target, "the target"))
-
-
-def bce_with_logits(z: Value, target: float) -> Value:
-    """Binary cross-entropy of ŷ = σ(z) and target y in [0, 1], from the logit z:
-
-    BCE = −y·log ŷ − (1 − y)·log(1 − ŷ) = softplus(z) − y·z;  ∂BCE/∂z = σ(z) − y = ŷ − y
-    """
-    return _bce(check_value(z, "bce_with_logits(z)"), _probability(target, "the target"))
-
-
-def softmax_cross_entropy(zs: Sequence[Value], target: int) -> Value:
-    """Cross-entropy of ŷ = softmax(z) and the class t, from the logits z:
-
-    CE = −log ŷ_t = logsumexp(z) − z_t;  ∂CE/∂z_j = ŷ_j − [j = t]
-
-    It equals the KL divergence KL(d ‖ ŷ) of the one-hot target d (whose entropy is 0), and
-    is computed so: logsumexp(z) − Σ_j d_j·z_j.
-    """
-    zs = check_values(zs, "softmax_cross_entropy(zs)")
-    return _kl(zs, _one_hot(target, len(zs), "the target"))
-
-
-def kl_divergence(zs: Sequence[Value], target: Sequence[float]) -> Value:
-    """KL(d ‖ ŷ) of a target distribution d and ŷ = softmax(z), from the logits z:
-
-    KL = Σ_j d_j·(log d_j − log ŷ_j) = Σ_j d_j·log d_j − Σ_j d_j·z_j + logsumexp(z);
-    ∂KL/∂z_j = ŷ_j − d_j
-    """
-    zs = check_values(zs, "kl_divergence(zs)")
-    return _kl(zs, _distribution(target, len(zs), "the target"))
-
-
 def l2_penalty(parameters: Sequence[Value], alpha: float) -> Value:
     """alpha·Σ p², as one dot node;  ∂/∂p = 2·alpha·p"""
-    check_nonnegative("l2_penalty(alpha)", alpha)
-    parameters = check_values(parameters, "l2_penalty(parameters)")
+    as_nonnegative(alpha, "l2_penalty(alpha)")
+    parameters = as_values(parameters, "l2_penalty(parameters)")
     return alpha * ad.dot(parameters, parameters)
 
 
@@ -122,13 +84,12 @@ class Loss(ABC):
         """The class a target's numbers stand for (a float; a Value where they are)."""
         return ad.argmax(numbers[:-1])
 
-    def per_sample(self, outputs: list[Value], target: Any) -> Value:
-        """The loss of one sample, from its outputs (or logits) and its target."""
+    def per_sample(self, outputs: Value | Sequence[Value], target: Any) -> Value:
+        """The loss of one sample, from its outputs (or logits: a list, or one Value) and
+        its target: the formula in the class's docstring."""
+        where = f"{self.name} loss: the outputs"
+        outputs = [outputs] if isinstance(outputs, Value) else as_values(outputs, where)
         return self.formula(outputs, self.target_numbers(target, len(outputs), "the target"))
-
-    def check_target(self, target: object, n_outputs: int, what: str) -> object:
-        """The target's numbers, if this loss can take it; else an error naming `what`."""
-        return self.target_numbers(target, n_outputs, what)
 
     def __call__(
         self,
@@ -143,7 +104,7 @@ class Loss(ABC):
         _check_sizes(f"{self.name} loss", len(outputs), len(targets))
         where = f"the {self.name} loss: sample"
         samples = [
-            [o] if isinstance(o, Value) else check_values(o, f"{where} {i}")
+            [o] if isinstance(o, Value) else as_values(o, f"{where} {i}")
             for i, o in enumerate(outputs)
         ]
         numbers = [

@@ -41,7 +41,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 import autodiff as ad
 from autodiff import Operand, Value
-from nn.checks import Seed, check_count, check_name, check_value, make_rng
+from autodiff.checks import as_count, as_value
+from nn.checks import MAX_COUNT, Seed, check_name, make_rng
 
 # -- labels ------------------------------------------------------------------------------------
 
@@ -68,13 +69,13 @@ def activation_label(layer: int, neuron: int) -> str:
 
 def neuron_of(value: Value) -> str | None:
     """'layer k, neuron j' for a parameter, z or y of that neuron; None for any other node."""
-    unit = ad.unit_of(check_value(value, "neuron_of(value)"))
+    unit = ad.unit_of(as_value(value, "neuron_of(value)"))
     return None if unit is None else f"layer {unit.layer}, neuron {unit.neuron}"
 
 
 def layer_of(value: Value) -> str | None:
     """'layer k' for a parameter, z or y of a neuron of that layer; None for any other node."""
-    unit = ad.unit_of(check_value(value, "layer_of(value)"))
+    unit = ad.unit_of(as_value(value, "layer_of(value)"))
     return None if unit is None else f"layer {unit.layer}"
 
 
@@ -207,7 +208,7 @@ class Neuron(Module):
         fan_out: int = 1,
         position: tuple[int, int] = (1, 1),
     ) -> None:
-        nin = check_count("Neuron(nin)", nin)
+        nin = as_count(nin, "Neuron(nin)", most=MAX_COUNT)
         self.activation = _activation(nonlin, activation)
         if self.activation not in (*ELEMENTWISE, "linear"):
             raise ValueError(f"{self.activation} is the activation of a whole Layer, not a Neuron")
@@ -273,7 +274,10 @@ class Layer(Block):
         seed: Seed = None,
         position: int = 1,
     ) -> None:
-        nin, nout = check_count("Layer(nin)", nin), check_count("Layer(nout)", nout)
+        nin, nout = (
+            as_count(nin, "Layer(nin)", most=MAX_COUNT),
+            as_count(nout, "Layer(nout)", most=MAX_COUNT),
+        )
         self.nin, self.position = nin, position
         self.activation = _activation(nonlin, activation)
         # A vector activation acts on the whole layer: its neurons only make the z's.
@@ -326,7 +330,7 @@ class MLP(Block):
         init: str = "uniform",
         seed: Seed = None,
     ) -> None:
-        sizes = [check_count("MLP(nin)", nin), *_layer_sizes(nouts)]
+        sizes = [as_count(nin, "MLP(nin)", most=MAX_COUNT), *_layer_sizes(nouts)]
         # Both, even where no layer uses one (no hidden layer): a typo is never ignored.
         check_activation(activation, "MLP(activation)")
         check_activation(output, "MLP(output)")
@@ -409,7 +413,7 @@ def _layer_sizes(nouts: object) -> list[int]:
         sizes = []
     if not sizes:
         raise ValueError(f"MLP(nouts) needs a list of layer sizes, got {nouts!r}")
-    return [check_count("MLP(nouts)", n) for n in sizes]
+    return [as_count(n, "MLP(nouts)", most=MAX_COUNT) for n in sizes]
 
 
 def single_or_list(ys: list[Value]) -> Value | list[Value]:

@@ -13,22 +13,17 @@ from collections.abc import Callable, Iterable
 
 import autodiff as ad
 from autodiff import Value
-from nn.checks import (
-    check_count,
-    check_fraction,
-    check_nonnegative,
-    check_positive,
-    check_values,
-)
+from autodiff.checks import as_count, as_nonnegative, as_positive, as_values
+from nn.checks import MAX_COUNT, as_fraction
 
 Schedule = Callable[[int], float]
 
 
 def linear_decay(start: float, end: float, steps: int) -> Schedule:
     """lr(k) = start + (end − start)·k/steps for k < steps, then end."""
-    check_positive("linear_decay(start)", start)
-    check_positive("linear_decay(end)", end)
-    check_count("linear_decay(steps)", steps)
+    as_positive(start, "linear_decay(start)")
+    as_positive(end, "linear_decay(end)")
+    as_count(steps, "linear_decay(steps)", most=MAX_COUNT)
     return lambda k: start + (end - start) * min(k, steps) / steps
 
 
@@ -38,12 +33,12 @@ class Optimizer(ABC):
     def __init__(self, parameters: Iterable[Value], lr: float | Schedule) -> None:
         # Each parameter once, by identity (as in PyTorch): one given twice, or a tied weight,
         # would otherwise be updated twice a step, and have two momentum or Adam states.
-        given = check_values(parameters, f"{type(self).__name__}(parameters)")
+        given = as_values(parameters, f"{type(self).__name__}(parameters)")
         self.parameters = list({id(p): p for p in given}.values())
         if not self.parameters:
             raise ValueError(f"{type(self).__name__} got no parameters")
         if not callable(lr):
-            check_positive(f"{type(self).__name__}(lr)", lr)
+            as_positive(lr, f"{type(self).__name__}(lr)")
         self.lr = lr
         self.steps = 0  # updates done so far: the k of a schedule
 
@@ -52,7 +47,7 @@ class Optimizer(ABC):
         if not callable(self.lr):
             return self.lr
         lr = self.lr(self.steps)
-        check_positive(f"the learning rate schedule at step {self.steps}", lr)
+        as_positive(lr, f"the learning rate schedule at step {self.steps}")
         return lr
 
     def zero_grad(self) -> None:
@@ -114,8 +109,8 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(parameters, lr)
-        check_fraction("SGD(momentum)", momentum)
-        check_nonnegative("SGD(weight_decay)", weight_decay)
+        as_fraction(momentum, "SGD(momentum)")
+        as_nonnegative(weight_decay, "SGD(weight_decay)")
         self.momentum, self.weight_decay = momentum, weight_decay
         self.velocity = [0.0] * len(self.parameters)
 
@@ -151,9 +146,9 @@ class Adam(Optimizer):
         if not (isinstance(betas, tuple | list) and len(betas) == 2):
             raise TypeError(f"Adam(betas) needs a pair of numbers in [0, 1), got {betas!r}")
         for beta in betas:
-            check_fraction("Adam(betas)", beta)
-        check_positive("Adam(eps)", eps)
-        check_nonnegative("Adam(weight_decay)", weight_decay)
+            as_fraction(beta, "Adam(betas)")
+        as_positive(eps, "Adam(eps)")
+        as_nonnegative(weight_decay, "Adam(weight_decay)")
         self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
         self.m = [0.0] * len(self.parameters)
         self.v = [0.0] * len(self.parameters)

@@ -13,7 +13,8 @@ import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from nn.checks import check_nonnegative, check_same_length, check_samples, is_number, plain_targets
+from autodiff.checks import as_nonnegative, is_number
+from nn.checks import check_same_length, check_samples, plain_targets
 from nn.module import MLP
 from nn.train import History, classify
 
@@ -47,7 +48,7 @@ def plot_decision_boundary(
     check_same_length("plot_decision_boundary", x, y)
     if not all(is_number(t) for t in y):
         raise ValueError("plot_decision_boundary: the targets (colours) must be numbers")
-    check_nonnegative("plot_decision_boundary(margin)", margin)
+    as_nonnegative(margin, "plot_decision_boundary(margin)")
     if (
         isinstance(resolution, bool)
         or not isinstance(resolution, int)

@@ -21,11 +21,10 @@ from tqdm.auto import tqdm
 
 import autodiff as ad
 from autodiff import Value
+from autodiff.checks import as_count, as_flag, as_nonnegative
 from nn.checks import (
+    MAX_COUNT,
     Seed,
-    check_count,
-    check_flag,
-    check_nonnegative,
     check_same_length,
     check_samples,
     check_seed,
@@ -95,15 +94,15 @@ def fit(
     if validation is not None:
         _data("fit(validation)", model, loss, *_pair(validation))
     _check_optimizer(model, optimizer)
-    check_count("epochs", epochs)
-    check_nonnegative("l2", l2)
+    as_count(epochs, "epochs", most=MAX_COUNT)
+    as_nonnegative(l2, "l2")
     check_seed(seed)
-    check_flag("fit(progress)", progress)
+    as_flag(progress, "fit(progress)")
     if live is not None:
-        check_flag("fit(live)", live)
+        as_flag(live, "fit(live)")
     step = _stepper(model, loss, l2, compile, vectorize)
     shuffle = batch_size is not None
-    size = check_count("batch_size", batch_size) if shuffle else len(x)
+    size = as_count(batch_size, "batch_size", most=MAX_COUNT) if shuffle else len(x)
     # Only a shuffle needs a generator; made from no seed, it would move the global state.
     rng = make_rng(seed) if shuffle else None
     parameters, history = model.parameters(), History()
@@ -144,9 +143,9 @@ samples were classed right."""
 
 def _stepper(model: MLP, loss: Loss, l2: float, compiled: object, vectorize: object) -> Step:
     """The training step: eager, compiled, or compiled for a batch of arrays."""
-    if check_flag("fit(vectorize)", vectorize):
+    if as_flag(vectorize, "fit(vectorize)"):
         return _vectorized_step(model, loss, l2)
-    if check_flag("fit(compile)", compiled):
+    if as_flag(compiled, "fit(compile)"):
         return _compiled_step(model, loss, l2)
 
     def eager(xb: Samples, tb: Any, optimizer: Optimizer, parameters: list[Value]) -> Any:
@@ -162,19 +161,24 @@ def _stepper(model: MLP, loss: Loss, l2: float, compiled: object, vectorize: obj
 
 
 def _compiled_step(model: MLP, loss: Loss, l2: float) -> Step:
+    """The eager step's arithmetic, compiled: each sample's loss through `autodiff.map`, so the
+    code is one sample's, in a loop, whatever the batch's size; the mean's 1/n an argument."""
     parameters = model.parameters()
 
-    def batch(xs: list[list[Value]], ts: list[list[Value]]) -> tuple[Any, ...]:
-        outputs = [_loss_inputs(model, loss, x) for x in xs]
-        data_loss = loss.on_numbers(outputs, ts)
+    def one(x: list[Value], t: list[Value]) -> tuple[Value, Any]:
+        outputs = _loss_inputs(model, loss, x)
+        return loss.formula(outputs, t), _correct(loss, outputs, t)
+
+    def batch(xs: list[list[Value]], ts: list[list[Value]], scale: Value) -> tuple[Any, ...]:
+        losses, corrects = zip(*ad.map(one, xs, ts))
+        data_loss = ad.sum(losses) * scale  # as Loss.on_numbers, the mean
         objective = data_loss + l2_penalty(parameters, l2) if l2 else data_loss
-        correct = ad.sum([_correct(loss, o, t) for o, t in zip(outputs, ts)])
-        return (data_loss, correct, *ad.gradients(objective, parameters))
+        return (data_loss, ad.sum(corrects), *ad.gradients(objective, parameters))
 
     compiled = ad.compile(batch)
 
     def step(xb: Any, tb: Any, optimizer: Optimizer, parameters: list[Value]) -> Any:
-        data_loss, correct, *grads = compiled(xb, tb)
+        data_loss, correct, *grads = compiled(xb, tb, 1.0 / len(xb))
         return _update(optimizer, parameters, grads, data_loss, correct)
 
     return step

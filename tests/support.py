@@ -43,7 +43,8 @@ class Oracle:
 
 def dot_engine(xs: Sequence[Value], params: Mapping[str, Any]) -> Value:
     n = len(xs) // 2
-    return ad.dot(xs[:n], xs[n : 2 * n], xs[2 * n] if len(xs) % 2 else None)
+    z: Value = ad.dot(xs[:n], xs[n : 2 * n], xs[2 * n] if len(xs) % 2 else None)
+    return z
 
 
 def dot_reference(*xs: Any) -> Any:
@@ -194,16 +195,20 @@ def backward_gradients(root: Value, leaves: Sequence[Value]) -> list[float]:
 def wrong_rule(name: str, derivative: Callable[..., Any]) -> Iterator[None]:
     """Replace a primitive's derivative rule for the duration of the block."""
     prim = PRIMITIVES[name]
-    saved = prim.derivative, prim.float_derivative, dict(prim._bound)
+    saved = prim.derivative, dict(prim._bound), dict(prim._each)
     prim.derivative = derivative
-    prim.float_derivative = prim._compile_on_first_use  # compiled anew from the wrong rule
+    prim.float_rule = prim._first_float_rule  # written as code anew, from the wrong rule
     prim._bound.clear()  # bound copies (x**2, softmax[i]) hold the rule they were made with
+    prim._each.clear()  # and the rule, written as code where it fails, is the old one's
     try:
         yield
     finally:
-        prim.derivative, prim.float_derivative = saved[:2]
+        prim.derivative = saved[0]
+        prim.float_rule = prim._first_float_rule
         prim._bound.clear()
-        prim._bound.update(saved[2])
+        prim._bound.update(saved[1])
+        prim._each.clear()
+        prim._each.update(saved[2])
 
 
 # -- each rule against its oracle ------------------------------------------------------------
@@ -240,7 +245,7 @@ def rule_serves_values_too(name: str) -> Property:
         xs = [Value(x) for x in point.inputs]
         out = spec.engine(xs, point.params)
         assert out.primitive is not None
-        on_values = out.primitive.derivatives_on_values(out.parents, out)
+        on_values = out.primitive.on_values(out.parents, out)
         for recorded, value in zip(out.partials, on_values):
             assert isinstance(recorded, float)  # inside the domain every derivative exists
             number = value.data if isinstance(value, Value) else value
@@ -294,7 +299,7 @@ KINKS: dict[str, tuple[Callable[[list[Value]], Value], list[float], list[float]]
 
 
 def subgradient_at_kink(name: str) -> Property:
-    """At its kink, a primitive takes the subgradient the README documents."""
+    """At its kink, a primitive takes the subgradient the guide documents (docs/guide/values.md)."""
     apply, inputs, expected = KINKS[name]
 
     @given(st.sampled_from([1.0, -1.0]), reals(0.1, 10))

@@ -450,12 +450,18 @@ def open_site_page(lab: Lab, url: str, name: str) -> list[dict[str, Any]]:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
-def test_the_documentation_site_shows_the_readme_and_a_notebook_with_their_diagrams(
+def test_the_documentation_site_shows_the_readme_the_guide_and_a_notebook_with_diagrams(
     lab: Lab, site: str
 ) -> None:
-    # The front page is the README, with its diagram drawn.
+    # The front page is the README, with its diagram drawn, and the site's navigation.
     images = open_site_page(lab, f"{site}/", "site-front-page")
     assert lab.driver.title.startswith("autodiff")
+    assert [i for i in images if i["src"].endswith("neuron.svg") and i["width"] > 0], images
+    captions = lab.driver.find_elements("css selector", ".sidebar-tree .caption-text")
+    navigation = [c.get_attribute("textContent") for c in captions]
+    assert navigation == ["Guide", "Course", "API", "Performance"]
+    # A page of the guide, with the same diagram.
+    images = open_site_page(lab, f"{site}/docs/guide/diagrams.html", "site-guide-diagrams")
     assert [i for i in images if i["src"].endswith("neuron.svg") and i["width"] > 0], images
     # A notebook's page shows each of its diagrams, as the notebook's run drew them: every
     # SVG output an image, loaded.

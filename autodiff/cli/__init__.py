@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from autodiff import distribution
+from autodiff.backprop import gradients
 from autodiff.cli.expression import (
     CONSTANTS,
     FUNCTIONS,
@@ -35,7 +36,7 @@ from autodiff.cli.expression import (
 from autodiff.diagrams import RenderingError, draw, format_of
 from autodiff.diagrams.paths import breadth_first
 from autodiff.errors import DomainError
-from autodiff.value import Value, data_of, gradients
+from autodiff.value import Value, data_of
 
 PROGRAM = "autodiff"
 COMMANDS = "autodiff.commands"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from autodiff import ops
-from autodiff.primitives import OPERATIONS, Function
+from autodiff.primitives import OPERATIONS, Operation
 from autodiff.value import Value, data_of
 
 MAX_LENGTH = 10_000
@@ -47,7 +47,7 @@ class EvaluationError(ExpressionError):
     """The expression has no value at this point: a domain error (log(-1)) or an overflow."""
 
 
-FUNCTIONS: Mapping[str, Function] = {
+FUNCTIONS: Mapping[str, Operation] = {
     name: f for name, f in OPERATIONS.items() if f.primitive.language
 }
 """The functions an expression may call: the engine's operations its registrations offer."""
@@ -57,18 +57,18 @@ CONSTANTS: Mapping[str, float] = {"pi": math.pi, "e": math.e}
 """The names that stand for numbers, not variables."""
 
 
-def vector_valued(function: Function) -> bool:
-    """An operation with an ``index`` among its inputs (softmax) gives one value per input."""
-    return "index" in function.parameters
+def vector_valued(function: Operation) -> bool:
+    """A vector operation (softmax) gives one value per input."""
+    return function.vector
 
 
 def _applied(function: Any, constants: tuple[float, ...]) -> Callable[..., Any]:
     """function, taking its inputs one by one (an operation of many takes a list), with the
     constant parameters given after them (leaky_relu(x, 0.2))."""
     if vector_valued(function):
-        return lambda *xs: [function(xs, index=i) for i in range(len(xs))]
-    if function.primitive.arity is None:
         return lambda *xs: function(xs)
+    if function.primitive.arity is None:  # the inputs one by one: dot(w1, w2, x1, x2, b)
+        return function.primitive.apply  # type: ignore[no-any-return]
     return lambda *xs: function(*xs, *constants)
 
 
@@ -77,7 +77,8 @@ def _power(x: Number, y: Number) -> Number:
     # Python's ** would return a complex number. With a Value, x ** n records "**n".
     if isinstance(x, Value) or isinstance(y, Value):
         return x**y
-    return ops.pow(x, y)
+    power: float = ops.pow(x, y)
+    return power
 
 
 _BINARY: dict[type[ast.operator], Callable[[Any, Any], Number]] = {
@@ -260,7 +261,7 @@ def _number(value: object, text: str, node: ast.expr) -> float:
     return number
 
 
-def _function(node: ast.Call, text: str) -> tuple[Function, list[ast.expr], tuple[float, ...]]:
+def _function(node: ast.Call, text: str) -> tuple[Operation, list[ast.expr], tuple[float, ...]]:
     """The function a call names, its inputs, and the numbers given for its parameters."""
     if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
         raise InvalidExpressionError(

@@ -2,11 +2,11 @@
 
 ``autodiff.compile(f)`` returns a function with f's signature and f's results (floats). Its
 first call runs f on Values, hearing everything the engine does (`trace`); the trace is
-written as one Python function (`emit`, `assemble`): a statement per node, and for every
-gradient f asks for (``value_and_grad``, ``autodiff.gradients``) the backward pass written
-out as the chain rule. ``.source`` shows it. This is the lectures' symbol-to-symbol
-differentiation: the derivative is a program of its own, which can be read, and which runs
-without building a graph.
+written as a program, statements as data (`lower`): a statement per node, and for every
+gradient f asks for (``value_and_grad``, ``autodiff.gradients``) the backward pass, written
+by the chain rule's own walk; then as one Python function (`python`). ``.source`` shows it.
+This is the lectures' symbol-to-symbol differentiation: the derivative is a program of its
+own, which can be read, and which runs without building a graph.
 
 Never silently wrong:
 
@@ -19,7 +19,7 @@ Never silently wrong:
 What the trace cannot see is fixed at the trace: numbers f reads out of Values (``.data``),
 and numbers from f's surroundings. Values f captures (a model's parameters) are read at each
 call. Results equal the eager engine's exactly, except for the sign of a zero (see the
-README on compiling).
+guide's page on compiling).
 """
 
 from __future__ import annotations
@@ -27,26 +27,20 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-import numbers
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autodiff.compiler.assemble import build, identifier
-from autodiff.compiler.batch import (
-    REDUCTIONS,
-    arguments_of_sample,
-    batch_size,
-    flatten,
-    numpy,
-    sample_by_sample,
-)
-from autodiff.compiler.emit import GuardFailed, Writer
-from autodiff.compiler.trace import Trace, TraceError
-from autodiff.compiler.vectorize import ArrayWriter
-from autodiff.grad_mode import _recording, listen
-from autodiff.value import Value, as_flag, as_float, data_of
+from autodiff.checks import as_flag
+from autodiff.code import Symbol
+from autodiff.compiler.arguments import NUMBER, as_floats, as_values, flatten, output_shape, shaped
+from autodiff.compiler.batch import REDUCTIONS, numpy
+from autodiff.compiler.lower import GuardFailed, Lowering
+from autodiff.compiler.python import build
+from autodiff.compiler.trace import Mapped, Trace, TraceError
+from autodiff.grad_mode import listening
+from autodiff.value import Value
 
 __all__ = ["Compiled", "TraceError", "compile"]
 
@@ -56,8 +50,6 @@ KEYS_KEPT = 64
 """Structures of the arguments (and values of static ones) kept, the most recent."""
 STRIKES = 3
 """Calls whose arguments of one structure could not be traced, before they run eagerly."""
-
-_NUMBER = "number"
 
 
 def compile(
@@ -93,13 +85,30 @@ def compile(
 
 
 @dataclass(frozen=True)
-class _Program:
-    """One trace, compiled: its function of the numbers, its source, and its result's shape."""
+class Written:
+    """One trace, compiled: its function of the numbers (and of the arguments at the
+    positions ``whole``, as they were given: the batches of `autodiff.map`), its source, and
+    its result's shape."""
 
     function: Callable[..., Any]
     source: str
     shape: Any
-    single: bool
+    whole: frozenset[int] = frozenset()
+
+    def call(self, args: tuple[Any, ...], numbers: Sequence[float], spans: list[int]) -> Any:
+        if not self.whole:
+            return self.function(*numbers)
+        given: list[Any] = []
+        for i, arg in enumerate(args):
+            if i in self.whole:
+                given.append(arg)
+            else:
+                given.extend(numbers[spans[i] : spans[i + 1]])
+        return self.function(*given)
+
+    @property
+    def single(self) -> bool:
+        return bool(self.shape == NUMBER)
 
 
 class Compiled:
@@ -123,7 +132,7 @@ class Compiled:
         self.single = Compiled(f, static) if vectorize else None
         self.traces = 0
         self.source = ""
-        self._programs: dict[Any, list[_Program | None]] = {}
+        self.kept: dict[Any, list[Written | None]] = {}  # traces by structure of the arguments
         self._strikes: dict[Any, int] = {}
         try:
             self._signature: inspect.Signature | None = inspect.signature(f)
@@ -131,67 +140,75 @@ class Compiled:
             self._signature = None
 
     def __repr__(self) -> str:
-        return f"<compiled {getattr(self.f, '__name__', 'function')}: {self.traces} trace(s)>"
+        return f"<compiled {self.name}: {self.traces} trace(s)>"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         static = self.static
         if kwargs:
             args, static = self._positional(args, kwargs)
         if self.vectorize:
-            return self._call_batch(args, static)
+            from autodiff.compiler.batch import call_batch  # noqa: PLC0415 -- NumPy's, when asked
+
+            return call_batch(self, args, static)
         key: Any
+        spans: list[int] = []  # where each argument's numbers begin, and the last end
         if not static and all(type(a) is float for a in args):
-            numbers_, key = args, len(args)
+            numbers, key = args, len(args)
         else:
             numbers_list: list[float] = []
-            names = self._parameter_names(len(args))
-            key = tuple(
-                _flatten(a, numbers_list, i in static, f"{self.name}({names[i]}=...)")
-                for i, a in enumerate(args)
-            )
-            numbers_ = tuple(numbers_list)
-        programs = self._programs.get(key)
-        if programs:
-            for program in programs:
-                if program is None:  # f could not be traced for arguments like these
-                    return self._eagerly(args, static)
-                try:
-                    out = program.function(*numbers_)
-                except GuardFailed:
-                    continue
-                except Exception:
-                    return self._eagerly(args, static)
-                return self._result(program, out, args, static)
-        return self._trace(args, static, key, numbers_)
+            names = self.parameter_names(len(args))
+            shapes = []
+            for i, a in enumerate(args):
+                spans.append(len(numbers_list))
+                where = f"{self.name}({names[i]}=...)"
+                shapes.append(flatten(a, numbers_list, i in static, where))
+            spans.append(len(numbers_list))
+            key, numbers = tuple(shapes), tuple(numbers_list)
+        for written in self.kept.get(key, ()):
+            if written is None:  # f could not be traced for arguments like these
+                return self.eagerly(args, static)
+            try:
+                out = written.call(args, numbers, spans)
+            except GuardFailed:
+                continue
+            except Exception:
+                return self.eagerly(args, static)
+            return self._result(written, out, args, static)
+        return self._trace(args, static, key, numbers, spans)
 
     def _result(
-        self, program: _Program, out: Any, args: tuple[Any, ...], static: frozenset[int]
+        self, written: Written, out: Any, args: tuple[Any, ...], static: frozenset[int]
     ) -> Any:
-        if not math.isfinite(out if program.single else sum(out)):
-            return self._eagerly(args, static)  # the eager engine's way with inf and NaN
-        self.source = program.source
-        return out if program.single else _shaped(program.shape, iter(out))
+        if not math.isfinite(out if written.single else sum(out)):
+            return self.eagerly(args, static)  # the eager engine's way with inf and NaN
+        self.source = written.source
+        return out if written.single else shaped(written.shape, iter(out))
 
     # -- tracing -------------------------------------------------------------------------------
 
     def _trace(
-        self, args: tuple[Any, ...], static: frozenset[int], key: Any, numbers_: Sequence[float]
+        self,
+        args: tuple[Any, ...],
+        static: frozenset[int],
+        key: Any,
+        numbers: Sequence[float],
+        spans: list[int],
     ) -> Any:
-        programs = self._programs.pop(key, [])
-        self._programs[key] = programs  # the most recent key last; the oldest go first
-        while len(self._programs) > KEYS_KEPT:
-            del self._programs[next(iter(self._programs))]
+        kept = self.kept.pop(key, [])
+        self.kept[key] = kept  # the most recent key last; the oldest go first
+        while len(self.kept) > KEYS_KEPT:
+            del self.kept[next(iter(self.kept))]
         try:
-            program = self._written(args, static)
+            written = self.write(args, static)
         except TraceError:
             raise
         except Exception as error:
-            result = self._eagerly(args, static)  # f's own error, if eagerly it raises too
-            self._struck(key, programs, error)
+            result = self.eagerly(args, static)  # f's own error, if eagerly it raises too
+            self._struck(key, kept, error)
             return result
         self.traces += 1
-        programs.insert(0, program)
-        del programs[TRACES_KEPT:]
+        kept.insert(0, written)
+        del kept[TRACES_KEPT:]
         if self.traces >= TRACES_KEPT and self.traces & (self.traces - 1) == 0:
             warnings.warn(
                 f"compile: {self.name} has been traced {self.traces} times: the outcome "
@@ -201,12 +218,12 @@ class Compiled:
                 stacklevel=3,
             )
         try:
-            out = program.function(*numbers_)
+            out = written.call(args, numbers, spans)
         except Exception:
-            return self._eagerly(args, static)
-        return self._result(program, out, args, static)
+            return self.eagerly(args, static)
+        return self._result(written, out, args, static)
 
-    def _struck(self, key: Any, programs: list[_Program | None], error: Exception) -> None:
+    def _struck(self, key: Any, kept: list[Written | None], error: Exception) -> None:
         """A call that could not be traced: warned of once; after STRIKES of them, arguments
         like these run eagerly, where no trace kept for them applies."""
         strikes = self._strikes[key] = self._strikes.get(key, 0) + 1
@@ -217,58 +234,59 @@ class Compiled:
                 UserWarning,
                 stacklevel=4,
             )
-        if strikes == STRIKES and None not in programs:
-            programs.append(None)
+        if strikes == STRIKES and None not in kept:
+            kept.append(None)
 
-    def _written(
+    def write(
         self, args: tuple[Any, ...], static: frozenset[int], batched: Sequence[bool] = ()
-    ) -> _Program:
+    ) -> Written:
         """f traced with args (numbers; for a batch, its first sample's, ``batched`` saying
-        which numbers are per sample) and written out."""
+        which numbers vary by sample) and written out as a function (for a batch, of the
+        arrays and numbers, and the batch size ``_B``)."""
         parameters: dict[Value, str] = {}
-        names = self._parameter_names(len(args))
-        call_args = [_as_values(a, names[i], parameters, i in static) for i, a in enumerate(args)]
-        trace, out = self._run(call_args)
+        names = self.parameter_names(len(args))
+        call_args = [as_values(a, names[i], parameters, i in static) for i, a in enumerate(args)]
+        trace, out = self.run(call_args)
         results: list[Any] = []
-        shape = _output_shape(out, results)
-        writer: Writer
+        shape = output_shape(out, results)
+        batches = {id(b) for step in trace.steps if isinstance(step, Mapped) for b in step.batches}
+        whole = frozenset(i for i, a in enumerate(call_args) if id(a) in batches)
+        arguments = [
+            p
+            for i, a in enumerate(call_args)
+            for p in ([names[i]] if i in whole else _names_in(a, parameters))
+        ]
+        lowering: Lowering
         if self.vectorize:
-            per_sample = {v for v, b in zip(parameters, batched) if b}
-            writer = ArrayWriter(trace, parameters, per_sample, summing=self.reduce is not None)
-            writer.program.namespace["np"] = numpy()
-            writer.write()
-            expressions = [writer.result(r, self.reduce) for r in results]
-            parameters_list = [*parameters.values(), "_B"]
-        else:
-            writer = Writer(trace, parameters)
-            writer.write()
-            expressions = [writer.program.expression(writer.operand(r)) for r in results]
-            parameters_list = list(parameters.values())
-        preferred = {}
-        for ssa, label in writer.labels.items():
-            name = identifier(label)
-            if name is not None:
-                preferred[ssa] = name
-        function, source = build(
-            writer.program,
-            writer.lines,
-            parameters=parameters_list,
-            results=expressions,
-            single=shape == _NUMBER,
-            preferred=preferred,
-            name=identifier(self.name) or "compiled",
-        )
-        return _Program(function, source, shape, shape == _NUMBER)
+            from autodiff.compiler.arrays import ArrayLowering  # noqa: PLC0415 -- NumPy's
 
-    def _run(self, call_args: list[Any]) -> tuple[Trace, Any]:
+            per_sample = {v for v, b in zip(parameters, batched) if b}
+            lowering = ArrayLowering(trace, parameters, per_sample, {}, self.reduce)
+            operands = [lowering.result(r) for r in lowering.write(results)]
+            arguments.append("_B")
+        else:
+            lowering = Lowering(trace, parameters)
+            for i in whole:
+                lowering.whole[id(call_args[i])] = names[i]
+                for index, leaf in _indexed(call_args[i]):
+                    lowering.values[leaf] = Symbol(lowering.program, names[i] + index)
+            operands = lowering.write(results)
+        function = build(
+            lowering.program,
+            arguments,
+            operands,
+            single=shape == NUMBER,
+            labels=lowering.labels,
+            name=self.name,
+        )
+        return Written(function, function.__source__, shape, whole)  # type: ignore[attr-defined]
+
+    def run(self, call_args: list[Any]) -> tuple[Trace, Any]:
         """f on Values, heard by a trace (transformations inside give Values, standing for
         the numbers the code computes)."""
         trace = Trace()
-        recording_token = listen(trace)
-        try:
+        with listening(trace):
             out = self.f(*call_args)
-        finally:
-            _recording.reset(recording_token)
         if trace.failure is not None:  # f caught it, and went on with what the code cannot know
             raise Untraceable(
                 f"an operation raised ({type(trace.failure).__name__}: {trace.failure}), and "
@@ -276,7 +294,7 @@ class Compiled:
             )
         return trace, out
 
-    def _parameter_names(self, n: int) -> list[str]:
+    def parameter_names(self, n: int) -> list[str]:
         """A name for each argument: its parameter's, or args_<i> for *args."""
         names: list[str] = []
         if self._signature is not None:
@@ -313,70 +331,32 @@ class Compiled:
         defaults = {i for i, p in enumerate(positional[: last + 1]) if p.name not in given}
         return values, self.static | frozenset(defaults)
 
-    # -- a batch -------------------------------------------------------------------------------
-
-    def _call_batch(self, args: tuple[Any, ...], static: frozenset[int]) -> Any:
-        np = numpy()
-        leaves: list[Any] = []
-        batched: list[bool] = []
-        names = self._parameter_names(len(args))
-        shapes = [
-            _flatten(a, [], True, f"{self.name}({names[i]}=...)")
-            if i in static
-            else flatten(a, leaves, batched, f"{self.name}({names[i]}=...)", np)
-            for i, a in enumerate(args)
-        ]
-        size = batch_size(leaves, batched)
-        key = (tuple(shapes), tuple(batched))
-        programs = self._programs.get(key)
-        if programs is None:
-            first = arguments_of_sample(shapes, leaves, batched, 0)
-            try:
-                program: _Program | None = self._written(first, static, batched)
-            except TraceError:
-                raise
-            except Exception:  # an operation without an array form, say: sample by sample
-                program = None
-            self.traces += program is not None
-            programs = self._programs[key] = [program]
-        program = programs[0]
-        if program is not None:
-            flag = _Flag()
-            with np.errstate(all="call", under="ignore", call=flag):
-                try:
-                    out = program.function(*leaves, size)
-                except Exception:  # GuardFailed for some sample among them
-                    flag.raised = True
-            # One sum of every result (of arrays, elementwise) is finite only if each is.
-            if not flag.raised and np.all(np.isfinite(out if program.single else sum(out, 0.0))):
-                self.source = program.source
-                return out if program.single else _shaped(program.shape, iter(out))
-        assert self.single is not None
-        return sample_by_sample(self.single, shapes, leaves, batched, reduce=self.reduce, np=np)
-
-    # -- the eager engine ------------------------------------------------------------------------
-
-    def _eagerly(self, args: tuple[Any, ...], static: frozenset[int]) -> Any:
+    def eagerly(self, args: tuple[Any, ...], static: frozenset[int]) -> Any:
         """What the eager engine gives: f on fresh Values, its results as floats."""
-        values = [_as_values(a, "", {}, i in static) for i, a in enumerate(args)]
-        return _as_floats(self.f(*values))
+        values = [as_values(a, "", {}, i in static) for i, a in enumerate(args)]
+        return as_floats(self.f(*values))
 
 
-# -- arguments and results ----------------------------------------------------------------------
+def _names_in(arg: Any, parameters: dict[Value, str]) -> list[str]:
+    """The names of an argument's numbers, as parameters of the code, in order."""
+    return (
+        [parameters[leaf] for _, leaf in _indexed(arg)]
+        if not isinstance(arg, Value)
+        else [parameters[arg]]
+    )
+
+
+def _indexed(arg: Any, index: str = "") -> list[tuple[str, Value]]:
+    """An argument's Values, each with where it is in it (``[3][1]``)."""
+    if isinstance(arg, Value):
+        return [(index, arg)]
+    if isinstance(arg, list | tuple):
+        return [found for i, item in enumerate(arg) for found in _indexed(item, f"{index}[{i}]")]
+    return []  # a static argument: no numbers
 
 
 class Untraceable(Exception):  # noqa: N818 -- not an error of the caller's: the call runs eagerly
     """A trace the compiled code could not repeat (an error caught inside f)."""
-
-
-class _Flag:
-    """Told by NumPy of a floating-point error (overflow, invalid, division by zero)."""
-
-    def __init__(self) -> None:
-        self.raised = False
-
-    def __call__(self, kind: str, flag: int) -> None:
-        self.raised = True
 
 
 def _static_positions(static_argnums: object) -> frozenset[int]:
@@ -391,120 +371,3 @@ def _static_positions(static_argnums: object) -> frozenset[int]:
             f"compile(static_argnums=...) needs non-negative ints, got {static_argnums!r}"
         )
     return frozenset(positions)
-
-
-def _is_number(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
-def _flatten(x: Any, out: list[float], static: bool, where: str) -> Any:
-    """x's structure (the key of its traces), its numbers appended to out."""
-    if static:
-        try:
-            return ("static", _static_key(x), _Given(x))
-        except TypeError:
-            raise TypeError(
-                f"{where} is static (static_argnums), so it must be hashable, got "
-                f"{type(x).__name__!r}"
-            ) from None
-    if _is_array(x) and x.ndim == 0:
-        x = x.item()
-    if _is_number(x):
-        out.append(as_float(x, where))
-        return _NUMBER
-    if isinstance(x, list | tuple) or _is_array(x):
-        items = x.tolist() if _is_array(x) else x
-        return (type(x), tuple(_flatten(i, out, False, where) for i in items))
-    hint = ": pass v.data (it returns numbers too)" if isinstance(x, Value) else ""
-    raise TypeError(
-        f"{where} needs a number, or a list, tuple or NumPy array of them, got "
-        f"{type(x).__name__!r}{hint}; an argument that is a constant goes in static_argnums"
-    )
-
-
-class _Given:
-    """A static argument's value, carried in its structure but not part of the key."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Given)
-
-    def __hash__(self) -> int:
-        return 0
-
-
-def _static_key(x: Any) -> Any:
-    """A static argument as a key: by its type, and a float by its bits (−0.0 is not 0.0,
-    NaN is NaN), through tuples and lists; anything else by equality (so, hashable)."""
-    if isinstance(x, float):
-        return (float, x.hex())
-    if isinstance(x, tuple | list):
-        return (type(x), tuple(_static_key(item) for item in x))
-    hash(x)
-    return (type(x), x)
-
-
-def _is_array(x: object) -> bool:
-    return type(x).__name__ == "ndarray" and hasattr(x, "tolist")
-
-
-def _as_values(x: Any, name: str, parameters: dict[Value, str], static: bool) -> Any:
-    """x with a Value in place of each number (lists for arrays); names them in parameters."""
-    if static:
-        return x
-    if _is_array(x) and x.ndim == 0:
-        x = x.item()
-    if _is_number(x):
-        leaf = Value(float(x))
-        parameters[leaf] = _unique(name, parameters)
-        return leaf
-    items = x.tolist() if _is_array(x) else x
-    made = [_as_values(item, f"{name}_{i}", parameters, False) for i, item in enumerate(items)]
-    return tuple(made) if isinstance(x, tuple) else made
-
-
-def _unique(name: str, parameters: dict[Value, str]) -> str:
-    taken = set(parameters.values())
-    base = identifier(name) or f"arg{len(parameters)}"
-    candidate, k = base, 2
-    while candidate in taken:
-        candidate, k = f"{base}_{k}", k + 1
-    return candidate
-
-
-def _output_shape(out: Any, results: list[Any]) -> Any:
-    """out's structure, its numbers (Values or numbers) appended to results."""
-    if isinstance(out, Value | bool) or _is_number(out):  # a bool: 1.0 or 0.0, as eagerly
-        results.append(float(out) if isinstance(out, bool) else out)
-        return _NUMBER
-    if isinstance(out, list | tuple):
-        return (type(out), tuple(_output_shape(o, results) for o in out))
-    raise TraceError(
-        "a compiled function returns a number, or a list or tuple of them, got "
-        f"{type(out).__name__!r}"
-    )
-
-
-def _shaped(shape: Any, numbers_: Any) -> Any:
-    if shape[0] is tuple and all(item == _NUMBER for item in shape[1]):
-        return tuple(numbers_)  # the common case: a flat tuple, as the code returns it
-    return _rebuilt(shape, numbers_)
-
-
-def _rebuilt(shape: Any, numbers_: Any) -> Any:
-    if shape == _NUMBER:
-        return next(numbers_)
-    kind, items = shape
-    made = [_rebuilt(item, numbers_) for item in items]
-    return tuple(made) if kind is tuple else made
-
-
-def _as_floats(out: Any) -> Any:
-    if isinstance(out, list | tuple):
-        made = [_as_floats(o) for o in out]
-        return tuple(made) if isinstance(out, tuple) else made
-    return data_of(out)

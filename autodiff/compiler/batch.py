@@ -2,22 +2,28 @@
 
 An argument may be a number (the same for every sample) or an array whose first axis runs
 over the samples: shape (B,) is one number per sample, (B, k) a list of k (a sample per row,
-as `nn` keeps its data), and so on. The code runs with NumPy's floating-point errors heard;
-where one occurs (an overflow, a log of a negative number, 0 × ∞ where the eager engine
-would have skipped a zero gradient), or a guard fails for some sample, or the code raises,
-the call runs sample by sample through the compiled function for one sample, which is exact,
-and stacks (or reduces) what they give.
+as `nn` keeps its data), and so on. The code is written by `autodiff.compiler.arrays` and runs
+with NumPy's floating-point errors heard; where one occurs (an overflow, a log of a negative
+number, 0 × ∞ where the eager engine would have skipped a zero gradient), or a guard fails for
+some sample, or the code raises, the call runs sample by sample through the compiled function
+for one sample, which is exact, and stacks (or reduces) what they give.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
+from autodiff.checks import as_float, is_real
+from autodiff.compiler.arguments import NUMBER, shaped
 from autodiff.distribution import install_hint
-from autodiff.value import Value, as_float
+from autodiff.value import Value
+
+if TYPE_CHECKING:
+    from autodiff.compiler import Compiled, Written
 
 REDUCTIONS = (None, "mean", "sum")
+BATCH = "batch"
 
 
 def numpy() -> Any:
@@ -30,6 +36,55 @@ def numpy() -> Any:
     return np
 
 
+def call_batch(compiled: Compiled, args: tuple[Any, ...], static: frozenset[int]) -> Any:
+    """compiled on a batch: its vectorised code, or else each sample in turn."""
+    np = numpy()
+    leaves: list[Any] = []
+    batched: list[bool] = []
+    names = compiled.parameter_names(len(args))
+    shapes = [
+        ("static", a)
+        if i in static
+        else flatten(a, leaves, batched, f"{compiled.name}({names[i]}=...)", np)
+        for i, a in enumerate(args)
+    ]
+    size = batch_size(leaves, batched)
+    key = (tuple(_key(s) for s in shapes), tuple(batched))
+    kept = compiled.kept.get(key)
+    if kept is None:
+        first = arguments_of_sample(shapes, leaves, batched, 0)
+        try:
+            written: Written | None = compiled.write(first, static, batched)
+        except Exception:  # an operation without an array form, say: sample by sample
+            written = None
+        compiled.traces += written is not None
+        kept = compiled.kept[key] = [written]
+    written = kept[0]
+    if written is not None:
+        flag = _Flag()
+        with np.errstate(all="call", under="ignore", call=flag):
+            try:
+                out = written.function(*leaves, size)
+            except Exception:  # GuardFailed for some sample among them
+                flag.raised = True
+        # One sum of every result (of arrays, elementwise) is finite only if each is.
+        if not flag.raised and np.all(np.isfinite(out if written.single else sum(out, 0.0))):
+            compiled.source = written.source
+            return out if written.single else shaped(written.shape, iter(out))
+    assert compiled.single is not None
+    return sample_by_sample(compiled.single, shapes, leaves, batched, reduce=compiled.reduce, np=np)
+
+
+class _Flag:
+    """Told by NumPy of a floating-point error (overflow, invalid, division by zero)."""
+
+    def __init__(self) -> None:
+        self.raised = False
+
+    def __call__(self, kind: str, flag: int) -> None:
+        self.raised = True
+
+
 def flatten(x: Any, leaves: list[Any], batched: list[bool], where: str, np: Any) -> Any:
     """x's structure; its numbers and batch arrays appended to leaves (batched says which)."""
     if isinstance(x, np.ndarray):
@@ -40,24 +95,26 @@ def flatten(x: Any, leaves: list[Any], batched: list[bool], where: str, np: Any)
                 raise TypeError(f"{where} needs an array of real numbers, got dtype {x.dtype}")
             leaves.append(np.ascontiguousarray(x, dtype=float))
             batched.append(True)
-            return "batch"
+            return BATCH
         columns = np.moveaxis(x, 0, -1)  # a sample per row: the columns are the inputs
         return ("columns", tuple(flatten(c, leaves, batched, where, np) for c in columns))
     if isinstance(x, list | tuple):
         return (type(x), tuple(flatten(i, leaves, batched, where, np) for i in x))
-    if isinstance(x, Value | bool) or not _is_real(x):
+    if isinstance(x, Value) or not is_real(x):
         raise TypeError(
             f"{where} needs a number, or an array with a row per sample, got {type(x).__name__!r}"
         )
     leaves.append(as_float(x, where))
     batched.append(False)
-    return "number"
+    return NUMBER
 
 
-def _is_real(x: object) -> bool:
-    import numbers  # noqa: PLC0415
+def _key(shape: Any) -> Any:
+    if shape[0] == "static":
+        from autodiff.compiler.arguments import static_key  # noqa: PLC0415
 
-    return isinstance(x, numbers.Real)
+        return ("static", static_key(shape[1]))
+    return shape
 
 
 def batch_size(leaves: Sequence[Any], batched: Sequence[bool]) -> int:
@@ -69,7 +126,7 @@ def batch_size(leaves: Sequence[Any], batched: Sequence[bool]) -> int:
     (size,) = sizes
     if size == 0:
         raise ValueError("compile(vectorize=True) got arrays of no samples")
-    return size
+    return int(size)
 
 
 def arguments_of_sample(
@@ -81,17 +138,17 @@ def arguments_of_sample(
 
 
 def _rebuild(shape: Any, numbers: Any) -> Any:
-    if shape in ("number", "batch"):
+    if shape in (NUMBER, BATCH):
         return next(numbers)
     if shape[0] == "static":
-        return shape[2].value
+        return shape[1]
     kind, items = shape
     made = [_rebuild(item, numbers) for item in items]
     return tuple(made) if kind is tuple else made
 
 
 def sample_by_sample(
-    single: Callable[..., Any],
+    single: Any,
     shapes: Sequence[Any],
     leaves: Sequence[Any],
     batched: Sequence[bool],

@@ -1,20 +1,21 @@
 """A trace: one run of a function on Values, with everything the engine told the tracer.
 
-The graph alone does not say which of its leaves are constants written in the function
-(``x * 2``), which Values it captured from outside (a model's parameters, read afresh at
-each call), what was computed under ``no_grad``, which comparisons steered its control flow,
-or which gradients it asked for. A `Trace` listens (`autodiff.grad_mode.Tracer`) and keeps
-those facts in the order they happened, which is an order the code can be written in.
+The graph alone does not say which of its leaves are numbers written in the function (the 2
+of ``x * 2``), what was computed under ``no_grad``, which comparisons steered the function's
+control flow, or which gradients it asked for. A `Trace` listens (`autodiff.grad_mode.Tracer`)
+and keeps those facts in the order they happened, which is an order the code can be written in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from autodiff.grad_mode import Tracer
+from autodiff.backprop import Gradients, chain_rule
+from autodiff.grad_mode import Tracer, listening
 from autodiff.primitives import Primitive
-from autodiff.value import Value, data_of, propagate, topological_order
+from autodiff.value import Value, data_of
 
 
 class TraceError(TypeError):
@@ -31,7 +32,7 @@ class Detached:
 
 
 @dataclass(frozen=True)
-class Guard:
+class Compared:
     """``value <comparison> other`` was outcome when traced; the code checks it again."""
 
     value: Value
@@ -42,26 +43,38 @@ class Guard:
 
 @dataclass(frozen=True)
 class Request:
-    """The gradients of root (times seed) with respect to inputs, as numbers (no graph asked
-    for: eagerly floats; where a function asks for a graph, it is traced as any graph is).
-
-    ``order`` is root's graph, inputs before users, as the eager backward pass walks it;
-    ``found`` maps each input root depends on to the leaf that stands for its gradient.
-    """
+    """The gradients of root (times seed) with respect to some inputs, as numbers: ``found``
+    maps each input root depends on to the leaf standing for its gradient."""
 
     root: Value
     seed: Any
-    order: list[Value]
     found: dict[Value, Value]
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """`autodiff.map`: f on each of the samples. ``steps``: what f did on the first sample,
+    which the code repeats for each; ``outputs``: what f gave for each sample; ``made``: the
+    nodes each sample's run made (the first's are in steps)."""
+
+    steps: list[Step]
+    batches: tuple[Any, ...]
+    samples: list[tuple[Any, ...]]
+    outputs: list[Any]
+    made: list[set[Value]]
+
+
+Step = Value | Detached | Compared | Request | Mapped
 
 
 @dataclass
 class Trace(Tracer):
-    """What a function did, in order: nodes made, detached results, guards and requests;
-    and the first error an operation raised, which the function caught (it then went on
-    with a value the code could not compute)."""
+    """What a function did, in order (nodes made, detached results, comparisons, gradient
+    requests); the leaves it made from numbers; and the first error an operation raised,
+    which the function caught (it then went on with a value the code could not compute)."""
 
-    steps: list[Value | Detached | Guard | Request] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    constants: set[Value] = field(default_factory=set)
     failure: BaseException | None = None
 
     def made(self, node: Value) -> Value:
@@ -72,20 +85,45 @@ class Trace(Tracer):
         self.steps.append(Detached(leaf, op, inputs))
         return leaf
 
+    def constant(self, leaf: Value) -> None:
+        self.constants.add(leaf)
+
     def compared(self, value: Value, comparison: str, other: object, outcome: bool) -> None:
-        self.steps.append(Guard(value, comparison, other, outcome))
+        self.steps.append(Compared(value, comparison, other, outcome))
 
     def gradients(self, root: Value, seed: Any, inputs: list[Value]) -> dict[Value, Any]:
-        order = topological_order(root)
         # The numbers, for the rest of this run of the function; the code computes them anew.
         try:
-            grads = propagate(root, data_of(seed), create_graph=False)
+            grads = chain_rule(root, data_of(seed), Gradients())
         except (ArithmeticError, ValueError) as error:  # DomainError is a ValueError
             self.failed(error)
             raise
         found = {x: Value(grads[x]) for x in inputs if x in grads}
-        self.steps.append(Request(root, seed, order, found))
+        self.steps.append(Request(root, seed, found))
         return found
+
+    def map(self, f: Callable[..., Any], batches: tuple[Any, ...]) -> list[Any]:
+        """f on the first sample heard step by step, as the code will repeat it; on the others
+        heard by a trace of their own, which keeps only the nodes each made."""
+        samples = list(zip(*batches))
+        if not samples:
+            return []
+        outer = self.steps
+        self.steps = []
+        try:
+            outputs = [f(*samples[0])]
+        finally:
+            steps, self.steps = self.steps, outer
+        made = [{s for s in steps if isinstance(s, Value)}]
+        for sample in samples[1:]:
+            other = Trace()
+            with listening(other):
+                outputs.append(f(*sample))
+            if other.failure is not None:
+                self.failed(other.failure)
+            made.append({s for s in other.steps if isinstance(s, Value)})
+        self.steps.append(Mapped(steps, batches, samples, outputs, made))
+        return outputs
 
     def failed(self, error: BaseException) -> None:
         if self.failure is None:

@@ -16,11 +16,12 @@ import importlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Literal
 
+from autodiff.checks import as_flag, as_value, as_values
 from autodiff.diagrams.rendering import RenderingError, format_of
 from autodiff.diagrams.steps import Step
 from autodiff.diagrams.units import Unit, unit_of
 from autodiff.distribution import install_hint
-from autodiff.value import Value, as_flag, as_value, as_values
+from autodiff.value import Value
 
 if TYPE_CHECKING:
     from autodiff.diagrams.diagram import Diagram

@@ -30,11 +30,12 @@ from typing import Literal
 
 from graphviz import nohtml
 
+from autodiff.checks import as_count
 from autodiff.diagrams.diagram import Diagram
 from autodiff.diagrams.paths import breadth_first, influence
 from autodiff.diagrams.steps import Step
 from autodiff.diagrams.units import Unit, is_parameter, unit_of
-from autodiff.value import Value, as_count, data_of
+from autodiff.value import Value, data_of
 
 ClusterOf = Callable[[Value], str | None]
 View = Literal["auto", "values", "units"]

@@ -9,10 +9,11 @@ diagram, with the local derivatives on the edges.
 
 from __future__ import annotations
 
+from autodiff.checks import as_value
 from autodiff.diagrams.diagram import Diagram
 from autodiff.diagrams.influence import escaped
 from autodiff.diagrams.paths import breadth_first
-from autodiff.value import Value, as_value, data_of
+from autodiff.value import Value, data_of
 
 _RECORD_SPECIAL = str.maketrans({ch: f"\\{ch}" for ch in "{}|<>"})
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from autodiff.backprop import topological_order
+from autodiff.checks import as_count, as_value
 from autodiff.errors import DomainError, Undefined
-from autodiff.value import Value, as_count, as_value, topological_order
+from autodiff.value import Value
 
 DEFAULT_LIMIT = 10_000
 """How many paths ``paths`` lists at most, unless told otherwise."""

@@ -14,7 +14,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from autodiff.value import BackwardStep, Value, topological_order
+from autodiff.backprop import BackwardStep, topological_order
+from autodiff.value import Value
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from autodiff.value import Value, as_value
+from autodiff.checks import as_value
+from autodiff.value import Value
 
 _LABEL = re.compile(r"w(\d+)\.(\d+)\.\d+|([bzy])(\d+)\.(\d+)")
 

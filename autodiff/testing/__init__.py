@@ -7,8 +7,8 @@
   and reused leaves, using every built-in operation (and any of yours), each with a
   plain-float reference of the same expression.
 
-Needs hypothesis (the 'testing' extra). The README shows how to property-test a new primitive
-with these and ``gradcheck``.
+Needs hypothesis (the 'testing' extra). The guide (docs/guide/primitives.md) shows how to
+property-test a new primitive with these and ``gradcheck``.
 """
 
 from autodiff.distribution import install_hint

@@ -16,8 +16,9 @@ from typing import Any
 from hypothesis import strategies as st
 
 from autodiff.domains import Guard, Interval
-from autodiff.primitives import APPLY, PRIMITIVES, Function, Primitive
+from autodiff.primitives import PRIMITIVES, Primitive
 from autodiff.testing.strategies import (
+    Operation,
     alternatives,
     domain_of,
     fixed_inputs,
@@ -47,7 +48,7 @@ class Expression:
 
     def __call__(self, *inputs: Any) -> Any:
         """The expression with the engine's operations (on Values, or on floats)."""
-        return self._run(lambda step, xs: APPLY[step.op.arity](step.op, *xs), inputs)
+        return self._run(lambda step, xs: step.op.apply(*xs), inputs)
 
     def reference(self, *inputs: float) -> float:
         """The same expression on floats, with each operation's plain-math reference."""
@@ -78,9 +79,7 @@ class Expression:
         return names[-1]
 
 
-def operations(
-    extra: Iterable[Function | Primitive] = (), *, smooth: bool = False
-) -> list[Primitive]:
+def operations(extra: Iterable[Operation] = (), *, smooth: bool = False) -> list[Primitive]:
     """The built-in primitives, and extra ones of yours (each registered with a domain);
     without those whose derivative jumps, if ``smooth``."""
     builtin = [p for p in PRIMITIVES.values() if p.builtin]
@@ -96,7 +95,7 @@ def expressions(
     n_inputs: int = 2,
     max_steps: int = 6,
     *,
-    extra: Iterable[Function | Primitive] = (),
+    extra: Iterable[Operation] = (),
     smooth: bool = False,
 ) -> Expression:
     """Random expressions over ``n_inputs`` inputs, of 1 to ``max_steps`` operations, drawn

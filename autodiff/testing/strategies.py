@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from hypothesis import strategies as st
 
 from autodiff.domains import INDEX, Domain, Integers, Interval, Parameter
-from autodiff.primitives import PRIMITIVES, Function, Primitive
+from autodiff.primitives import PRIMITIVES, Primitive
+
+Operation = str | Callable[..., Any] | Primitive
+"""An operation as the strategies take it: the function (``autodiff.tanh``), its primitive, or
+its name."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ def reals(
     return numbers.filter(lambda x: all(abs(x - p) > gap for p in avoid))
 
 
-def arguments(operation: str | Function | Primitive) -> st.SearchStrategy[Point]:
+def arguments(operation: Operation) -> st.SearchStrategy[Point]:
     """Points inside the domain of a registered operation, away from its kinks and poles.
 
     ``operation`` is the operation (``autodiff.tanh``), its primitive, or its name. Operations
@@ -42,7 +46,7 @@ def arguments(operation: str | Function | Primitive) -> st.SearchStrategy[Point]
     return st.one_of([_points(d, arity) for d in alternatives(domain_of(operation))])
 
 
-def domain_of(operation: str | Function | Primitive) -> Domain:
+def domain_of(operation: Operation) -> Domain:
     """The Domain an operation was registered with; an error if it was given none."""
     prim = primitive_of(operation)
     if prim.domain is None:
@@ -53,7 +57,7 @@ def domain_of(operation: str | Function | Primitive) -> Domain:
     return prim.domain
 
 
-def primitive_of(operation: str | Function | Primitive) -> Primitive:
+def primitive_of(operation: Operation) -> Primitive:
     if isinstance(operation, Primitive):
         return operation
     if isinstance(operation, str):

@@ -18,9 +18,10 @@ import inspect
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from autodiff.checks import as_count
 from autodiff.diagrams import draw
 from autodiff.distribution import install_hint
-from autodiff.value import Value, as_count
+from autodiff.value import Value
 
 if TYPE_CHECKING:
     from autodiff.diagrams.diagram import Diagram

@@ -15,8 +15,10 @@ from typing import Any
 
 import ipywidgets
 
+from autodiff.backprop import topological_order
+from autodiff.checks import as_float
 from autodiff.diagrams import draw
-from autodiff.value import Value, as_float, topological_order
+from autodiff.value import Value
 from autodiff.widgets.viewer import Viewer, rendered
 
 Range = float | tuple[float, float]

@@ -20,8 +20,10 @@ from typing import Any
 
 import ipywidgets
 
+from autodiff.backprop import BackwardStep, backward_steps, topological_order
+from autodiff.checks import as_float
 from autodiff.diagrams import Step, draw
-from autodiff.value import BackwardStep, Value, as_float, backward_steps, topological_order
+from autodiff.value import Value
 from autodiff.widgets.viewer import Viewer, button, rendered
 
 

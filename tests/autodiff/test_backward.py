@@ -182,7 +182,7 @@ def test_no_grad_is_private_to_an_asyncio_task() -> None:
 
 def build_graph() -> Value:
     xs = [Value(float(i)) for i in range(50)]
-    y = ad.sum([x.tanh() * x for x in xs])
+    y: Value = ad.sum([x.tanh() * x for x in xs])
     y = ad.logsumexp(ad.softmax([y, *xs[:3]])) + ad.dot(xs[:5], xs[5:10], xs[10])
     y.backward()
     return y

@@ -20,19 +20,15 @@ from autodiff import DomainError, Value
         (lambda: Value(1.0, label=3), "Value(label) needs a str, got 'int'"),  # type: ignore[arg-type]
         (lambda: Value(1.0) + "x", "unsupported operand type(s) for +: 'Value' and 'str'"),  # type: ignore[operator]
         (lambda: ad.xlogy(Value(1.0), "y"), "unsupported operand type(s) for xlogy: 'Value' and"),  # type: ignore[call-overload]
-        # Operators return NotImplemented for what they do not take, so the other operand's
-        # reflected operator is tried (as Undefined's is); then Python's own message.
-        (lambda: "x" + Value(1.0), 'can only concatenate str (not "Value") to str'),  # type: ignore[operator]
-        (lambda: Value(1.0) * [1], "can't multiply sequence by non-int of type 'Value'"),  # type: ignore[operator]
-        (lambda: [1] * Value(1.0), "can't multiply sequence by non-int of type 'Value'"),  # type: ignore[operator]
-        (
-            lambda: Value(1.0) ** "2",  # type: ignore[operator]
-            "unsupported operand type(s) for ** or pow(): 'Value' and 'str'",
-        ),
+        # From either side, the operation names both operands, as Python's own message does.
+        (lambda: "x" + Value(1.0), "unsupported operand type(s) for +: 'str' and 'Value'"),  # type: ignore[operator]
+        (lambda: Value(1.0) * [1], "unsupported operand type(s) for *: 'Value' and 'list'"),  # type: ignore[operator]
+        (lambda: [1] * Value(1.0), "unsupported operand type(s) for *: 'list' and 'Value'"),  # type: ignore[operator]
+        (lambda: Value(1.0) ** "2", "unsupported operand type(s) for **: 'Value' and 'str'"),  # type: ignore[operator]
         (lambda: Value(1.0) < "2", "got 'str'"),  # type: ignore[operator]
-        (lambda: ad.tanh("x"), "tanh needs a real number, got 'str'"),  # type: ignore[call-overload]
-        (lambda: ad.sum([Value(1.0), None]), "sum needs a real number, got 'NoneType'"),  # type: ignore[list-item]
-        (lambda: ad.dot([Value(1.0)], ["a"]), "dot needs a real number, got 'str'"),  # type: ignore[list-item]
+        (lambda: ad.tanh("x"), "tanh needs a real number, got 'str'"),
+        (lambda: ad.sum([Value(1.0), None]), "sum needs a real number, got 'NoneType'"),
+        (lambda: ad.dot([Value(1.0)], ["a"]), "dot needs a real number, got 'str'"),
         (
             lambda: ad.gradients(Value(1.0) * 2, 3),  # type: ignore[arg-type]
             "gradients(inputs) needs an iterable of Values, got 'int'",

@@ -62,7 +62,8 @@ def test_order_two_of_a_linear_function_passes_without_a_warning() -> None:
 
 def test_the_argument_is_named_by_the_function_s_parameters() -> None:
     def f(weight: Value, bias: Value) -> Value:
-        return weight * bias + cube_wrong_first(bias)
+        cubed: Value = cube_wrong_first(bias)
+        return weight * bias + cubed
 
     with pytest.raises(GradcheckError, match="∂f/∂bias"):
         gradcheck(f, 1.0, 2.0)

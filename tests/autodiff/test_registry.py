@@ -20,7 +20,7 @@ import autodiff as ad
 from autodiff import Value
 from autodiff.cli.expression import FUNCTIONS, parse
 from autodiff.code import Program
-from autodiff.primitives import APPLY, Primitive
+from autodiff.primitives import Primitive, _written
 from autodiff.testing import Point, arguments, operations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +38,11 @@ def test_every_builtin_has_an_oracle_and_every_oracle_a_builtin() -> None:
     assert set(ORACLES) == set(NAMES)
 
 
-METHODS = [p for p in BUILTINS if p.method]
+METHODS = [p for p in BUILTINS if callable(vars(Value).get(p.name))]
+
+
+def test_value_has_micrograd_s_methods_and_more() -> None:
+    assert {p.name for p in METHODS} >= {"exp", "log", "tanh", "relu", "sigmoid", "abs"}
 
 
 @pytest.mark.parametrize("prim", METHODS, ids=[p.name for p in METHODS])
@@ -54,20 +58,15 @@ def test_a_method_of_value_applies_its_primitive(prim: Primitive) -> None:
     check()
 
 
-def _declared_in(path: Path, class_name: str) -> set[str]:
-    """The methods a class declares for type checkers, in its `if TYPE_CHECKING:` block."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    [cls] = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name]
-    blocks = [n for n in cls.body if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n)]
-    return {f.name for block in blocks for f in block.body if isinstance(f, ast.FunctionDef)}
-
-
-def test_the_methods_declared_for_type_checkers_are_those_registrations_attach() -> None:
-    attached = {name for name in vars(Value) if callable(vars(Value)[name])} - set(vars(object))
-    declared = _declared_in(ROOT / "autodiff" / "value.py", "Value")
-    own = {"backward", "__init__", "__repr__", "__lt__", "__le__", "__gt__", "__ge__"}
-    own |= {"__bool__", "__pos__", "_backward"}
-    assert declared == attached - own
+def test_value_s_operators_and_methods_are_written_in_its_class_as_micrograd_s_are() -> None:
+    """A reader finds ``__mul__`` in value.py, a method of one line that applies ``mul``:
+    nothing is attached to Value from elsewhere."""
+    tree = ast.parse((ROOT / "autodiff" / "value.py").read_text(encoding="utf-8"))
+    [cls] = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Value"]
+    written = {f.name for f in cls.body if isinstance(f, ast.FunctionDef)}
+    assert {"__add__", "__mul__", "__pow__", "__neg__", "tanh", "relu", "backward"} <= written
+    defined = {name for name, v in vars(Value).items() if callable(v) or isinstance(v, property)}
+    assert defined - set(vars(object)) - {"__slots__"} <= written
 
 
 @pytest.mark.parametrize(
@@ -108,20 +107,19 @@ def test_every_builtin_gives_points_in_its_domain_and_a_rule_written_as_code(
     prim: Primitive,
 ) -> None:
     """At each point its domain gives, a built-in computes (it raises outside its domain),
-    its rule on floats is the compiled code of the rule, and applied to Symbols the rule writes
-    itself out: no built-in rule branches on a value, as the compiler will need."""
+    and applied to Symbols its rule writes itself out as code, as its rule on floats is: no
+    built-in rule branches on a value, as the compiler needs."""
 
     @settings(max_examples=10)
     @given(arguments(prim))
     def check(point: Point) -> None:
         op = prim.bind(point.params) if point.params else prim
-        APPLY[prim.arity](op, *(Value(x) for x in point.inputs))
-        if prim.arity is not None:
-            assert op.rule_code is not None and "def derivative" in op.rule_code
+        op.apply(*(Value(x) for x in point.inputs))
+        assert _written(op, len(point.inputs)) is not None
         program = Program()
         inputs = [program.argument(f"x{i}") for i in range(len(point.inputs))]
-        out = APPLY[prim.arity](op, *inputs)
-        derivatives = op.derivatives_on_values(inputs, out)  # type: ignore[arg-type]
+        out = op.apply(*inputs)
+        derivatives = op.local_derivatives(inputs, out)
         assert len(derivatives) == len(inputs)
         assert program.lines, "nothing was written"
 
@@ -138,26 +136,26 @@ def test_registering_a_builtin_name_again_is_refused() -> None:
     assert Value(0.5).tanh().primitive is ad.tanh.primitive  # nothing changed, anywhere
 
 
-def test_a_new_builtin_is_picked_up_by_methods_language_and_strategies() -> None:
-    """Adding a built-in is one registration: methods, the expression language and the test
-    strategies pick it up (exports: `ops.__all__`, checked above for every built-in)."""
+def test_a_new_builtin_is_picked_up_by_the_language_and_strategies() -> None:
+    """Adding a built-in is one registration: the expression language and the test strategies
+    pick it up (exports: `ops.__all__`, checked above for every built-in; a method of Value,
+    if it should be one, is its one line in value.py)."""
     script = textwrap.dedent(
         """
         import math
         from autodiff import Value
         from autodiff.domains import Domain, Interval
-        from autodiff.primitives import register
+        from autodiff.primitives import primitive
 
+        @primitive(lambda x, out: 3 * x * x, builtin=True, language=True,
+                   domain=Domain(Interval(-2, 2)))
         def cube(x: float) -> float:
             return x**3
-
-        register(cube, lambda x, out: 3 * x * x, builtin=True, code="{x} ** 3",
-                 method=True, language=True, domain=Domain(Interval(-2, 2)))
 
         from autodiff.cli.expression import FUNCTIONS
         from hypothesis import find
         from autodiff.testing import arguments, operations
-        assert Value(2.0).cube().partials == (12.0,)
+        assert cube(Value(2.0)).partials == (12.0,)
         assert "cube" in FUNCTIONS
         assert "cube" in {p.name for p in operations()}
         assert -2 <= find(arguments("cube"), lambda point: True).inputs[0] <= 2
@@ -192,8 +190,10 @@ def code_form_disagrees(prim: Primitive, inputs: tuple[float, ...]) -> str | Non
     compiled code reruns eagerly on an error). Where they differ, how."""
     program = Program()
     names = [f"x{i}" for i in range(len(inputs))]
-    expression = program.call(prim, names)
-    code = program.function("form", names, expression, body=[])
+    result = program.apply(prim, [program.argument(name) for name in names])
+    code = program.function(
+        "form", names, [*program.source(program.lines), f"    return {result.name}"]
+    )
     try:
         written = code(*inputs)
     except (ArithmeticError, ValueError):
@@ -235,8 +235,8 @@ def test_every_code_form_computes_what_its_forward_does(prim: Primitive) -> None
 def test_the_code_form_property_catches_a_wrong_form() -> None:
     tanh = ad.tanh.primitive
     saved = tanh.code
-    tanh.code = "math.sinh({x})"
+    tanh._code = "math.sinh({x})"
     try:
         fails(code_forms_agree_with_forwards(tanh))
     finally:
-        tanh.code = saved
+        tanh._code = saved

@@ -189,7 +189,11 @@ def test_a_number_to_a_value_power() -> None:
             TypeError,
             "is a constant: pass a number, not a Value",
         ),
-        (lambda: ad.tanh(Value(1.0), slope=1.0), TypeError, "tanh has no parameter slope"),
+        (
+            lambda: ad.tanh(Value(1.0), slope=1.0),
+            TypeError,
+            "tanh() got an unexpected keyword argument 'slope'",
+        ),
         (
             lambda: ad.power(Value(1.0)),
             TypeError,

@@ -49,7 +49,7 @@ def naive_bce(z: Value, y: float) -> Value:
 
 
 def test_bce_gradient_is_sigmoid_minus_target() -> None:
-    bce_gradient_is_sigmoid_minus_target(nn.bce_with_logits)()
+    bce_gradient_is_sigmoid_minus_target(nn.bce_loss.per_sample)()
 
 
 def test_bce_gradient_property_catches_the_naive_formula() -> None:
@@ -61,7 +61,7 @@ def test_bce_gradient_property_catches_the_naive_formula() -> None:
 def test_bce_is_the_cross_entropy_of_the_sigmoid(z: float, y: float) -> None:
     # −y·log σ(z) − (1 − y)·log(1 − σ(z)), with log σ(z) = −log(1 + e^−z), 1 − σ(z) = σ(−z)
     expected = y * math.log1p(math.exp(-z)) + (1 - y) * math.log1p(math.exp(z))
-    assert nn.bce_with_logits(Value(z), y).data == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    assert nn.bce_loss.per_sample(Value(z), y).data == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ def test_bce_stays_finite_at_a_logit_of_a_thousand(
     z: float, y: float, loss: float, grad: float
 ) -> None:
     logit = Value(z)
-    value = nn.bce_with_logits(logit, y)
+    value = nn.bce_loss.per_sample(logit, y)
     value.backward()
     assert (value.data, logit.grad) == (loss, grad)
 
@@ -104,11 +104,12 @@ def cross_entropy_gradient_is_softmax_minus_one_hot(
 
 def naive_cross_entropy(zs: Sequence[Value], t: int) -> Value:
     """−log softmax(z)_t, kept finite with an epsilon: wrong where softmax saturates."""
-    return -(ad.softmax(zs)[t] + 1e-12).log()
+    y: Value = ad.softmax(zs)[t]
+    return -(y + 1e-12).log()
 
 
 def test_cross_entropy_gradient_is_softmax_minus_one_hot() -> None:
-    cross_entropy_gradient_is_softmax_minus_one_hot(nn.softmax_cross_entropy)()
+    cross_entropy_gradient_is_softmax_minus_one_hot(nn.cross_entropy_loss.per_sample)()
 
 
 def test_cross_entropy_gradient_property_catches_the_naive_formula() -> None:
@@ -117,15 +118,15 @@ def test_cross_entropy_gradient_property_catches_the_naive_formula() -> None:
 
 def test_cross_entropy_is_the_kl_divergence_of_a_one_hot_target() -> None:
     z0 = [0.5, -1.0, 2.0, 0.0]
-    ce = nn.softmax_cross_entropy([Value(z) for z in z0], 2).data
-    kl = nn.kl_divergence([Value(z) for z in z0], [0.0, 0.0, 1.0, 0.0]).data
+    ce = nn.cross_entropy_loss.per_sample([Value(z) for z in z0], 2).data
+    kl = nn.kl_loss.per_sample([Value(z) for z in z0], [0.0, 0.0, 1.0, 0.0]).data
     assert ce == pytest.approx(kl) == pytest.approx(-math.log(ad.softmax(z0)[2]))
 
 
 def test_kl_divergence_of_a_soft_target_and_its_gradient() -> None:
     z0, d = [0.5, -1.0, 2.0], [0.2, 0.3, 0.5]
     zs = [Value(z) for z in z0]
-    kl = nn.kl_divergence(zs, d)
+    kl = nn.kl_loss.per_sample(zs, d)
     kl.backward()
     q = ad.softmax(z0)
     assert kl.data == pytest.approx(sum(di * math.log(di / qi) for di, qi in zip(d, q)))
@@ -136,19 +137,19 @@ def test_kl_divergence_of_a_soft_target_and_its_gradient() -> None:
 
 
 def test_hinge_is_zero_outside_the_margin_and_linear_inside() -> None:
-    assert nn.hinge(Value(2.0), 1.0).data == 0.0
+    assert nn.hinge_loss.per_sample(Value(2.0), 1.0).data == 0.0
     score = Value(0.25)
-    loss = nn.hinge(score, -1.0)
+    loss = nn.hinge_loss.per_sample(score, -1.0)
     loss.backward()
     assert (loss.data, score.grad) == (1.25, 1.0)
 
 
 def test_squared_error_sums_over_outputs() -> None:
     ys = [Value(1.0), Value(2.0)]
-    loss = nn.squared_error(ys, [0.0, 4.0])
+    loss = nn.mse_loss.per_sample(ys, [0.0, 4.0])
     loss.backward()
     assert loss.data == 5.0 and [y.grad for y in ys] == [2.0, -4.0]
-    assert nn.squared_error([Value(3.0)], 1.0).data == 4.0
+    assert nn.mse_loss.per_sample([Value(3.0)], 1.0).data == 4.0
 
 
 def test_l2_penalty_is_one_node_with_gradient_two_alpha_p() -> None:
@@ -163,7 +164,7 @@ def test_a_loss_is_the_mean_over_the_batch() -> None:
     scores = [Value(0.5), Value(-2.0), Value(3.0)]
     assert nn.hinge_loss(scores, [1, 1, -1]).data == pytest.approx((0.5 + 3.0 + 4.0) / 3)
     logits_ = [[Value(0.0), Value(0.0)], [Value(1.0), Value(-1.0)]]
-    expected = (math.log(2) + nn.softmax_cross_entropy(logits_[1], 0).data) / 2
+    expected = (math.log(2) + nn.cross_entropy_loss.per_sample(logits_[1], 0).data) / 2
     assert nn.cross_entropy_loss(logits_, [1, 0]).data == pytest.approx(expected)
 
 
@@ -178,18 +179,38 @@ def test_a_loss_is_the_mean_over_the_batch() -> None:
             "loss needs a model with one output, got 2",
         ),
         (
-            lambda: nn.softmax_cross_entropy([Value(1.0)] * 3, 3),
+            lambda: nn.cross_entropy_loss.per_sample([Value(1.0)] * 3, 3),
             ValueError,
             r"the target must be a class in 0\.\.2, got 3",
         ),
-        (lambda: nn.softmax_cross_entropy([Value(1.0)] * 3, 1.5), TypeError, "must be an int"),  # type: ignore[arg-type]
-        (lambda: nn.kl_divergence([Value(1.0)] * 2, [0.5, 0.6]), ValueError, "distribution"),
-        (lambda: nn.kl_divergence([Value(1.0)] * 2, [1.0]), ValueError, "must be 2 numbers"),
-        (lambda: nn.kl_divergence([Value(1.0)] * 2, ["1", 0]), ValueError, "must be 2 numbers"),  # type: ignore[list-item]
-        (lambda: nn.squared_error([Value(1.0)], [1.0, 2.0]), ValueError, "must be 1 number, one"),
-        (lambda: nn.hinge(Value(1.0), 0), ValueError, r"the target must be -1 or \+1, got 0"),
+        (
+            lambda: nn.cross_entropy_loss.per_sample([Value(1.0)] * 3, 1.5),
+            TypeError,
+            "must be an int",
+        ),
+        (lambda: nn.kl_loss.per_sample([Value(1.0)] * 2, [0.5, 0.6]), ValueError, "distribution"),
+        (lambda: nn.kl_loss.per_sample([Value(1.0)] * 2, [1.0]), ValueError, "must be 2 numbers"),
+        (
+            lambda: nn.kl_loss.per_sample([Value(1.0)] * 2, ["1", 0]),
+            ValueError,
+            "must be 2 numbers",
+        ),
+        (
+            lambda: nn.mse_loss.per_sample([Value(1.0)], [1.0, 2.0]),
+            ValueError,
+            "must be 1 number, one",
+        ),
+        (
+            lambda: nn.hinge_loss.per_sample(Value(1.0), 0),
+            ValueError,
+            r"the target must be -1 or \+1, got 0",
+        ),
         (lambda: nn.hinge_loss([Value(1.0)], [True]), ValueError, r"must be -1 or \+1, got True"),
-        (lambda: nn.bce_with_logits(Value(1.0), -1), ValueError, r"a number in \[0, 1\], got -1"),
+        (
+            lambda: nn.bce_loss.per_sample(Value(1.0), -1),
+            ValueError,
+            r"a number in \[0, 1\], got -1",
+        ),
         (lambda: nn.bce_loss([Value(1.0)], [float("nan")]), ValueError, r"\[0, 1\], got nan"),
         (lambda: nn.l2_penalty([Value(1.0)], -1.0), ValueError, "alpha"),
     ],
