@@ -260,9 +260,9 @@ def test_dot_takes_sequences_and_names_what_is_not_one() -> None:
     w, x = Value(2.0), Value(3.0)
     z = ad.dot((w, -1.0), (x, 4.0), 0.5)
     assert (z.data, z.parents[0], z.parents[2]) == (2.5, w, x)
-    with pytest.raises(TypeError, match=r"dot\(\) takes one iterable .* got 'Value'"):
+    with pytest.raises(TypeError, match=r"dot takes two sequences .* got 'Value'"):
         ad.dot(w, [x])  # type: ignore[call-overload]
-    with pytest.raises(TypeError, match=r"dot\(\) takes one iterable .* got 'float'"):
+    with pytest.raises(TypeError, match=r"dot takes two sequences .* got 'float'"):
         ad.dot([w], 3.0)  # type: ignore[call-overload]
 
 
