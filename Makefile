@@ -78,7 +78,9 @@ test: $(VENV)/.test $(VENV)/.docs
 
 # Mutation testing, by hand (not part of `make test`): how many small changes to the engine's
 # core the fast tests notice, out of a sample of MUTANTS drawn by SEED (tests/mutation.py).
-MUTATE := autodiff/value.py autodiff/primitives.py autodiff/ops.py
+# The core: the files of the engine's reading path (value.py's docstring), and its checks.
+MUTATE := autodiff/value.py autodiff/ops.py autodiff/primitives.py autodiff/backprop.py \
+	autodiff/checks.py
 MUTANTS ?= 120
 
 mutation: $(VENV)/.test
