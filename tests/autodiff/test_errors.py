@@ -19,7 +19,7 @@ from autodiff import DomainError, Value
         (lambda: Value(1j), "got 'complex'"),  # type: ignore[arg-type]
         (lambda: Value(1.0, label=3), "Value(label) needs a str, got 'int'"),  # type: ignore[arg-type]
         (lambda: Value(1.0) + "x", "unsupported operand type(s) for +: 'Value' and 'str'"),  # type: ignore[operator]
-        (lambda: ad.xlogy(Value(1.0), "y"), "unsupported operand type(s) for xlogy: 'Value' and"),  # type: ignore[call-overload]
+        (lambda: ad.xlogy(Value(1.0), "y"), "unsupported operand type(s) for xlogy: 'Value' and"),
         # From either side, the operation names both operands, as Python's own message does.
         (lambda: "x" + Value(1.0), "unsupported operand type(s) for +: 'str' and 'Value'"),  # type: ignore[operator]
         (lambda: Value(1.0) * [1], "unsupported operand type(s) for *: 'Value' and 'list'"),  # type: ignore[operator]

@@ -128,7 +128,7 @@ def unregistered(x: float) -> float:
     ("register", "message"),
     [
         (lambda: primitive(derivative=3)(unregistered), "the derivative must be a function, got 3"),  # type: ignore[arg-type]
-        (lambda: primitive(derivative=lambda x, out: 1.0)(2.0), "the forward must be a function"),  # type: ignore[call-overload]
+        (lambda: primitive(derivative=lambda x, out: 1.0)(2.0), "the forward must be a function"),  # type: ignore[arg-type]
         (
             lambda: primitive(lambda x, out: 1.0, name=1)(unregistered),  # type: ignore[arg-type]
             r"primitive\(name=...\) needs a str",
