@@ -327,6 +327,12 @@ def test_the_code_is_named_after_parameters_and_labels() -> None:
     assert "z = " in source and "g_w" in source and "math.tanh(z)" in source
 
 
+def test_a_neuron_s_dot_is_written_as_its_arithmetic() -> None:
+    compiled = ad.compile(lambda w, x, b: ad.dot([w], [x], b).tanh())
+    assert compiled(2.0, 3.0, -5.5) == math.tanh(0.5)
+    assert "sum((w * x,), 0.0) + b" in compiled.source  # not a call of dot's forward
+
+
 def test_labels_that_are_not_identifiers_never_reach_the_code() -> None:
     hostile = ["__import__('os').system('true')", "x; y", "import", "math", "t0", "_secret", "é"]
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 import autodiff as ad
-from autodiff import DomainError, Value
+from autodiff import DomainError, Value, checks
 
 
 @pytest.mark.parametrize(
@@ -165,3 +165,56 @@ def test_stable_where_a_naive_formula_overflows(
     assert math.isfinite(data) and all(math.isfinite(g) for g in grads)
     assert data == pytest.approx(value, rel=1e-15, abs=1e-300)
     assert grads == pytest.approx(gradient, rel=1e-15, abs=1e-300)
+
+
+# -- the checks at the door, which nn uses too ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("x", "real", "number"),
+    [
+        (2.5, True, True),
+        (-3, True, True),
+        (math.inf, True, False),
+        (math.nan, True, False),
+        (10**400, True, False),  # an int too large for a float
+        (True, False, False),  # a bool is an int to Python, not a number here
+        ("1", False, False),
+        (1j, False, False),
+    ],
+)
+def test_the_checks_tell_a_real_number_and_a_finite_one(
+    x: object, real: bool, number: bool
+) -> None:
+    assert (checks.is_real(x), checks.is_number(x)) == (real, number)
+
+
+@pytest.mark.parametrize(
+    ("check", "x", "error", "message"),
+    [
+        (checks.as_positive, 0.0, ValueError, "w needs a positive number, got 0.0"),
+        (checks.as_positive, math.inf, ValueError, "w needs a positive number, got inf"),
+        (checks.as_nonnegative, -1.0, ValueError, "w needs a number >= 0, got -1.0"),
+        (checks.as_nonnegative, "1", ValueError, "w needs a number >= 0, got '1'"),
+        (checks.as_finite, math.nan, ValueError, "w needs a finite number, got nan"),
+        (checks.as_count, 0, ValueError, "w needs a positive int, got 0"),
+        (checks.as_count, True, TypeError, "w needs an int, got a bool"),
+        (checks.as_count, 2.0, TypeError, "w needs an int, got 'float'"),
+        (checks.as_flag, 1, TypeError, "w needs True or False, got 'int'"),
+    ],
+)
+def test_each_check_names_the_argument_and_what_it_got(
+    check: Callable[[object, str], object], x: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as raised:
+        check(x, "w")
+    assert str(raised.value) == message
+
+
+def test_a_count_may_have_a_bound_and_a_huge_one_is_shown_short() -> None:
+    assert checks.as_count(10**6, "n", most=10**6) == 10**6
+    assert (checks.as_nonnegative(0, "w"), checks.as_positive(2, "w")) == (0.0, 2.0)
+    with pytest.raises(ValueError, match=r"^n needs a positive int up to 1e\+06, got 1000001$"):
+        checks.as_count(10**6 + 1, "n", most=10**6)
+    with pytest.raises(ValueError, match=r"got 10000000000000000000\.\.\. \(41 digits\)$"):
+        checks.as_count(10**40, "n", most=10**6)

@@ -58,6 +58,21 @@ def test_user_primitives_with_two_or_many_inputs_or_parameters() -> None:
     assert e.primitive is not None and e.primitive.params == {"k": 2.0}
 
 
+def test_a_parameter_that_is_a_list_is_bound_and_shown() -> None:
+    @primitive(lambda x, out, *, coeffs: sum(i * c * x ** (i - 1) for i, c in enumerate(coeffs)))
+    def poly(x: float, *, coeffs: list[float]) -> float:
+        return sum(c * x**i for i, c in enumerate(coeffs))
+
+    for _ in range(2):  # a list cannot key the cache of bound primitives: bound each time
+        y = poly(Value(2.0), coeffs=[1.0, 2.0, 3.0])
+        assert (y.data, y.partials, y.op) == (17.0, (14.0,), "poly(coeffs=[1.0, 2.0, 3.0])")
+
+
+def test_a_rule_of_one_or_two_inputs_is_written_as_code_in_its_own_names() -> None:
+    assert ad.mul.primitive.rule_code == "def rule(x, y, out):\n    return (y, x,)\n"
+    assert cube.primitive.rule_code == "def rule(x, out):\n    return (3.0 * x) * x\n"
+
+
 def test_the_rule_serves_values_too() -> None:
     x = Value(2.0)
     out = cube(x)
