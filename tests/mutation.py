@@ -639,7 +639,12 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
     global _hits  # noqa: PLW0603 -- the tracer adds to the set of the test now running
     limit = _limits.get(item.nodeid)
     if limit is not None:
-        signal.signal(signal.SIGALRM, _time_is_up)
+
+        def time_is_up(signum: int, frame: FrameType | None) -> None:
+            _first_failure(item.nodeid, f"E ran past its time limit ({limit:.3g} s)")
+            raise TimeLimitError
+
+        signal.signal(signal.SIGALRM, time_is_up)
         # Again each second after the first: hypothesis may run a hanging example once more.
         signal.setitimer(signal.ITIMER_REAL, limit, 1.0)
     if os.environ.get(RECORD):
@@ -651,10 +656,6 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
         signal.setitimer(signal.ITIMER_REAL, 0)
         _seconds[item.nodeid] = time.perf_counter() - started
         _hits = _at_import
-
-
-def _time_is_up(signum: int, frame: FrameType | None) -> None:
-    raise TimeLimitError
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
