@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 # `make test SEED=<n>` replays a run exactly.
 SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 
-.PHONY: demo test lab bench docs linkcheck diagram clean
+.PHONY: demo test lab bench docs linkcheck diagram mutation clean
 
 # One stamp per set of extras, so `make demo` does not pull in the test tools.
 $(VENV)/.demo: pyproject.toml
@@ -78,6 +78,16 @@ test: $(VENV)/.test $(VENV)/.docs
 	$(PY) -m mypy
 	$(MAKE) --no-print-directory docs
 	$(PY) -m pytest -n 2 --dist loadgroup --hypothesis-seed=$(SEED)
+
+# Mutation testing, by hand (not part of `make test`): how many small changes to the engine's
+# core the fast tests notice, out of a sample of MUTANTS drawn by SEED (tests/mutation.py).
+# The core: the files of the engine's reading path (value.py's docstring), and its checks.
+MUTATE := autodiff/value.py autodiff/ops.py autodiff/primitives.py autodiff/backprop.py \
+	autodiff/checks.py
+MUTANTS ?= 120
+
+mutation: $(VENV)/.test
+	$(PY) tests/mutation.py --seed $(SEED) --mutants $(MUTANTS) $(MUTATE)
 
 $(VENV)/.bench: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -364,7 +364,7 @@ def _exponential_derivative(y: Any, out: Any, *, base: float) -> Any:
     symbol="**",
     display="{base:g}**",
     code=False,
-    array="np.power({base}, {y})",
+    array="np.power({base}, {x})",
     domain=Domain(Interval(-20, 20, guard=bounded), params={"base": Interval(1e-2, 10)}),
 )
 def exponential(y: float, *, base: float) -> float:

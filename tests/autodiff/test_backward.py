@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import math
 import threading
 import tracemalloc
 from collections.abc import Callable, Iterator
@@ -107,7 +108,7 @@ def test_no_grad_records_nothing() -> None:
         assert not ad.is_grad_enabled()
         y = (x * x).tanh() + ad.sum([x, x])
     assert ad.is_grad_enabled()
-    assert y.parents == () and y.op == ""
+    assert y.parents == () and y.op == "" and y.grad == 0.0
     assert y.data == pytest.approx(2 * 2.0 + 0.9993292997390670)
 
 
@@ -295,3 +296,60 @@ def test_micrograd_s_backward_passes_a_node_s_grad_once_accumulating() -> None:
     assert a.grad == 12.0  # again: accumulating, as micrograd's closure does
     a._backward()  # a leaf passes nothing
     assert (b._prev, b._op, a._prev, a._op) == ({a}, "*", set(), "")
+
+
+def dead_relu_over_an_infinite_edge() -> tuple[Value, Value, Value]:
+    """x, h = x·∞ and out = relu(h) at x = −1: h's gradient is 0, and its edge to x carries ∞.
+
+    Passing that 0 on would give x NaN (0 × ∞), and adding even a 0.0 to x's grad would turn
+    a −0.0 there into 0.0: a node whose gradient is 0 passes nothing on.
+    """
+    x = Value(-1.0, "x")
+    h = x * math.inf
+    out = h.relu()
+    x.grad = -0.0
+    return x, h, out
+
+
+def is_minus_zero(g: float) -> bool:
+    return g == 0.0 and math.copysign(1.0, g) == -1.0
+
+
+def test_a_node_whose_gradient_is_zero_passes_nothing_on_in_every_float_mode() -> None:
+    x, h, out = dead_relu_over_an_infinite_edge()
+    steps = list(ad.backward_steps(out))
+    assert [step.node for step in steps] == [out, h]
+    assert steps[0].passed == ((h, 0.0),)
+    assert (steps[1].grad, steps[1].passed) == (0.0, ())
+    assert is_minus_zero(x.grad)
+
+    x, h, out = dead_relu_over_an_infinite_edge()
+    h.grad = 0.0
+    h._backward()
+    assert is_minus_zero(x.grad)
+    (infinity,) = [p for p in h.parents if p is not x]
+    assert infinity.grad == 0.0
+
+    x, h, out = dead_relu_over_an_infinite_edge()
+    out.backward()
+    assert is_minus_zero(x.grad) and h.grad == 0.0
+    assert ad.gradients(out, [x]) == [0.0]
+    assert ad.grad(lambda v: (v * math.inf).relu())(-1.0) == 0.0
+
+    x, h, out = dead_relu_over_an_infinite_edge()
+    h.grad = -0.0  # a gradient of −0.0 is a gradient of 0 too
+    h._backward()
+    assert is_minus_zero(x.grad)
+
+
+def test_a_zero_derivative_gives_a_gradient_of_plus_zero_in_every_float_mode() -> None:
+    """−relu(x) at x < 0: the gradient −1 crosses relu's derivative 0, and every float mode
+    gives 0.0, bit for bit alike, not −1 × 0.0 = −0.0."""
+
+    def f(v: Value) -> Value:
+        return -(v.relu())
+
+    x = Value(-1.0)
+    f(x).backward()
+    for g in (x.grad, ad.gradients(f(x), [x])[0], ad.grad(f)(-1.0)):
+        assert g == 0.0 and math.copysign(1.0, g) == 1.0

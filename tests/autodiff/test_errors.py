@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 import autodiff as ad
-from autodiff import DomainError, Value
+from autodiff import DomainError, Value, checks
 
 
 @pytest.mark.parametrize(
@@ -19,6 +19,7 @@ from autodiff import DomainError, Value
         (lambda: Value(1j), "got 'complex'"),  # type: ignore[arg-type]
         (lambda: Value(1.0, label=3), "Value(label) needs a str, got 'int'"),  # type: ignore[arg-type]
         (lambda: Value(1.0) + "x", "unsupported operand type(s) for +: 'Value' and 'str'"),  # type: ignore[operator]
+        (lambda: ad.xlogy(Value(1.0), "y"), "unsupported operand type(s) for xlogy: 'Value' and"),
         # From either side, the operation names both operands, as Python's own message does.
         (lambda: "x" + Value(1.0), "unsupported operand type(s) for +: 'str' and 'Value'"),  # type: ignore[operator]
         (lambda: Value(1.0) * [1], "unsupported operand type(s) for *: 'Value' and 'list'"),  # type: ignore[operator]
@@ -28,6 +29,12 @@ from autodiff import DomainError, Value
         (lambda: ad.tanh("x"), "tanh needs a real number, got 'str'"),
         (lambda: ad.sum([Value(1.0), None]), "sum needs a real number, got 'NoneType'"),
         (lambda: ad.dot([Value(1.0)], ["a"]), "dot needs a real number, got 'str'"),
+        (
+            lambda: ad.gradients(Value(1.0) * 2, 3),  # type: ignore[arg-type]
+            "gradients(inputs) needs an iterable of Values, got 'int'",
+        ),
+        (lambda: ad.zero_grad(Value(1.0)), "zero_grad(values) needs an iterable of Values"),  # type: ignore[arg-type]
+        (lambda: ad.zero_grad([Value(1.0), 2.0]), "zero_grad(values): item 1 is a float"),  # type: ignore[list-item]
     ],
 )
 def test_wrong_types_raise_type_errors_that_name_them(
@@ -51,6 +58,7 @@ def test_wrong_types_raise_type_errors_that_name_them(
         (lambda: 1 / Value(0.0), "x / y needs y != 0"),
         (lambda: ad.sin(Value(math.inf)), "sin(x) needs a finite x, got x = inf"),
         (lambda: ad.cos(-math.inf), "cos(x) needs a finite x, got x = -inf"),
+        (lambda: ad.xlogy(Value(1.0), Value(-1.0)), "xlogy(x, y) needs y > 0 where x != 0"),
         # The same policy for plain numbers.
         (lambda: ad.log(-1.0), "log(x) needs x > 0, got x = -1.0"),
         (lambda: ad.power(0.0, exponent=-2), "x ** y needs y >= 0 when x = 0"),
@@ -118,6 +126,16 @@ def test_dot_needs_as_many_weights_as_inputs() -> None:
         ad.dot([Value(1.0)], [1.0, 2.0])
 
 
+def test_softmax_and_logsumexp_of_infinite_inputs_are_their_limits() -> None:
+    inf = math.inf
+    assert ad.softmax([inf, 0.0]) == [1.0, 0.0]
+    assert ad.softmax([inf, -1.0, inf]) == [0.5, 0.0, 0.5]  # shared by the tied largest
+    assert ad.softmax([-inf, 0.0]) == [0.0, 1.0]
+    assert [y.data for y in ad.softmax([Value(inf), Value(0.0)])] == [1.0, 0.0]
+    assert (ad.logsumexp([inf, 0.0]), ad.logsumexp([-inf, -inf])) == (inf, -inf)
+    assert ad.logsumexp([-inf, 0.0]) == 0.0
+
+
 def value_and_grads(f: Callable[[list[Value]], Value], *xs: float) -> tuple[float, list[float]]:
     inputs = [Value(x) for x in xs]
     out = f(inputs)
@@ -147,3 +165,56 @@ def test_stable_where_a_naive_formula_overflows(
     assert math.isfinite(data) and all(math.isfinite(g) for g in grads)
     assert data == pytest.approx(value, rel=1e-15, abs=1e-300)
     assert grads == pytest.approx(gradient, rel=1e-15, abs=1e-300)
+
+
+# -- the checks at the door, which nn uses too ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("x", "real", "number"),
+    [
+        (2.5, True, True),
+        (-3, True, True),
+        (math.inf, True, False),
+        (math.nan, True, False),
+        (10**400, True, False),  # an int too large for a float
+        (True, False, False),  # a bool is an int to Python, not a number here
+        ("1", False, False),
+        (1j, False, False),
+    ],
+)
+def test_the_checks_tell_a_real_number_and_a_finite_one(
+    x: object, real: bool, number: bool
+) -> None:
+    assert (checks.is_real(x), checks.is_number(x)) == (real, number)
+
+
+@pytest.mark.parametrize(
+    ("check", "x", "error", "message"),
+    [
+        (checks.as_positive, 0.0, ValueError, "w needs a positive number, got 0.0"),
+        (checks.as_positive, math.inf, ValueError, "w needs a positive number, got inf"),
+        (checks.as_nonnegative, -1.0, ValueError, "w needs a number >= 0, got -1.0"),
+        (checks.as_nonnegative, "1", ValueError, "w needs a number >= 0, got '1'"),
+        (checks.as_finite, math.nan, ValueError, "w needs a finite number, got nan"),
+        (checks.as_count, 0, ValueError, "w needs a positive int, got 0"),
+        (checks.as_count, True, TypeError, "w needs an int, got a bool"),
+        (checks.as_count, 2.0, TypeError, "w needs an int, got 'float'"),
+        (checks.as_flag, 1, TypeError, "w needs True or False, got 'int'"),
+    ],
+)
+def test_each_check_names_the_argument_and_what_it_got(
+    check: Callable[[object, str], object], x: object, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as raised:
+        check(x, "w")
+    assert str(raised.value) == message
+
+
+def test_a_count_may_have_a_bound_and_a_huge_one_is_shown_short() -> None:
+    assert checks.as_count(10**6, "n", most=10**6) == 10**6
+    assert (checks.as_nonnegative(0, "w"), checks.as_positive(2, "w")) == (0.0, 2.0)
+    with pytest.raises(ValueError, match=r"^n needs a positive int up to 1e\+06, got 1000001$"):
+        checks.as_count(10**6 + 1, "n", most=10**6)
+    with pytest.raises(ValueError, match=r"got 10000000000000000000\.\.\. \(41 digits\)$"):
+        checks.as_count(10**40, "n", most=10**6)

@@ -93,3 +93,20 @@ def test_at_a_kink_the_subgradient_differs_from_the_finite_difference() -> None:
     with pytest.raises(GradcheckError):
         gradcheck(ad.relu, 0.0)
     assert math.isclose(gradcheck(ad.relu, 0.5), True)
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ({"eps": 0.0}, r"gradcheck\(eps=...\) needs a positive number, got 0.0"),
+        ({"eps": True}, r"gradcheck\(eps=...\) needs a positive number, got True"),
+        ({"eps": math.inf}, r"gradcheck\(eps=...\) needs a positive number, got inf"),
+        ({"atol": -1.0}, r"gradcheck\(atol=...\) needs a number >= 0, got -1.0"),
+        ({"rtol": math.nan}, r"gradcheck\(rtol=...\) needs a number >= 0, got nan"),
+    ],
+)
+def test_a_step_or_tolerance_that_is_no_such_number_is_refused(
+    given: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        gradcheck(cube, 1.5, **given)

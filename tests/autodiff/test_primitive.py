@@ -58,6 +58,21 @@ def test_user_primitives_with_two_or_many_inputs_or_parameters() -> None:
     assert e.primitive is not None and e.primitive.params == {"k": 2.0}
 
 
+def test_a_parameter_that_is_a_list_is_bound_and_shown() -> None:
+    @primitive(lambda x, out, *, coeffs: sum(i * c * x ** (i - 1) for i, c in enumerate(coeffs)))
+    def poly(x: float, *, coeffs: list[float]) -> float:
+        return sum(c * x**i for i, c in enumerate(coeffs))
+
+    for _ in range(2):  # a list cannot key the cache of bound primitives: bound each time
+        y = poly(Value(2.0), coeffs=[1.0, 2.0, 3.0])
+        assert (y.data, y.partials, y.op) == (17.0, (14.0,), "poly(coeffs=[1.0, 2.0, 3.0])")
+
+
+def test_a_rule_of_one_or_two_inputs_is_written_as_code_in_its_own_names() -> None:
+    assert ad.mul.primitive.rule_code == "def rule(x, y, out):\n    return (y, x,)\n"
+    assert cube.primitive.rule_code == "def rule(x, out):\n    return (3.0 * x) * x\n"
+
+
 def test_the_rule_serves_values_too() -> None:
     x = Value(2.0)
     out = cube(x)
@@ -107,6 +122,52 @@ def test_a_rule_with_the_wrong_number_of_derivatives_is_named_at_first_use() -> 
         unary_giving_two(a)
     with pytest.raises(TypeError, match="rule of binary_giving_one must return 2 derivatives"):
         binary_giving_one(a, b)
+
+
+def test_a_rule_giving_something_else_than_a_number_is_named_at_first_use() -> None:
+    @primitive(derivative=lambda x, y, out: (1.0, "one"))
+    def wordy(x: float, y: float) -> float:
+        return x + y
+
+    with pytest.raises(
+        TypeError, match="the derivative rule of wordy returned 'one', not a number"
+    ):
+        wordy(Value(1.0), Value(2.0))
+
+
+def unregistered(x: float) -> float:
+    return x
+
+
+@pytest.mark.parametrize(
+    ("register", "message"),
+    [
+        (lambda: primitive(derivative=3)(unregistered), "the derivative must be a function, got 3"),  # type: ignore[arg-type]
+        (lambda: primitive(derivative=lambda x, out: 1.0)(2.0), "the forward must be a function"),  # type: ignore[arg-type]
+        (
+            lambda: primitive(lambda x, out: 1.0, name=1)(unregistered),  # type: ignore[arg-type]
+            r"primitive\(name=...\) needs a str",
+        ),
+        (
+            lambda: primitive(lambda x, out: 1.0, display=None)(unregistered),  # type: ignore[arg-type]
+            r"primitive\(display=...\) needs a str",
+        ),
+        (
+            lambda: primitive(lambda x, out: 1.0, domain=(0, 1))(unregistered),  # type: ignore[arg-type]
+            r"primitive\(domain=...\) needs an autodiff.Domain",
+        ),
+        (
+            lambda: primitive(lambda x, out: 1.0, reference="x")(unregistered),  # type: ignore[arg-type]
+            r"primitive\(reference=...\) needs a function",
+        ),
+    ],
+)
+def test_a_registration_with_a_wrong_argument_is_refused_naming_it(
+    register: Any, message: str
+) -> None:
+    with pytest.raises(TypeError, match=message):
+        register()
+    assert "unregistered" not in ad.PRIMITIVES
 
 
 def test_a_forward_must_give_a_real_number() -> None:
@@ -218,6 +279,59 @@ def test_constant_parameters_must_be_finite() -> None:
         Value(1.0).leaky_relu(math.nan)
     with pytest.raises(ValueError, match=r"power\(exponent=...\) needs a finite number"):
         Value(2.0) ** math.inf
+
+
+@primitive(derivative=lambda x, y, out: (math.log(x), 1.0))
+def xlogx_plus(x: float, y: float) -> float:
+    """x·log x − x + y, with 0·log 0 = 0;  ∂/∂x = log x, undefined at 0,  ∂/∂y = 1"""
+    return (x * math.log(x) if x > 0 else 0.0) - x + y
+
+
+@primitive(derivative=lambda xs, out: [math.log(x) for x in xs])
+def sum_xlogx(*xs: float) -> float:
+    """Σ x_i·log x_i − x_i, with 0·log 0 = 0;  ∂/∂x_i = log x_i, undefined at 0"""
+    return sum((x * math.log(x) if x > 0 else 0.0) - x for x in xs)
+
+
+@pytest.mark.parametrize(
+    ("make", "name"),
+    [
+        (xlogx_plus, "xlogx_plus"),
+        (lambda x, y: sum_xlogx([y, x, y]), "sum_xlogx"),
+    ],
+)
+def test_a_user_rule_undefined_at_a_point_raises_only_when_a_nonzero_gradient_crosses_it(
+    make: Any, name: str
+) -> None:
+    """A user's rule written with math.log fails at 0 (a ValueError of math): the node's
+    edges are then undefined there, and the policy of the built-ins holds."""
+    x, y = Value(0.0), Value(2.0)
+    out = make(x, y)  # the value exists: making the node is fine
+    assert all(isinstance(d, ad.Undefined) for d in out.partials)
+    (out * 0.0).backward()  # a zero gradient may cross the edge
+    assert (x.grad, y.grad) == (0.0, 0.0)
+    assert ad.gradients(out * 0.0, [x, y]) == [0.0, 0.0]
+    assert [step.passed for step in ad.backward_steps(out, 0.0)] == [()]
+    for nonzero in (
+        out.backward,
+        lambda: ad.gradients(out, [x]),
+        lambda: list(ad.backward_steps(out)),
+        lambda: ad.grad(make)(0.0, 2.0),
+    ):
+        with pytest.raises(ad.DomainError, match=rf"{name}: the derivative at .* does not exist"):
+            nonzero()
+    assert ad.grad(make)(math.e, 2.0) == pytest.approx(1.0)  # where it holds, log e
+
+
+def test_the_derivative_of_the_zeroth_power_at_zero() -> None:
+    """x^0 is the constant 1, even at 0, where n·x^(n−1) would divide by zero."""
+    x = Value(0.0)
+    (x**0).backward()
+    assert x.grad == 0.0
+    assert ad.grad(lambda v: v**0)(0.0) == 0.0
+    x = Value(0.0)
+    (x**0).backward(create_graph=True)
+    assert x.grad.data == 0.0
 
 
 def test_the_derivatives_of_a_constant_base_power_at_zero() -> None:

@@ -87,6 +87,11 @@ def test_each_operator_applies_its_primitive_from_either_side(operator: object, 
     assert (-x).primitive.name == "neg" and abs(x).primitive.name == "abs"  # type: ignore[union-attr]
 
 
+def test_each_operation_lists_the_parameters_it_takes_after_its_inputs() -> None:
+    assert (ad.leaky_relu.parameters, ad.power.parameters) == (["slope"], ["exponent"])
+    assert ad.tanh.parameters == ad.softmax.parameters == []  # softmax's index is its own
+
+
 def test_the_expression_language_offers_what_the_registrations_say() -> None:
     assert set(FUNCTIONS) == {p.name for p in BUILTINS if p.language}
     for prim in BUILTINS:

@@ -59,10 +59,37 @@ def test_an_expression_on_values_equals_its_reference_on_floats(
     assert math.isclose(value, expression.reference(*point), rel_tol=1e-9, abs_tol=1e-12)
 
 
+# The built-ins whose derivative jumps (at 0, or where inputs tie): stated here, to check the
+# registrations' `kinked`, which decides what smooth expressions leave out.
+KINKED = {"relu", "leaky_relu", "abs", "max", "min", "step", "sign", "equal", "argmax", "argmin"}
+
+
+def test_smooth_operations_are_the_built_ins_whose_derivative_never_jumps() -> None:
+    assert {p.name for p in operations(smooth=True)} == {p.name for p in BUILTINS} - KINKED
+
+
 @given(expressions(n_inputs=1, smooth=True))
 def test_smooth_expressions_leave_out_kinks(expression: Expression) -> None:
-    kinked = {p.name for p in BUILTINS if p.domain is not None and p.domain.kinked}
-    assert not any(step.op.name in kinked for step in expression.steps)
+    assert not any(step.op.name in KINKED for step in expression.steps)
+
+
+@pytest.mark.parametrize("name", sorted(ORACLES))
+def test_every_domain_gives_more_than_one_point(name: str) -> None:
+    """A domain shrunk to one point (an interval from 20 to 20) would test its operation
+    there alone: each input and each parameter takes several values."""
+    drawn: list[Point] = []
+
+    @settings(database=None, max_examples=20)
+    @given(arguments(name))
+    def draw(point: Point) -> None:
+        drawn.append(point)
+
+    draw()
+    shortest = min(len(point.inputs) for point in drawn)
+    for i in range(shortest):
+        assert len({point.inputs[i] for point in drawn}) > 1, f"input {i}"
+    for key in drawn[0].params:
+        assert len({point.params[key] for point in drawn}) > 1, key
 
 
 def test_extra_operations_join_the_expressions() -> None:

@@ -110,6 +110,7 @@ def test_comparisons_compare_data_and_return_bool() -> None:
     a, b = Value(1.0), Value(2.0)
     assert (a < b, a <= b, a > b, a >= b) == (True, True, False, False)
     assert (a < 1.5, 2 > a, a >= 1, 0 <= a) == (True, True, True, True)  # noqa: SIM300 -- reflected
+    assert (a < 1.0, a <= 1.0, a > 1.0, a >= 1.0) == (False, True, False, True)  # at a tie
 
 
 def test_equality_and_hash_are_identity() -> None:
@@ -229,6 +230,7 @@ def test_nan_stays_nan_and_the_sign_of_zero_is_dropped_by_abs() -> None:
 
 
 def test_functions_of_numbers_return_floats() -> None:
+    assert ad.xlogy(0.0, -1.0) == 0.0  # 0·log y is 0 for every y
     assert ad.tanh(0.5) == math.tanh(0.5)
     assert ad.exp(1) == math.e
     assert ad.sum([1, 2, 3]) == 6.0
@@ -243,6 +245,25 @@ def test_dot_is_one_node_with_an_edge_per_input() -> None:
     assert len(z.parents) == 5
     assert z.partials == (3.0, 4.0, 2.0, -1.0, 1.0)  # x_i for w_i, w_i for x_i, 1 for b
     assert grads(z, w1, w2, x1, b) == [3.0, 4.0, 2.0, 1.0]
+
+
+def test_an_operation_of_many_inputs_takes_any_iterable_and_names_what_is_not_one() -> None:
+    xs = [Value(1.0), Value(2.0), Value(4.0)]
+    assert ad.sum(x for x in xs).parents == tuple(xs)
+    assert ad.prod(iter(xs)).data == 8.0
+    for wrong in (Value(1.0), 3.0, "ab"):
+        with pytest.raises(TypeError, match=r"max\(\) takes one iterable .* as sum does"):
+            ad.max(wrong)
+
+
+def test_dot_takes_sequences_and_names_what_is_not_one() -> None:
+    w, x = Value(2.0), Value(3.0)
+    z = ad.dot((w, -1.0), (x, 4.0), 0.5)
+    assert (z.data, z.parents[0], z.parents[2]) == (2.5, w, x)
+    with pytest.raises(TypeError, match=r"dot takes two sequences .* got 'Value'"):
+        ad.dot(w, [x])
+    with pytest.raises(TypeError, match=r"dot takes two sequences .* got 'float'"):
+        ad.dot([w], 3.0)
 
 
 def test_prod_is_exact_when_some_inputs_are_zero() -> None:

@@ -21,10 +21,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import ORACLES
 
 import autodiff as ad
 from autodiff import Value
-from autodiff.testing import Expression, expressions, reals
+from autodiff.testing import Expression, Point, arguments, expressions, reals
 
 REL, ABS = 1e-9, 1e-12
 
@@ -65,8 +66,10 @@ def test_a_batch_gives_each_samples_eager_result(expression: Expression, batch: 
         with pytest.raises(type(error)):
             ad.compile(f, vectorize=True)(xs, ys)
         return
-    got = ad.compile(f, vectorize=True)(xs, ys)
+    compiled = ad.compile(f, vectorize=True)
+    got = compiled(xs, ys)
     assert close(got, expected), f"{expression}: {got} != {expected}"
+    assert compiled.traces == 1, f"{expression} was not written for arrays"
 
 
 # A random expression may not use its first input, and so not w: value_and_grad says so.
@@ -151,6 +154,7 @@ def test_a_zero_gradient_across_an_undefined_derivative_is_no_nan() -> None:
 def test_numbers_are_shared_and_rows_are_samples() -> None:
     f = ad.compile(lambda w, x: ad.dot([w, w], x), vectorize=True)
     assert close(f(2.0, np.array([[1.0, 2.0], [3.0, 4.0]])), [6.0, 14.0])
+    assert f.traces == 1  # written for arrays, not run sample by sample
 
 
 @pytest.mark.parametrize(
@@ -263,3 +267,25 @@ def test_the_gradient_of_one_row_of_a_layer() -> None:
     got = compiled(2.0, np.array([[1.0, 2.0], [3.0, 4.0]]))
     assert "@" in compiled.source
     assert close(got, ([12.0, 28.0], [[2.0, 2.0], [3.0, 3.0]]))
+
+
+@pytest.mark.parametrize("name", sorted(ORACLES))
+def test_every_builtin_is_written_for_arrays(name: str) -> None:
+    """Each built-in operation, and its derivatives, run as array code over a batch (the
+    compiled function runs sample by sample only where no array form is written)."""
+
+    @settings(max_examples=3, database=None)
+    @given(arguments(name))
+    def check(point: Point) -> None:
+        def f(*xs: Any) -> Any:
+            return ORACLES[name].engine(list(xs), point.params)
+
+        n = len(point.inputs)
+        vg = ad.value_and_grad(f, argnums=tuple(range(n)))
+        compiled = ad.compile(vg, vectorize=True)
+        columns = [np.array([x, x]) for x in point.inputs]
+        got = compiled(*columns)
+        assert compiled.traces == 1, f"{name} at {point} was not written for arrays"
+        assert close(got, per_sample(vg, *columns))
+
+    check()
