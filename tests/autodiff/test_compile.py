@@ -333,6 +333,13 @@ def test_a_neuron_s_dot_is_written_as_its_arithmetic() -> None:
     assert "sum((w * x,), 0.0) + b" in compiled.source  # not a call of dot's forward
 
 
+def test_an_operation_with_parameters_is_written_as_its_arithmetic() -> None:
+    compiled = ad.compile(lambda x: ad.gradients(x**2 + ad.leaky_relu(x, 0.2), [x]))
+    assert compiled(3.0) == [7.0]
+    assert "x ** 2" in compiled.source and "0.2 * x if" in compiled.source
+    assert "_power" not in compiled.source and "_leaky_relu" not in compiled.source
+
+
 def test_labels_that_are_not_identifiers_never_reach_the_code() -> None:
     hostile = ["__import__('os').system('true')", "x; y", "import", "math", "t0", "_secret", "é"]
 
