@@ -20,17 +20,31 @@ from autodiff.diagrams.rendering import RenderingError, find_dot, format_of, ren
 
 class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type hints
     """An influence diagram, as a graphviz Digraph; ``node_count`` and ``edge_count`` say how
-    many Values (or units) and edges it draws, counted as drawn (a label may hold " -> ")."""
+    many Values (or units) and edges it draws, counted as drawn (a label may hold " -> ");
+    ``members``, the labels of the Values each box stands for, by the box's name (n0, n1,
+    ...): a unit's box names its z, y and parameters, which a search finds it by."""
 
-    def __init__(self, *args: Any, node_count: int = 0, edge_count: int = 0, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        node_count: int = 0,
+        edge_count: int = 0,
+        members: dict[str, tuple[str, ...]] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.node_count = node_count
         self.edge_count = edge_count
+        self.members = members or {}
 
     def _copy_kwargs(self, **kwargs: Any) -> dict[str, Any]:
-        """What `copy` and `subgraph` give a new Diagram: graphviz's, and the counts."""
-        counts = {"node_count": self.node_count, "edge_count": self.edge_count}
-        return dict(super()._copy_kwargs(**kwargs), **counts)
+        """What `copy` and `subgraph` give a new Diagram: graphviz's, the counts, the members."""
+        own = {
+            "node_count": self.node_count,
+            "edge_count": self.edge_count,
+            "members": self.members,
+        }
+        return dict(super()._copy_kwargs(**kwargs), **own)
 
     def __repr__(self) -> str:
         return (

@@ -152,6 +152,7 @@ def build(root: Value, options: Options) -> Diagram:
         graph_attr={"rankdir": options.rankdir, "ranksep": _rank_separation(layout)},
         node_count=len(layout.boxes),
         edge_count=len(edges),
+        members={box.id: tuple(v.label for v in box.values if v.label) for box in layout.boxes},
     )
     _draw_boxes(graph, layout, options)
     unlabelled = _draw_edges(graph, edges, layout, options)

@@ -90,8 +90,9 @@ def zoom(diagram: Diagram | Value, *, height: int | None = None, **options: Any)
     ``diagram`` is one that `autodiff.draw` (or ``draw_dot``) made, or a Value, drawn with
     ``options``. ``height``: the frame's height in pixels (default: the diagram's, at most
     600; a taller diagram starts zoomed out to fit). A search outlines the boxes whose text
-    has the words typed (a label, ``unit 2.1``, a number), dims the rest and centres on the
-    first; ↓ goes to the next.
+    has the words typed (a label, ``unit 2.1``, a number), or that stand for a Value so
+    labelled (a unit's box for ``y1.3``, ``z1.3``, ``w1.3.1``), dims the rest and centres on
+    the first; ↓ goes to the next.
     """
     if isinstance(diagram, Value):
         diagram = draw(diagram, **options)
@@ -104,7 +105,7 @@ def zoom(diagram: Diagram | Value, *, height: int | None = None, **options: Any)
     if height is not None and as_count(height, "zoom(height=...)") > MAX_HEIGHT:
         raise ValueError(f"zoom(height={height}): at most {MAX_HEIGHT} pixels, a few screens")
     module: Any = _module("viewer")
-    made: Viewer = module.Viewer(module.rendered(diagram), height=height)
+    made: Viewer = module.Viewer(diagram, height=height)
     return made
 
 

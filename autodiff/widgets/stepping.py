@@ -23,8 +23,9 @@ import ipywidgets
 from autodiff.backprop import BackwardStep, backward_steps, topological_order
 from autodiff.checks import as_float
 from autodiff.diagrams import Step, draw
+from autodiff.diagrams.diagram import Diagram
 from autodiff.value import Value
-from autodiff.widgets.viewer import Viewer, button, rendered
+from autodiff.widgets.viewer import Viewer, button
 
 
 class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
@@ -77,19 +78,19 @@ class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
 
     def go(self, k: int) -> Step:
         """Show step k (0: nothing passed yet); what it shows."""
-        svg, moment = self._draw(k)
-        self.viewer.show(svg)
+        diagram, moment = self._draw(k)
+        self.viewer.show(diagram)
         self._tell()  # last: once the line has changed, so has the picture
         return moment
 
-    def _draw(self, k: int) -> tuple[str, Step]:
+    def _draw(self, k: int) -> tuple[Diagram, Step]:
         """Recompute step k: the graph's grads, what the status line will say, the diagram."""
         for v in self.values:
             v.grad = 0.0
         done = list(itertools.islice(backward_steps(self.root, self.seed), k))
         moment = Step.after(self.root, done)
         self.text = self._say(done)
-        return rendered(draw(self.root, step=moment, **self.options)), moment
+        return draw(self.root, step=moment, **self.options), moment
 
     def _tell(self) -> None:
         self.status.value = html.escape(self.text)

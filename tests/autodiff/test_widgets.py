@@ -249,7 +249,7 @@ def test_a_search_outlines_the_boxes_found_and_centres_on_the_first() -> None:
     whole = viewer.view
     assert viewer.canvas.height == 600 and whole == viewer.picture.view  # tall: zoomed out
     assert viewer.search("unit 2.1") == ["n1"]  # not unit 2.10 ... 2.16
-    assert viewer.query.value == "unit 2.1"  # as if typed
+    assert viewer.query.value == ""  # a search from code leaves the box to the hand
     (found,) = [n for n in viewer.picture.nodes if n.name == "n1"]
     x, y, w, h = viewer.view
     bx, by, bw, bh = found.box
@@ -257,6 +257,17 @@ def test_a_search_outlines_the_boxes_found_and_centres_on_the_first() -> None:
     assert h == pytest.approx(600 * 3 / 4)  # close enough to read: its natural size
     assert viewer.found.value == "1 found: unit 2.1 · relu"
     assert viewer.canvas.matches == [found.id]
+
+
+def test_a_unit_s_box_is_found_by_the_labels_of_its_values() -> None:
+    viewer = mlp_viewer()
+    unit = viewer.search("unit 1.3")
+    assert len(unit) == 1
+    for label in ("y1.3", "z1.3", "w1.3.1", "b1.3", "Y1.3"):
+        assert viewer.search(label) == unit, label
+    assert viewer.found.value == "1 found: unit 1.3 · relu"
+    assert len(viewer.search("w1.3")) == 1  # a part of w1.3.1, w1.3.2: unit 1.3's
+    assert viewer.search("y1.30") == []
 
 
 def test_typing_searches_and_the_arrow_goes_to_the_next_match() -> None:
