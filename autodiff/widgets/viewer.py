@@ -22,7 +22,7 @@ import anywidget
 import ipywidgets
 import traitlets
 
-from autodiff.widgets.svg import Box, read
+from autodiff.widgets.svg import Box, Picture, read
 
 if TYPE_CHECKING:
     from autodiff.diagrams.diagram import Diagram
@@ -76,6 +76,7 @@ class Viewer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type
         tools = [self.query, self.next, self.zoom_in, self.zoom_out, self.whole, self.found]
         super().__init__([ipywidgets.HBox(tools), self.canvas])
         self._height = height
+        self.picture = Picture("", (0.0, 0.0, 0.0, 0.0), ())  # until the first is shown
         self.show(diagram)
         self.query.observe(lambda change: self.search(change["new"]), names="value")
         self.next.on_click(lambda _: self.next_match())
