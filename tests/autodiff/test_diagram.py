@@ -319,7 +319,8 @@ def test_cluster_names_and_labels_are_escaped() -> None:
 
 
 LINE_BREAKS = set("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-NOT_XML = {*map(chr, range(0x20)), "\ufffe", "\uffff"} - LINE_BREAKS - {"\t"}
+SURROGATES = set(map(chr, range(0xD800, 0xE000)))  # UTF-8 cannot hold one alone
+NOT_XML = {*map(chr, range(0x20)), *SURROGATES, "\ufffe", "\uffff"} - LINE_BREAKS - {"\t"}
 
 
 def visible(label: str) -> str:
