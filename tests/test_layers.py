@@ -3,9 +3,9 @@
     engine ← transforms ← compiler;   engine ← diagrams, testing;   diagrams ← widgets;
     all ← command line;   autodiff ← nn
 
-The engine is `autodiff`'s value, ops, primitives, backprop, code, errors, grad_mode, domains
-and checks. One cycle is deliberate: value.py, whose methods apply the operations, imports
-them at its end, after Value, which the operations need (`ALLOWED_CYCLE`).
+The engine is `autodiff`'s value, ops, primitives, backprop, code, formulas, errors,
+grad_mode, domains and checks. One cycle is deliberate: value.py, whose methods apply the
+operations, imports them at its end, after Value, which the operations need (`ALLOWED_CYCLE`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ ENGINE = {
     "distribution",
     "domains",
     "errors",
+    "formulas",
     "grad_mode",
     "ops",
     "primitives",

@@ -35,6 +35,7 @@ from autodiff.diagrams.diagram import Diagram
 from autodiff.diagrams.paths import breadth_first, influence
 from autodiff.diagrams.steps import Step
 from autodiff.diagrams.units import Unit, is_parameter, unit_of
+from autodiff.formulas import Formula, local_formulas
 from autodiff.value import Value, data_of
 
 ClusterOf = Callable[[Value], str | None]
@@ -74,6 +75,7 @@ class Options:
     rankdir: str = "LR"
     show_grad: bool = True
     show_derivatives: bool | None = None
+    show_formulas: bool = False
     number_format: str = ".4g"
     max_nodes: int = 200
     step: Step | None = None
@@ -141,7 +143,7 @@ def build(root: Value, options: Options) -> Diagram:
     on_path = _highlighted(root, options.highlight)
     layout = _layout(root, order, options, on_path)
     shown = set(map(id, layout.boxes))
-    edges = list(_edges(layout, shown, options.step))
+    edges = list(_edges(layout, shown, options))
     for source, target, *_ in edges:
         source.users += 1
         target.inputs += 1
@@ -335,16 +337,19 @@ def _operation(v: Value, *, short: bool = False) -> str:
 
 # -- edges --------------------------------------------------------------------------------------
 
-Edge = tuple[Box, Box, float, bool, "float | None"]
-"""from, to, ∂to/∂from, on a highlighted path, what the shown step passed along it (or None)"""
+Edge = tuple[Box, Box, float, bool, "float | None", "Formula | None"]
+"""from, to, ∂to/∂from, on a highlighted path, what the shown step passed along it (or None),
+the rule's formula for ∂to/∂from (where formulas are shown)"""
 
 
-def _edges(layout: Layout, shown: set[int], step: Step | None) -> Iterable[Edge]:
+def _edges(layout: Layout, shown: set[int], options: Options) -> Iterable[Edge]:
     """An edge from each drawn input to its user's box, with the local derivative; none within
     a box, nor within a unit's layer (a vector activation: its Jacobian table shows them)."""
+    step = options.step
     for box in layout.boxes:
         for v in box.values:
             passed = step.passed if step is not None and v is step.node else ()
+            formulas = local_formulas(v) if options.show_formulas else ()
             for i, (parent, derivative) in enumerate(zip(v.parents, v.partials)):
                 source = layout.box_of.get(parent)
                 if source is None or source is box or id(source) not in shown:
@@ -353,23 +358,30 @@ def _edges(layout: Layout, shown: set[int], step: Step | None) -> Iterable[Edge]
                     continue
                 on_path = v in layout.on_path and parent in layout.on_path
                 crossed = passed[i][1] if passed else None
-                yield source, box, derivative, on_path, crossed  # type: ignore[misc]
+                formula = formulas[i] if formulas else None
+                yield source, box, derivative, on_path, crossed, formula  # type: ignore[misc]
 
 
 def _draw_edges(graph: Diagram, edges: list[Edge], layout: Layout, options: Options) -> int:
     """Draw the edges; how many carry no derivative, to stay readable."""
     unlabelled = 0
-    for source, target, derivative, on_path, crossed in edges:
+    for source, target, derivative, on_path, crossed, formula in edges:
         attributes = dict(_HIGHLIGHT_EDGE) if on_path else {}
         if crossed is not None:  # grad × derivative = what crossed: the chain rule, once
             grad = options.number(data_of(options.step.node.grad))  # type: ignore[union-attr]
             numbers = (grad, options.number(derivative), options.number(crossed))
+            passed = "{} × {} = {}".format(*numbers)
             # label, not xlabel: the layout makes room for it, so it overlaps nothing
-            attributes.update(_STEP_EDGE, label="{} × {} = {}".format(*numbers))
+            shown = passed if formula is None else f"{formula.text}\n{passed}"
+            attributes.update(_STEP_EDGE, label=escaped(shown))
         elif _labelled(source, target, on_path, options):
             # An external label takes no room in the layout: many edges between two layers
             # stay compact (a plain label is a node of its own to the layout).
-            attributes["xlabel"] = options.number(derivative)
+            number = options.number(derivative)
+            if formula is None:
+                attributes["xlabel"] = number
+            else:  # a formula is long: a plain label, which the layout makes room for
+                attributes["label"] = escaped(f"{formula.text} = {number}")
         elif options.show_derivatives is None and not _vector_output(target.values[0]):
             unlabelled += 1  # (a vector operation's are in its Jacobian table)
         graph.edge(source.id, target.id, **attributes)

@@ -152,6 +152,15 @@ def test_options_change_direction_grads_derivatives_and_numbers() -> None:
     assert "data 6.88137\\n" in drawn_neuron(number_format=".5f").source
 
 
+def test_show_formulas_writes_each_rule_beside_its_number() -> None:
+    source = drawn_neuron(show_formulas=True).source
+    assert 'n1 -> n0 [label="∂y/∂x = 1 − y² = 0.5"]' in source
+    assert 'n6 -> n4 [label="∂z/∂x = y = -3"]' in source  # x1 is the first input of x1·w1
+    assert 'n7 -> n4 [label="∂z/∂y = x = 2"]' in source
+    assert "∂" not in drawn_neuron().source  # by default, numbers only
+    assert "∂" not in drawn_neuron(show_formulas=True, show_derivatives=False).source
+
+
 @pytest.mark.parametrize(
     ("option", "error"),
     [
@@ -163,6 +172,7 @@ def test_options_change_direction_grads_derivatives_and_numbers() -> None:
         ({"max_nodes": 501}, ValueError),
         ({"view": "layers"}, ValueError),
         ({"cluster": lambda v: 3}, TypeError),
+        ({"show_formulas": "yes"}, TypeError),
     ],
 )
 def test_invalid_options_are_refused(option: dict[str, object], error: type[Exception]) -> None:
@@ -319,7 +329,8 @@ def test_cluster_names_and_labels_are_escaped() -> None:
 
 
 LINE_BREAKS = set("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-NOT_XML = {*map(chr, range(0x20)), "\ufffe", "\uffff"} - LINE_BREAKS - {"\t"}
+SURROGATES = set(map(chr, range(0xD800, 0xE000)))  # UTF-8 cannot hold one alone
+NOT_XML = {*map(chr, range(0x20)), *SURROGATES, "\ufffe", "\uffff"} - LINE_BREAKS - {"\t"}
 
 
 def visible(label: str) -> str:
