@@ -87,6 +87,7 @@ class Lowering:
         self.values: dict[Value, Operand] = {
             v: self.program.argument(name) for v, name in parameters.items()
         }
+        self.arguments = set(self.values.values())
         self.made = _made(trace.steps)
         self.labels: dict[str, str] = {name: name for name in parameters.values()}
         # Derivatives known only when the code runs (a rule called, or recorded before the
@@ -263,11 +264,14 @@ class Adjoints(Gradients):
     def visit(self, node: Value) -> None:
         if not self.lowering.teach or self.lowering.loops:
             return
+        self.steps += 1
         made_by: Primitive = node.primitive  # type: ignore[assignment]
-        if not (made_by.builtin and made_by.name == "identity"):  # an argument, renamed
-            self.steps += 1
-            self.program.close()
-            self.program.call(step_note(self.steps), [self.lowering.operand(node), self[node]])
+        (first, *_) = node.parents
+        held = self.lowering.values.get(first)
+        if made_by.builtin and made_by.name == "identity" and held in self.lowering.arguments:
+            return  # an argument under a new name (value_and_grad's): no comment, it is last
+        self.program.close()
+        self.program.call(step_note(self.steps), [self.lowering.operand(node), self[node]])
 
     def local(self, node: Any) -> list[Any]:
         if isinstance(node, loops.Loop):  # it passes its gradients on in its own loop

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -18,6 +19,8 @@ from support import fails, neuron
 import autodiff as ad
 import nn
 from autodiff import Value
+from autodiff.compiler import lower
+from autodiff.compiler.graphs import compile_graph
 from autodiff.testing import Expression, expressions, reals
 from autodiff.widgets import svg as svg_module
 from autodiff.widgets.stepping import Stepper
@@ -90,6 +93,97 @@ def test_the_slider_and_play_go_to_a_step_too() -> None:
     assert step_class(stepper) == ["n2"] and stepper.text.startswith("Step 3 of 5: the + node")
     assert grads_after(y, 3)[v["x1"]] == v["x1"].grad
     assert (stepper.play.min, stepper.play.max) == (0, 5)
+
+
+def test_the_step_is_set_as_the_slider_sets_it_and_checked_at_the_door() -> None:
+    y, v = neuron()
+    stepper = ad.stepper(y)
+    stepper.step = 3
+    assert stepper.slider.value == 3 and step_class(stepper) == ["n2"]
+    assert grads_after(y, 3)[v["x1"]] == v["x1"].grad
+    assert stepper.go(5).node is stepper.nodes[0] and stepper.step == 5  # the first made
+    for wrong in (6, -1, 2.0, True, "2"):
+        with pytest.raises(ValueError, match=r"stepper step .*: a whole number from 0 .* to 5"):
+            stepper.step = wrong  # type: ignore[assignment]
+    assert stepper.step == 5
+
+
+def test_unlabelled_nodes_are_named_by_what_they_compute() -> None:
+    y, _ = neuron()
+    stepper = ad.stepper(y)
+    stepper.step = 3
+    assert stepper.text == (
+        "Step 3 of 5: the + node (x1·w1 + x2·w2) passes its grad 0.5 back, to the * node "
+        "(x1·w1): 0.5 × 1 = 0.5; to the * node (x2·w2): 0.5 × 1 = 0.5."
+    )
+    x = Value(1.0, "x")
+    stepper = ad.stepper((x - (x - 2 * x)) / (x * x + 1) ** 2)
+    assert "The output the / node ((x − …) / …**2) starts" in stepper.text  # two deep
+
+
+def test_beside_the_diagram_each_step_s_formula_and_its_lines_of_code() -> None:
+    y, _ = neuron()
+    stepper = ad.stepper(y)
+    code = stepper.code.splitlines()
+    assert code[0] == "def backward(x1, w1, x2, w2, b):"
+    assert [code[i - 1].strip() for i in stepper.lines] == ["g_y = 1.0"]  # the seed
+    stepper.step = 1
+    assert [text for _, text in stepper.formulas] == ["∂y/∂x = 1 − y² = 0.5", "where x is z"]
+    assert r"\frac{\partial y}{\partial x} = 1 - y^{2} = 0.5" in stepper.formula_panel.value
+    shown = [code[i - 1].strip() for i in stepper.lines]
+    assert shown[0] == "# step 1: y passes g_y back" and shown[-1].startswith("g_z = g_y * t")
+    stepper.step = 5
+    assert [text for _, text in stepper.formulas] == [
+        "∂z/∂x = y = -3",
+        "∂z/∂y = x = 2",
+        "where x is x1, y is w1, z is the * node (x1·w1)",
+    ]
+    assert [code[i - 1].strip() for i in stepper.lines] == [
+        "# step 5: t0 passes g_t0 back",
+        "if g_t0:",
+        "g_x1 += g_t0 * w1",
+        "g_w1 += g_t0 * x1",
+    ]
+    panel = stepper.code_panel.value
+    assert panel.count('class="step-line"') == 4 and "g_x1 += g_t0 * w1</span>" in panel
+
+
+def code_computes_what_the_stepper_shows() -> Callable[[], None]:
+    """The code beside the stepper numbers its steps as the stepper does, and computes the
+    output and its gradients as the eager engine does, bit for bit."""
+
+    @given(expressions(n_inputs=2, smooth=True), reals(-2, 2), reals(-2, 2))
+    def check(expression: Expression, x: float, y: float) -> None:
+        code_of_the_steps(expression, x, y)
+
+    return check
+
+
+def test_the_code_beside_the_stepper_computes_what_it_shows() -> None:
+    settings(max_examples=30, deadline=None)(code_computes_what_the_stepper_shows())()
+
+
+def test_the_code_property_catches_steps_counted_from_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = lower.step_note
+    monkeypatch.setattr(lower, "step_note", lambda k: original(k - 1))
+    fails(code_computes_what_the_stepper_shows())
+
+
+def code_of_the_steps(expression: Expression, x: float, y: float) -> None:
+    leaves = [Value(x, "x"), Value(y, "y")]
+    out = expression(*leaves)
+    if out in leaves:
+        return  # no graph: nothing to step through
+    compiled = compile_graph(out)
+    nodes = ad.topological_order(out)
+    # A comment per step, numbered as the stepper counts (but an identity of an argument's,
+    # which value_and_grad makes of each, and whose comment would only say "x is x")
+    numbers = [int(n) for n in re.findall(r"# step (\d+):", compiled.source)]
+    walk = enumerate(reversed(nodes), 1)
+    assert numbers == [k for k, n in walk if not (n.op == "identity" and n.parents[0] in leaves)]
+    used = list({p: None for node in nodes for p in node.parents if p in leaves})  # in order
+    expected = (out.data, *ad.gradients(out, used))
+    assert compiled(*(leaf.data for leaf in used)) == expected  # bit for bit
 
 
 Clicks = list[str]
