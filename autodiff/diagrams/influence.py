@@ -284,6 +284,10 @@ def _draw_box(graph: Diagram, box: Box, layout: Layout, options: Options) -> Non
         style.update(_HIGHLIGHT_NODE)
     if options.step is not None and options.step.node in box.values:
         style.update(_STEP_NODE)
+    pinned = options.step.pinned if options.step is not None else None
+    if pinned is not None and box.id in pinned.sizes:  # the same size at every step
+        width, height = pinned.sizes[box.id]
+        style.update(width=f"{width:.3f}", height=f"{height:.3f}", fixedsize="true")
     graph.node(box.id, escaped("\n".join(lines)), **style)
 
 
@@ -337,9 +341,10 @@ def _operation(v: Value, *, short: bool = False) -> str:
 
 # -- edges --------------------------------------------------------------------------------------
 
-Edge = tuple[Box, Box, float, bool, "float | None", "Formula | None"]
+Edge = tuple[Box, Box, float, bool, "float | None", "Formula | None", "tuple[str, str, str] | None"]
 """from, to, ∂to/∂from, on a highlighted path, what the shown step passed along it (or None),
-the rule's formula for ∂to/∂from (where formulas are shown)"""
+the rule's formula for ∂to/∂from (where formulas are shown), and the numbers its node's step
+writes on it, where the stepper pins the layout (None elsewhere)"""
 
 
 def _edges(layout: Layout, shown: set[int], options: Options) -> Iterable[Edge]:
@@ -359,15 +364,51 @@ def _edges(layout: Layout, shown: set[int], options: Options) -> Iterable[Edge]:
                 on_path = v in layout.on_path and parent in layout.on_path
                 crossed = passed[i][1] if passed else None
                 formula = formulas[i] if formulas else None
-                yield source, box, derivative, on_path, crossed, formula  # type: ignore[misc]
+                room = _passing(v, i, options)
+                yield source, box, derivative, on_path, crossed, formula, room  # type: ignore[misc]
+
+
+def _passing(v: Value, i: int, options: Options) -> tuple[str, str, str] | None:
+    """What v's step passes along its i-th edge: grad, derivative and what crossed, as its
+    label writes them; None without the whole pass at hand (a pinned `Step`)."""
+    pinned = options.step.pinned if options.step is not None else None
+    if pinned is None or v not in pinned.passes:
+        return None
+    step = pinned.passes[v]
+    crossed = step.passed[i][1] if step.passed else 0.0
+    grad, d, sent = (options.number(x) for x in (step.grad, v.partials[i], crossed))
+    return grad, d, sent
+
+
+def _unseen(
+    room: tuple[str, str, str], formula: Formula | None, derivative: bool, mine: bool
+) -> str:
+    """An edge's label where the stepper pins the layout: at every step the text of its own
+    step (``mine``), taking the same room, unseen at the others but for the derivative where
+    it is shown (and the formula), which stay where they are when the rest appears."""
+    grad, d, sent = (html.escape(part) for part in room)
+    hidden = "{}" if mine else '<font color="transparent">{}</font>'
+    shown = "{}" if derivative or mine else hidden
+    line = hidden.format(f"{grad} × ") + shown.format(d) + hidden.format(f" = {sent}")
+    if formula is not None:
+        line = shown.format(html.escape(formula.text)) + "<br/>" + line
+    return f"<{line}>"
 
 
 def _draw_edges(graph: Diagram, edges: list[Edge], layout: Layout, options: Options) -> int:
     """Draw the edges; how many carry no derivative, to stay readable."""
     unlabelled = 0
-    for source, target, derivative, on_path, crossed, formula in edges:
+    for source, target, derivative, on_path, crossed, formula, room in edges:
         attributes = dict(_HIGHLIGHT_EDGE) if on_path else {}
-        if crossed is not None:  # grad × derivative = what crossed: the chain rule, once
+        if room is not None:  # pinned: the same room at every step
+            mine = crossed is not None
+            labelled = _labelled(source, target, on_path, options)
+            attributes["label"] = _unseen(room, formula, labelled, mine)
+            if mine:
+                attributes.update(_STEP_EDGE)
+            hidden = options.show_derivatives is None and not _vector_output(target.values[0])
+            unlabelled += not (labelled or mine) and hidden
+        elif crossed is not None:  # grad × derivative = what crossed: the chain rule, once
             grad = options.number(data_of(options.step.node.grad))  # type: ignore[union-attr]
             numbers = (grad, options.number(derivative), options.number(crossed))
             passed = "{} × {} = {}".format(*numbers)

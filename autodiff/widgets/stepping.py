@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import itertools
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import ipywidgets
@@ -30,9 +31,11 @@ from autodiff.checks import as_float
 from autodiff.compiler.graphs import compile_graph
 from autodiff.diagrams import Step, draw
 from autodiff.diagrams.diagram import Diagram
+from autodiff.diagrams.steps import Pinned
 from autodiff.formulas import local_formulas
 from autodiff.value import Value
-from autodiff.widgets.viewer import Viewer, button
+from autodiff.widgets.svg import Box, read
+from autodiff.widgets.viewer import Viewer, button, rendered
 
 _HIGHLIGHT = "#e5dbff"  # the purple of the node passing its gradient, lighter
 _CODE_STYLE = "margin: 0; font-size: 12px; line-height: 1.35; overflow-x: auto"
@@ -57,6 +60,7 @@ class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         self.options = options
         draw(root, **options)  # refuses a bad option now, not at the first click
         total = len(self.nodes)
+        self.pinned = self._pin()
         self.code = compile_graph(root).source if self.nodes else ""
         self.slider = ipywidgets.IntSlider(0, min=0, max=total, description="step")
         self.play = ipywidgets.Play(0, min=0, max=total, interval=1500, description="play")
@@ -126,13 +130,24 @@ class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         self.viewer.show(diagram)
         self._tell()  # last: once the line has changed, so has the picture
 
+    def _pin(self) -> Pinned:
+        """The whole pass, and each box's size: that of its widest text (every grad final
+        and marked "so far"), with room for a longer number, so that no box moves."""
+        for v in self.values:
+            v.grad = 0.0
+        passes = {step.node: step for step in backward_steps(self.root, self.seed)}
+        widest = Step(partial=frozenset(self.values), pinned=Pinned(passes))
+        picture = read(rendered(draw(self.root, step=widest, **self.options)))
+        sizes = {node.name: _inches(node.box) for node in picture.nodes}
+        return Pinned(passes, sizes)
+
     def _draw(self, k: int) -> tuple[Diagram, Step]:
         """Recompute step k: the graph's grads, what the text and the panel will say, the
         diagram."""
         for v in self.values:
             v.grad = 0.0
         done = list(itertools.islice(backward_steps(self.root, self.seed), k))
-        moment = Step.after(self.root, done)
+        moment = replace(Step.after(self.root, done), pinned=self.pinned)
         self.text = self._say(done)
         self.formulas = _formulas(done[-1]) if done else []
         self.lines = _lines_of_step(self.code, k)
@@ -167,6 +182,12 @@ class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         if k == total:
             said += " Done: every grad is final, as backward() leaves them."
         return where + said
+
+
+def _inches(box: Box) -> tuple[float, float]:
+    """A box's size in inches, from its size in points, with room for a longer number."""
+    _, _, width, height = box
+    return width / 72 + 0.2, height / 72
 
 
 def _formulas(step: BackwardStep) -> list[tuple[str, str]]:

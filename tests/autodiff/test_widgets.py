@@ -21,6 +21,7 @@ import nn
 from autodiff import Value
 from autodiff.compiler import lower
 from autodiff.compiler.graphs import compile_graph
+from autodiff.diagrams.steps import Pinned
 from autodiff.testing import Expression, expressions, reals
 from autodiff.widgets import svg as svg_module
 from autodiff.widgets.stepping import Stepper
@@ -106,6 +107,40 @@ def test_the_step_is_set_as_the_slider_sets_it_and_checked_at_the_door() -> None
         with pytest.raises(ValueError, match=r"stepper step .*: a whole number from 0 .* to 5"):
             stepper.step = wrong  # type: ignore[assignment]
     assert stepper.step == 5
+
+
+def places(stepper: Stepper) -> list[list[svg_module.Box]]:
+    """Where each box is, at each step."""
+    found = []
+    for k in range(stepper.total + 1):
+        stepper.step = k
+        found.append([node.box for node in svg_module.read(stepper.viewer.canvas.svg).nodes])
+    return found
+
+
+@pytest.mark.parametrize("network", [False, True])
+def test_the_boxes_stay_put_from_step_to_step(
+    network: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if network:
+        out = nn.MLP(2, [2, 1], seed=0)([0.5, -1.0])
+        assert isinstance(out, Value)
+    else:
+        out, _ = neuron()
+    steady = places(ad.stepper(out, view="values"))
+    assert shift(steady) <= 1.0  # in points (the purple edge's arrow is a point longer)
+    monkeypatch.setattr(Stepper, "_pin", lambda self: Pinned())  # each step laid out anew
+    assert shift(places(ad.stepper(out, view="values"))) > 20
+
+
+def shift(places: list[list[svg_module.Box]]) -> float:
+    """How far any corner of any box moves from the first step, in points."""
+    return max(
+        abs(a - b)
+        for boxes in places
+        for box, first in zip(boxes, places[0])
+        for a, b in zip(box, first)
+    )
 
 
 def test_unlabelled_nodes_are_named_by_what_they_compute() -> None:
