@@ -13,6 +13,7 @@ lines, and the stepper's frames are small (encoding one takes a fraction of a se
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from collections import Counter
@@ -54,38 +55,78 @@ def read_png(data: bytes) -> Image:
     if channels == 3:
         return Image(width, height, bytes(rows))
     rgb = bytearray(width * height * 3)
-    alpha = rows[3::4]
-    for c in range(3):  # each colour over white: c·a + 255·(1 − a)
-        rgb[c::3] = bytes((v * a + 255 * (255 - a) + 127) // 255 for v, a in zip(rows[c::4], alpha))
+    for c in range(3):
+        rgb[c::3] = rows[c::4]
+    alpha = bytes(rows[3::4])
+    for run in re.finditer(b"\x00+", alpha):  # transparent: white
+        rgb[3 * run.start() : 3 * run.end()] = b"\xff" * (3 * (run.end() - run.start()))
+    for edge in re.finditer(b"[\x01-\xfe]", alpha):  # partly (anti-aliasing): over white
+        i, a = edge.start(), alpha[edge.start()]
+        for j in range(3 * i, 3 * i + 3):
+            rgb[j] = (rgb[j] * a + 255 * (255 - a) + 127) // 255
     return Image(width, height, bytes(rgb))
 
 
 def _unfiltered(data: bytes, stride: int, height: int, bpp: int) -> bytearray:
-    """The pixels of PNG's filtered rows (a filter byte, then the row)."""
+    """The pixels of PNG's filtered rows (a filter byte, then the row). Sub and Up, most
+    rows, add whole rows at once, as integers, byte by byte (`_add`); Average and Paeth go
+    byte by byte."""
     out = bytearray(stride * height)
-    previous = bytearray(stride)
+    previous = bytes(stride)
     for y in range(height):
         start = y * (stride + 1)
-        kind, row = data[start], bytearray(data[start + 1 : start + 1 + stride])
-        if kind == 1:  # Sub
-            for i in range(bpp, stride):
-                row[i] = (row[i] + row[i - bpp]) & 255
+        kind, row = data[start], data[start + 1 : start + 1 + stride]
+        if kind == 1:  # Sub: each byte plus the one bpp before it, already summed
+            shift = bpp
+            while shift < stride:  # prefix sums by doubling
+                row = _add(row, bytes(shift) + row[:-shift])
+                shift *= 2
         elif kind == 2:  # Up
-            row = bytearray((a + b) & 255 for a, b in zip(row, previous))
-        elif kind == 3:  # Average
-            for i in range(stride):
-                left = row[i - bpp] if i >= bpp else 0
-                row[i] = (row[i] + ((left + previous[i]) >> 1)) & 255
-        elif kind == 4:  # Paeth
-            for i in range(stride):
-                a = row[i - bpp] if i >= bpp else 0
-                b, c = previous[i], previous[i - bpp] if i >= bpp else 0
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                near = a if pa <= pb and pa <= pc else b if pb <= pc else c
-                row[i] = (row[i] + near) & 255
+            row = _add(row, previous)
+        elif kind in (3, 4):
+            row = bytes(_average(row, previous, bpp) if kind == 3 else _paeth(row, previous, bpp))
         out[y * stride : (y + 1) * stride] = row
         previous = row
+    return out
+
+
+_LOW: dict[int, int] = {}  # n → n bytes of 0x7f, as an int
+
+
+def _add(a: bytes, b: bytes) -> bytes:
+    """a + b byte by byte, modulo 256: as one integer each, the bytes' high bits apart so
+    that no carry crosses from one byte to the next."""
+    n = len(a)
+    low = _LOW.get(n)
+    if low is None:
+        low = _LOW[n] = int.from_bytes(b"\x7f" * n, "big")
+    x, y = int.from_bytes(a, "big"), int.from_bytes(b, "big")
+    high = ~low & ((1 << 8 * n) - 1)
+    return (((x & low) + (y & low)) ^ ((x ^ y) & high)).to_bytes(n, "big")
+
+
+def _average(row: bytes, previous: bytes, bpp: int) -> bytearray:
+    out = bytearray(row)
+    for i in range(len(out)):
+        left = out[i - bpp] if i >= bpp else 0
+        out[i] = (out[i] + ((left + previous[i]) >> 1)) & 255
+    return out
+
+
+def _paeth(row: bytes, previous: bytes, bpp: int) -> bytearray:
+    out = bytearray(row)
+    for i in range(bpp):  # no left: the one above
+        out[i] = (out[i] + previous[i]) & 255
+    for i in range(bpp, len(out)):
+        a, b, c = out[i - bpp], previous[i], previous[i - bpp]
+        if b == c:  # most of a diagram: the left one (|p − a| is 0)
+            near = a
+        else:
+            pa, pb = b - c, a - c
+            pc = pa + pb
+            pa, pb, pc = -pa if pa < 0 else pa, -pb if pb < 0 else pb, -pc if pc < 0 else pc
+            near = a if pa <= pb and pa <= pc else b if pb <= pc else c
+        out[i] = (out[i] + near) & 255
     return out
 
 

@@ -20,20 +20,23 @@ from __future__ import annotations
 
 import html
 import itertools
+import os
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import ipywidgets
 
 from autodiff.backprop import BackwardStep, backward_steps, topological_order
-from autodiff.checks import as_float
+from autodiff.checks import as_float, as_positive
 from autodiff.compiler.graphs import compile_graph
 from autodiff.diagrams import Step, draw
 from autodiff.diagrams.diagram import Diagram
 from autodiff.diagrams.steps import Pinned
 from autodiff.formulas import local_formulas
 from autodiff.value import Value
+from autodiff.widgets import animation
 from autodiff.widgets.svg import Box, read
 from autodiff.widgets.viewer import Viewer, button, rendered
 
@@ -124,6 +127,40 @@ class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         else:
             self.slider.value = k  # its observer shows it
         return self.moment
+
+    def save(self, path: str | os.PathLike[str], *, fps: float = 1.0, dpi: float = 96) -> Path:
+        """Save the walk, every step in turn, for a slide; where it was saved.
+
+        ``.gif``: an animated GIF, each step's diagram with its text and formulas below it,
+        ``fps`` steps a second (1 by default), rendered at ``dpi`` dots per inch (96 by default:
+        a diagram's natural size on a screen; 150 or 200 for a projector). ``.html``: a page
+        that needs nothing else: each step's diagram, text, formulas and code, with buttons,
+        a slider and play (at ``fps``), as the stepper shows them. The stepper stays at its
+        step.
+        """
+        target = Path(path)
+        if target.suffix.lower() not in animation.FORMATS:
+            raise ValueError(
+                f"stepper.save({os.fspath(path)!r}): name a .gif (an animation) or an .html "
+                "file (a page with buttons)"
+            )
+        rate = as_positive(fps, "stepper.save(fps=...)")
+        if not 0.1 <= rate <= 50:
+            raise ValueError(f"stepper.save(fps={fps!r}): from 0.1 to 50 steps a second")
+        resolution = as_positive(dpi, "stepper.save(dpi=...)")
+        if not 20 <= resolution <= 600:
+            raise ValueError(f"stepper.save(dpi={dpi!r}): from 20 to 600 dots per inch")
+        frames = []
+        for k in range(self.total + 1):
+            diagram, _ = self._draw(k)
+            text = [self.text, *(plain for _, plain in self.formulas)]
+            frames.append(animation.Frame(diagram, text, _code_html(self.code, self.lines)))
+        self._show(self.step)  # the grads and the panel of the step shown, again
+        if target.suffix.lower() == ".gif":
+            animation.write_gif(target, frames, rate, resolution)
+        else:
+            animation.write_html(target, frames, rate, f"The backward pass of {_name(self.root)}")
+        return target
 
     def _show(self, k: int) -> None:
         diagram, self.moment = self._draw(k)
