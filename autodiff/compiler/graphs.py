@@ -5,7 +5,8 @@ replayed: a function of the graph's labelled leaves that applies the same operat
 node, labels included, and returns the output and its gradient with respect to each of those
 leaves. Leaves without a label (the 2 of ``x * 2``) are the numbers they hold. Compiled with
 ``teach=True`` and run at the graph's own numbers, its code counts the steps of its backward
-pass as `autodiff.backward_steps` does on the graph itself.
+pass as `autodiff.backward_steps` does on the graph itself, but for an identity of an argument
+(which value_and_grad makes of each, to differentiate by): `step_numbers` says how.
 """
 
 from __future__ import annotations
@@ -49,6 +50,19 @@ def compile_graph(root: Value, *, teach: bool = True) -> Compiled:
     compiled = compile(replayed, teach=teach)
     compiled(*(leaf.data for leaf in leaves))
     return compiled
+
+
+def step_numbers(root: Value) -> list[int | None]:
+    """For each step of root's backward pass, from the first: the number of its comment in
+    the code of `compile_graph`, or None for an identity of a labelled leaf (an argument of
+    the code), which the code does not count as a step of its own."""
+    numbers: list[int | None] = []
+    k = 0
+    for node in reversed(topological_order(root)):
+        renamed = node.op == "identity" and _named(node.parents[0])
+        k += not renamed
+        numbers.append(None if renamed else k)
+    return numbers
 
 
 def _named(v: Value) -> bool:

@@ -264,12 +264,12 @@ class Adjoints(Gradients):
     def visit(self, node: Value) -> None:
         if not self.lowering.teach or self.lowering.loops:
             return
-        self.steps += 1
         made_by: Primitive = node.primitive  # type: ignore[assignment]
         (first, *_) = node.parents
-        held = self.lowering.values.get(first)
+        held = self.lowering.values.get(first) if first.primitive is None else None
         if made_by.builtin and made_by.name == "identity" and held in self.lowering.arguments:
-            return  # an argument under a new name (value_and_grad's): no comment, it is last
+            return  # an argument under a new name (value_and_grad's): not a step of f's
+        self.steps += 1
         self.program.close()
         self.program.call(step_note(self.steps), [self.lowering.operand(node), self[node]])
 

@@ -416,13 +416,12 @@ def _draw_edges(graph: Diagram, edges: list[Edge], layout: Layout, options: Opti
             shown = passed if formula is None else f"{formula.text}\n{passed}"
             attributes.update(_STEP_EDGE, label=escaped(shown))
         elif _labelled(source, target, on_path, options):
-            # An external label takes no room in the layout: many edges between two layers
-            # stay compact (a plain label is a node of its own to the layout).
+            # A plain label, which the layout makes room for, so it never sits on a box; but
+            # between a network's layers, where a few labels among many edges would spread a
+            # layer over pages, an external one (xlabel), placed where there is space.
             number = options.number(derivative)
-            if formula is None:
-                attributes["xlabel"] = number
-            else:  # a formula is long: a plain label, which the layout makes room for
-                attributes["label"] = escaped(f"{formula.text} = {number}")
+            text = number if formula is None else escaped(f"{formula.text} = {number}")
+            attributes["xlabel" if layout.units and formula is None else "label"] = text
         elif options.show_derivatives is None and not _vector_output(target.values[0]):
             unlabelled += 1  # (a vector operation's are in its Jacobian table)
         graph.edge(source.id, target.id, **attributes)
@@ -549,9 +548,10 @@ def _caption(layout: Layout, options: Options, unlabelled: int, edges: int, tabl
     elif layout.hidden_params:
         notes.append(f"{layout.hidden_params} parameters not shown")
     if unlabelled:
+        which = "" if unlabelled == edges else f" on {unlabelled} of {edges} edges (dense layers)"
         notes.append(
-            f"{unlabelled} of {edges} edges carry no derivative, to stay readable (dense "
-            "layers):\nhighlight=<a Value> writes those on its paths, show_derivatives=True all"
+            f"edge derivatives hidden{which}: show_derivatives=True shows them,\n"
+            "highlight=<a Value> those on its paths"
         )
     if tables:
         notes.append("the table: the derivatives on the edges into a vector operation's outputs")

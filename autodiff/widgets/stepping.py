@@ -30,9 +30,9 @@ import ipywidgets
 
 from autodiff.backprop import BackwardStep, backward_steps, topological_order
 from autodiff.checks import as_float, as_positive
-from autodiff.compiler.graphs import compile_graph
+from autodiff.compiler.graphs import compile_graph, step_numbers
 from autodiff.diagrams import Step, draw
-from autodiff.diagrams.diagram import Diagram
+from autodiff.diagrams.diagram import MAX_DPI, MIN_DPI, Diagram
 from autodiff.diagrams.steps import Pinned
 from autodiff.formulas import local_formulas
 from autodiff.value import Value
@@ -65,6 +65,7 @@ class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         total = len(self.nodes)
         self.pinned = self._pin()
         self.code = compile_graph(root).source if self.nodes else ""
+        self.numbers = step_numbers(root)  # each step's in the code
         self.slider = ipywidgets.IntSlider(0, min=0, max=total, description="step")
         self.play = ipywidgets.Play(0, min=0, max=total, interval=1500, description="play")
         ipywidgets.jslink((self.play, "value"), (self.slider, "value"))
@@ -148,8 +149,10 @@ class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         if not 0.1 <= rate <= 50:
             raise ValueError(f"stepper.save(fps={fps!r}): from 0.1 to 50 steps a second")
         resolution = as_positive(dpi, "stepper.save(dpi=...)")
-        if not 20 <= resolution <= 600:
-            raise ValueError(f"stepper.save(dpi={dpi!r}): from 20 to 600 dots per inch")
+        if not MIN_DPI <= resolution <= MAX_DPI:
+            raise ValueError(
+                f"stepper.save(dpi={dpi!r}): from {MIN_DPI} to {MAX_DPI} dots per inch"
+            )
         frames = []
         for k in range(self.total + 1):
             diagram, _ = self._draw(k)
@@ -187,7 +190,7 @@ class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         moment = replace(Step.after(self.root, done), pinned=self.pinned)
         self.text = self._say(done)
         self.formulas = _formulas(done[-1]) if done else []
-        self.lines = _lines_of_step(self.code, k)
+        self.lines = _lines_of_step(self.code, self.numbers[k - 1] if k else 0)
         return draw(self.root, step=moment, **self.options), moment
 
     def _tell(self) -> None:
@@ -247,10 +250,13 @@ def _formulas(step: BackwardStep) -> list[tuple[str, str]]:
     return made
 
 
-def _lines_of_step(code: str, k: int) -> list[int]:
+def _lines_of_step(code: str, k: int | None) -> list[int]:
     """The numbers (from 1) of the lines of code that perform step k: from its comment to the
-    next step's, or to the return; at step 0, the seed's line."""
+    next step's, or to the return; at step 0, the seed's line; none for a step the code has
+    no comment for (None)."""
     lines = code.splitlines()
+    if k is None:
+        return []
     if k == 0:
         first = next((i for i, line in enumerate(lines) if "# step 1:" in line), 0)
         return [first] if first else []  # the line above step 1's: the seed, g_y = 1.0

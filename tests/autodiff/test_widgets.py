@@ -20,7 +20,7 @@ import autodiff as ad
 import nn
 from autodiff import Value
 from autodiff.compiler import lower
-from autodiff.compiler.graphs import compile_graph
+from autodiff.compiler.graphs import compile_graph, step_numbers
 from autodiff.diagrams.steps import Pinned
 from autodiff.testing import Expression, expressions, reals
 from autodiff.widgets import svg as svg_module
@@ -211,11 +211,14 @@ def code_of_the_steps(expression: Expression, x: float, y: float) -> None:
         return  # no graph: nothing to step through
     compiled = compile_graph(out)
     nodes = ad.topological_order(out)
-    # A comment per step, numbered as the stepper counts (but an identity of an argument's,
-    # which value_and_grad makes of each, and whose comment would only say "x is x")
+    # A comment per step, in order, the stepper's steps found by step_numbers
     numbers = [int(n) for n in re.findall(r"# step (\d+):", compiled.source)]
-    walk = enumerate(reversed(nodes), 1)
-    assert numbers == [k for k, n in walk if not (n.op == "identity" and n.parents[0] in leaves)]
+    assert numbers == list(range(1, len(numbers) + 1))
+    comments = re.findall(r"# step \d+: (\w+) passes", compiled.source)
+    for node, k in zip(reversed(nodes), step_numbers(out)):
+        renamed = node.op == "identity" and node.parents[0] in leaves
+        assert (k is None) == renamed
+        assert k is None or node.label in ("", comments[k - 1])
     used = list({p: None for node in nodes for p in node.parents if p in leaves})  # in order
     expected = (out.data, *ad.gradients(out, used))
     assert compiled(*(leaf.data for leaf in used)) == expected  # bit for bit
