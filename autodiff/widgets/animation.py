@@ -99,16 +99,16 @@ body {{ font-family: Helvetica, Arial, sans-serif; margin: 1em; }}
 #views {{ display: flex; gap: 1em; align-items: flex-start; }}
 #diagram {{ flex: 1 1 auto; min-width: 0; }}
 #diagram svg {{ width: 100%; height: auto; }}
-#side {{ flex: 0 0 30em; }}
+#side {{ flex: 0 0 28em; font-size: 0.9em; }}
 #formulas {{ margin: 0.5em 0; }}
 button {{ font-size: 1em; min-width: 2.5em; }}
 </style></head>
 <body>
 <h1 style="font-size: 1.2em">{title}</h1>
-<div><button id="first" title="the start">⏮</button>
-<button id="back" title="one step back">◀</button>
-<button id="play" title="play">▶ play</button><button id="next" title="the next step">▶</button>
-<button id="last" title="the end">⏭</button>
+<div><button id="first" title="the start">start</button>
+<button id="back" title="one step back">back</button>
+<button id="play" title="play">play</button><button id="next" title="the next step">next</button>
+<button id="last" title="the end">end</button>
 <input id="slider" type="range" min="0" value="0"> <span id="count"></span></div>
 <p id="text"></p>
 <div id="views"><div id="diagram"></div><div id="side"><div id="formulas"></div>

@@ -41,7 +41,9 @@ from autodiff.widgets.svg import Box, read
 from autodiff.widgets.viewer import Viewer, button, rendered
 
 _HIGHLIGHT = "#e5dbff"  # the purple of the node passing its gradient, lighter
-_CODE_STYLE = "margin: 0; font-size: 12px; line-height: 1.35; overflow-x: auto"
+AROUND = 6
+"""Lines of code the panel shows above and below the step's (the saved page shows them all)."""
+_CODE_STYLE = "margin: 0; font-size: 11px; line-height: 1.35; overflow-x: auto"
 
 
 class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
@@ -86,7 +88,7 @@ class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         controls = ipywidgets.HBox([self.first, self.back, self.next, self.last, self.slider])
         side = ipywidgets.VBox(
             [self.formula_panel, self.code_panel],
-            layout=ipywidgets.Layout(flex="0 0 30em", padding="0 0 0 8px"),
+            layout=ipywidgets.Layout(flex="0 0 24em", padding="0 0 0 8px"),
         )
         views = ipywidgets.HBox([self.viewer, side])
         super().__init__([controls, self.play, self.status, views])
@@ -198,7 +200,7 @@ class Stepper(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no typ
         self.formula_panel.value = "<br>".join(latex for latex, _ in self.formulas) or (
             "The seed: the output's gradient with respect to itself."
         )
-        self.code_panel.value = _code_html(self.code, self.lines)
+        self.code_panel.value = _code_html(self.code, self.lines, around=AROUND)
 
     def _say(self, done: Sequence[BackwardStep]) -> str:
         k, total = len(done), self.total
@@ -244,7 +246,8 @@ def _formulas(step: BackwardStep) -> list[tuple[str, str]]:
         number = f"{d:.4g}" if isinstance(d, float) else str(d)
         value = "" if formula.expression == number else f" = {number}"  # not "∂z/∂x = 1 = 1"
         to = f"<small>(to {html.escape(_name(parent))})</small>"
-        made.append((f"$${formula.latex}{value}$$ {to}", f"{formula.text}{value}"))
+        plain = f"{formula.text}{value} (to {_name(parent)})"
+        made.append((f"$${formula.latex}{value}$$ {to}", plain))
     if made and where:
         made.append((f"<small>where {html.escape(where)}</small>", f"where {where}"))
     return made
@@ -269,11 +272,21 @@ def _lines_of_step(code: str, k: int | None) -> list[int]:
     return list(range(start + 1, end + 1))
 
 
-def _code_html(code: str, highlighted: Sequence[int]) -> str:
-    """The code as a block of HTML, the highlighted lines on a purple ground."""
+def _code_html(code: str, highlighted: Sequence[int], around: int | None = None) -> str:
+    """The code as a block of HTML, the highlighted lines on a purple ground; with ``around``,
+    only the first line, those within that many of the highlighted ones, and the last."""
     marked = set(highlighted)
+    lines = code.splitlines()
+    shown = set(range(1, len(lines) + 1))
+    if around is not None and marked:
+        near = range(min(marked) - around, max(marked) + around + 1)
+        shown = {1, len(lines), *(n for n in near if 1 <= n <= len(lines))}
     rows = []
-    for number, line in enumerate(code.splitlines(), 1):
+    for number, line in enumerate(lines, 1):
+        if number not in shown:
+            if number - 1 in shown:
+                rows.append("    ⋮")
+            continue
         text = html.escape(line) or " "
         if number in marked:
             text = f'<span class="step-line" style="background: {_HIGHLIGHT}">{text}</span>'

@@ -163,14 +163,17 @@ def test_beside_the_diagram_each_step_s_formula_and_its_lines_of_code() -> None:
     assert code[0] == "def backward(x1, w1, x2, w2, b):"
     assert [code[i - 1].strip() for i in stepper.lines] == ["g_y = 1.0"]  # the seed
     stepper.step = 1
-    assert [text for _, text in stepper.formulas] == ["∂y/∂x = 1 − y² = 0.5", "where x is z"]
+    assert [text for _, text in stepper.formulas] == [
+        "∂y/∂x = 1 − y² = 0.5 (to z)",
+        "where x is z",
+    ]
     assert r"\frac{\partial y}{\partial x} = 1 - y^{2} = 0.5" in stepper.formula_panel.value
     shown = [code[i - 1].strip() for i in stepper.lines]
     assert shown[0] == "# step 1: y passes g_y back" and shown[-1].startswith("g_z = g_y * t")
     stepper.step = 5
     assert [text for _, text in stepper.formulas] == [
-        "∂z/∂x = y = -3",
-        "∂z/∂y = x = 2",
+        "∂z/∂x = y = -3 (to x1)",
+        "∂z/∂y = x = 2 (to w1)",
         "where x is x1, y is w1, z is the * node (x1·w1)",
     ]
     assert [code[i - 1].strip() for i in stepper.lines] == [
@@ -181,6 +184,9 @@ def test_beside_the_diagram_each_step_s_formula_and_its_lines_of_code() -> None:
     ]
     panel = stepper.code_panel.value
     assert panel.count('class="step-line"') == 4 and "g_x1 += g_t0 * w1</span>" in panel
+    shown = panel.splitlines()  # the first line, the step's with six around, the last
+    assert shown[0].endswith("def backward(x1, w1, x2, w2, b):") and shown[1] == "    ⋮"
+    assert len(shown) == 1 + 1 + 6 + 4 + 1 and "return (y," in shown[-1]
 
 
 def code_computes_what_the_stepper_shows() -> Callable[[], None]:
