@@ -466,6 +466,10 @@ out.backward()
 viewer = ad.zoom(out)
 viewer.search("y1.3")
 viewer""",
+    """chain = Value(1.0, "x")
+for _ in range(14):
+    chain = (chain * 1.1).tanh()
+ad.draw(chain)  # some 6,000 pixels wide at its natural size""",
 ]
 
 
@@ -475,7 +479,7 @@ def test_one_step_three_views_a_search_by_label_and_the_walk_saved(lab: Lab) -> 
     animated GIF the browser shows and as a page whose buttons step."""
     from selenium.webdriver.common.keys import Keys  # noqa: PLC0415
 
-    cells = [
+    cells: list[dict[str, Any]] = [
         {"cell_type": "code", "metadata": {}, "source": code, "outputs": [],
          "execution_count": None}
         for code in TEACHING
@@ -520,6 +524,13 @@ def test_one_step_three_views_a_search_by_label_and_the_walk_saved(lab: Lab) -> 
         box.send_keys("z1.3")
         until(lambda: marked(viewer, "match") == [found], 30, "for z1.3 to find unit 1.3")
         screenshot(lab, "teaching-search-y1.3")
+
+        wide = output_of(lab, code_cells, "ad.draw(chain)")
+        widths = lab.driver.execute_script(
+            "const img = arguments[0].querySelector('img');"
+            "return [img.getBoundingClientRect().width, arguments[0].clientWidth,"
+            " img.naturalWidth]", wide)  # fmt: skip
+        assert widths[2] > 5000 and 0 < widths[0] <= widths[1], widths  # shrunk to fit
 
         lab.driver.get(f"{lab.url}/files/walk.gif?token={lab.token}")
         width = until(

@@ -9,6 +9,7 @@ render raises `RenderingError` with the command that installs what is missing.
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 from typing import Any
@@ -169,9 +170,21 @@ class Diagram(graphviz.Digraph):  # type: ignore[misc]  # graphviz ships no type
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None, **kwargs: Any
     ) -> dict[str, Any]:
-        """Jupyter's display: graphviz's (SVG), or, where nothing renders, the reason as text."""
+        """Jupyter's display: graphviz's (SVG), or, where nothing renders, the reason as text.
+
+        Beside the SVG, the same picture as HTML that fits the output's width: JupyterLab
+        shows an SVG at its natural size, and a network's or a long chain's diagram would
+        need scrolling sideways (one of 14 tanh units is some 6,000 pixels wide); a diagram
+        narrower than the output keeps its size. `autodiff.zoom` zooms into one."""
         try:
             bundle: dict[str, Any] = super()._repr_mimebundle_(include, exclude, **kwargs)
         except RenderingError as error:
             return {"text/plain": f"{error}\n\n{self!r}"}
+        svg = bundle.get("image/svg+xml")
+        if isinstance(svg, str) and (exclude is None or "text/html" not in exclude):
+            data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+            bundle["text/html"] = (
+                f'<img src="data:image/svg+xml;base64,{data}" alt="an influence diagram" '
+                'style="max-width: 100%; height: auto">'
+            )
         return bundle

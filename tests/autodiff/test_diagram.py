@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import struct
 from collections.abc import Callable
@@ -406,7 +407,12 @@ def test_an_unknown_suffix_is_a_clear_error(tmp_path: Path) -> None:
 def test_draw_gives_a_graphviz_digraph_that_jupyter_displays() -> None:
     diagram = drawn_neuron()
     assert isinstance(diagram, graphviz.Digraph)
-    assert diagram._repr_mimebundle_()["image/svg+xml"].lstrip().startswith("<?xml")
+    bundle = diagram._repr_mimebundle_()
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+    # the same picture, shrunk to the output's width where it is wider (JupyterLab's SVG is not)
+    html = re.fullmatch(r'<img src="data:image/svg\+xml;base64,(\S+)" (.*)>', bundle["text/html"])
+    assert html is not None and 'style="max-width: 100%; height: auto"' in html[2]
+    assert base64.b64decode(html[1]).decode() == bundle["image/svg+xml"]
     diagram.attr(bgcolor="lightyellow")  # graphviz's own API restyles it
     assert "bgcolor=lightyellow" in diagram.source
     copied = diagram.copy()
