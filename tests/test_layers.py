@@ -1,6 +1,6 @@
 """The packages' layers: imports go one way, with no cycle, and any module can come first.
 
-    engine ← transforms ← compiler;   engine ← diagrams, testing;   diagrams ← widgets;
+    engine ← transforms ← compiler;   engine ← diagrams, testing;   diagrams, compiler ← widgets;
     all ← command line;   autodiff ← nn
 
 The engine is `autodiff`'s value, ops, primitives, backprop, code, formulas, errors,
@@ -43,7 +43,7 @@ LAYERS = {  # what each layer of autodiff may import, besides itself
     "compiler": {"engine", "transforms", "compiler"},
     "diagrams": {"engine"},
     "testing": {"engine"},
-    "widgets": {"engine", "diagrams"},
+    "widgets": {"engine", "diagrams", "compiler"},  # the stepper shows the compiled pass
     "cli": {"engine", "transforms", "diagrams"},
 }
 

@@ -37,9 +37,12 @@ def compile_graph(root: Value, *, teach: bool = True) -> Compiled:
         for node in order:
             inputs = [made.get(p, p.data) for p in node.parents]
             out = node.primitive.apply(*inputs)  # type: ignore[union-attr]
-            out.label = node.label
+            if isinstance(out, Value):  # (of numbers only, a number: no leaf is labelled)
+                out.label = node.label
             made[node] = out
         output = made.get(root, root)
+        if not isinstance(output, Value):
+            return (output,)
         return (output, *gradients(output, list(numbers)))
 
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
