@@ -364,7 +364,9 @@ def _edges(layout: Layout, shown: set[int], options: Options) -> Iterable[Edge]:
                 on_path = v in layout.on_path and parent in layout.on_path
                 crossed = passed[i][1] if passed else None
                 formula = formulas[i] if formulas else None
-                room = _passing(v, i, options)
+                # room at every step for the step's text, but between a network's layers,
+                # which hundreds of labels would spread over pages (there, an xlabel)
+                room = None if layout.units else _passing(v, i, options)
                 yield source, box, derivative, on_path, crossed, formula, room  # type: ignore[misc]
 
 
@@ -412,9 +414,11 @@ def _draw_edges(graph: Diagram, edges: list[Edge], layout: Layout, options: Opti
             grad = options.number(data_of(options.step.node.grad))  # type: ignore[union-attr]
             numbers = (grad, options.number(derivative), options.number(crossed))
             passed = "{} × {} = {}".format(*numbers)
-            # label, not xlabel: the layout makes room for it, so it overlaps nothing
+            # label, not xlabel: the layout makes room for it, so it overlaps nothing; but
+            # where the stepper pins a network's layout, taking no room keeps it pinned
             shown = passed if formula is None else f"{formula.text}\n{passed}"
-            attributes.update(_STEP_EDGE, label=escaped(shown))
+            pinned = layout.units and options.step.pinned is not None  # type: ignore[union-attr]
+            attributes.update(_STEP_EDGE, **{"xlabel" if pinned else "label": escaped(shown)})
         elif _labelled(source, target, on_path, options):
             # A plain label, which the layout makes room for, so it never sits on a box; but
             # between a network's layers, where a few labels among many edges would spread a

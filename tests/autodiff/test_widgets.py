@@ -25,7 +25,7 @@ from autodiff.diagrams.steps import Pinned
 from autodiff.testing import Expression, expressions, reals
 from autodiff.widgets import svg as svg_module
 from autodiff.widgets.stepping import Stepper
-from autodiff.widgets.viewer import Viewer
+from autodiff.widgets.viewer import Viewer, rendered
 
 
 def every_value(root: Value) -> list[Value]:
@@ -131,6 +131,21 @@ def test_the_boxes_stay_put_from_step_to_step(
     assert shift(steady) <= 1.0  # in points (the purple edge's arrow is a point longer)
     monkeypatch.setattr(Stepper, "_pin", lambda self: Pinned())  # each step laid out anew
     assert shift(places(ad.stepper(out, view="values"))) > 20
+
+
+def test_a_network_s_units_keep_their_places_and_its_diagram_its_size() -> None:
+    out = nn.MLP(2, [16, 16, 1], seed=0)([0.5, 0.2])
+    assert isinstance(out, Value)
+    stepper = ad.stepper(out)
+    steps = []
+    for k in (0, 1, 20, 65):  # the output's step, a hidden unit's, the last
+        stepper.step = k
+        steps.append(svg_module.read(stepper.viewer.canvas.svg))
+    relative = [[(x - p.nodes[0].box[0], y - p.nodes[0].box[1], w, h) for x, y, w, h in
+                 (n.box for n in p.nodes)] for p in steps]  # fmt: skip
+    assert shift(relative) < 1e-6  # a label at the side may widen the whole, not move a box
+    plain = svg_module.read(rendered(ad.draw(out)))
+    assert all(p.view[3] <= 1.1 * plain.view[3] for p in steps)  # no labels spread the layers
 
 
 def shift(places: list[list[svg_module.Box]]) -> float:
