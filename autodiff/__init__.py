@@ -5,11 +5,11 @@ carry local derivatives; ``backward()`` applies the distributed chain rule from 
 back to every input. Start reading at `autodiff/value.py`.
 
 The layers, each importing only those before it: the engine (`value`, `ops`, `primitives`,
-`backprop`, `code`, `errors`, `grad_mode`, `domains`, `checks`); the transformations
+`backprop`, `code`, `formulas`, `errors`, `grad_mode`, `domains`, `checks`); the transformations
 (`transforms`, `gradient_check`); the compiler (`compiler`) and the influence diagrams
 (`diagrams`); the widgets for Jupyter on them (`widgets`); the command line (`cli`).
 ``import autodiff`` loads the engine and the transformations; the compiler, the diagrams and
-the widgets load when first used.
+the widgets load when first used, as do the rules written as formulas (`formulas`).
 """
 
 from __future__ import annotations
@@ -42,12 +42,14 @@ if TYPE_CHECKING:
     from autodiff.compiler import Compiled, TraceError, compile
     from autodiff.diagrams import RenderingError, Unit, draw, draw_dot, unit_of
     from autodiff.diagrams.paths import InfluencePath, TooManyPathsError, influence, paths
+    from autodiff.formulas import Formula, local_formulas
     from autodiff.widgets import explore, stepper, zoom
 
 _LAZY = {
     "autodiff.compiler": ["Compiled", "TraceError", "compile"],
     "autodiff.diagrams": ["RenderingError", "Unit", "draw", "draw_dot", "unit_of"],
     "autodiff.diagrams.paths": ["InfluencePath", "TooManyPathsError", "influence", "paths"],
+    "autodiff.formulas": ["Formula", "local_formulas"],
     "autodiff.widgets": ["explore", "stepper", "zoom"],
 }
 _FROM = {name: module for module, names in _LAZY.items() for name in names}
@@ -69,6 +71,7 @@ __all__ = [
     "Compiled",
     "Domain",
     "DomainError",
+    "Formula",
     "GradcheckError",
     "InfluencePath",
     "Integers",
@@ -96,6 +99,7 @@ __all__ = [
     "influence",
     "is_grad_enabled",
     "jacobian",
+    "local_formulas",
     "map",
     "no_grad",
     "paths",

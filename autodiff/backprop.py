@@ -70,6 +70,10 @@ class Gradients(dict[Any, Any]):
     writes code instead (`autodiff.compiler`).
     """
 
+    def visit(self, node: Value) -> None:
+        """The walk is at node, whose gradient is final: its turn to pass it on (nothing to
+        do here; the compiler's store, for teaching, writes a comment saying so)."""
+
     def passes(self, g: Any) -> bool:
         """Whether g passes anything on: a zero float does not; a Value always does (its
         graph is kept, whatever its number)."""
@@ -114,6 +118,7 @@ def chain_rule(
         g = grads.get(node)
         if g is None:
             continue  # no path from root reaches this node
+        grads.visit(node)
         if not grads.passes(g):
             for parent in node.parents:
                 grads.reach(parent)

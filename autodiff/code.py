@@ -200,7 +200,12 @@ class Program:
     # -- writing -------------------------------------------------------------------------------
 
     def apply(self, op: Primitive | Form, inputs: Sequence[Any], prefix: str = "t") -> Symbol:
-        """Write ``t = op(inputs)`` into the open block, and give t's Symbol."""
+        """Write ``t = op(inputs)`` into the open block, and give t's Symbol; but x ** 1 is
+        x, exactly: its Symbol, and nothing written (power's rule at n = 2 reads ``2.0 * x``)."""
+        if not isinstance(op, Form) and op.builtin and op.name == "power":
+            (x,) = inputs
+            if op.params["exponent"] == 1 and isinstance(x, Symbol):
+                return x
         name = self.fresh(prefix)
         self.block.append(Statement(name, op, tuple(_operand(x) for x in inputs)))
         if (

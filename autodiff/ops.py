@@ -314,9 +314,11 @@ def pow(x: float, y: float) -> float:
 
 
 def _power_code(args: list[str], *, exponent: str) -> str | None:
-    """x ** n for an integral n, which Python computes as the forward does; None (called by
-    reference) for another, where ** would give a complex number below 0."""
-    return f"{args[0]} ** {exponent}" if float(exponent.strip("()")).is_integer() else None
+    """x ** n for an integral n (written as an int, ``e ** 2``: Python computes it as the
+    forward does, on the float n); None (called by reference) for another, where ** would
+    give a complex number below 0."""
+    n = float(exponent.strip("()"))
+    return f"{args[0]} ** {int(n)}" if n.is_integer() else None
 
 
 def _power_derivative(x: Any, out: Any, *, exponent: float) -> Any:

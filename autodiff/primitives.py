@@ -3,13 +3,15 @@ and what applying one does.
 
 Applied to Values, a primitive computes its forward on their numbers and, at once, its rule:
 the local derivative of its output with respect to each input. It records both in a new node,
-the edge weights of the influence diagram. The rule has three readers, and is written once:
+the edge weights of the influence diagram. The rule has four readers, and is written once:
 
 - floats: the derivatives recorded on each new node;
 - Values: derivatives of derivatives (``create_graph``, ``grad(grad(f))``) apply the very same
   rule to Values, building the graph of the derivative;
 - code: applied to `autodiff.code.Symbol`s, the rule writes itself out as Python, which is how
-  the compiler writes a traced graph's backward pass.
+  the compiler writes a traced graph's backward pass;
+- maths: the same statements printed as a formula, ``∂y/∂x = 1 − y²`` (`autodiff.formulas`),
+  for diagrams, Jupyter and the documentation.
 
 So a rule uses arithmetic and the registered operations only, and never branches in Python
 on a value: a case split is itself an operation (``step``, ``sign``), recomputed at each point.

@@ -60,6 +60,9 @@ nb_render_markdown_format = "gfm"
 # line of text, as to any reader without widgets.
 nb_ipywidgets_js: dict[str, dict[str, str]] = {}
 nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
+# A diagram as an SVG file of its own, not the HTML beside it, which is for JupyterLab (it fits
+# the output's width there: autodiff.diagrams.diagram.Diagram._repr_mimebundle_).
+nb_mime_priority_overrides += [("html", "image/svg+xml", 25)]  # type: ignore[list-item]
 
 # The API reference: members as each package's __all__ lists them, in source order; `name` in a
 # docstring is code (and a link where it names a documented object).

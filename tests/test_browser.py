@@ -446,6 +446,124 @@ def test_the_widgets_work_in_jupyter_notebook_without_dot(lab: Lab) -> None:
         lab.stop_kernels()
 
 
+TEACHING = [
+    """import autodiff as ad
+import nn
+from autodiff import Value
+
+x1, x2, w1, w2 = Value(2.0, "x1"), Value(0.0, "x2"), Value(-3.0, "w1"), Value(1.0, "w2")
+n = x1 * w1 + x2 * w2 + Value(6.8813735870195432, "b")
+n.label = "n"
+o = n.tanh()
+o.label = "o"
+stepper = ad.stepper(o)
+stepper.step = 4
+stepper""",
+    """stepper.save("walk.gif", dpi=48), stepper.save("walk.html")""",
+    """model = nn.MLP(2, [16, 16, 1], seed=0)
+out = model([0.5, 0.2])
+out.backward()
+viewer = ad.zoom(out)
+viewer.search("y1.3")
+viewer""",
+    """chain = Value(1.0, "x")
+for _ in range(14):
+    chain = (chain * 1.1).tanh()
+ad.draw(chain)  # some 6,000 pixels wide at its natural size""",
+]
+
+
+def test_one_step_three_views_a_search_by_label_and_the_walk_saved(lab: Lab) -> None:
+    """The stepper set to a step from code, its formula and its highlighted code beside the
+    diagram, a step on by hand; y1.3 found in a network's unit view; the walk saved as an
+    animated GIF the browser shows and as a page whose buttons step."""
+    from selenium.webdriver.common.keys import Keys  # noqa: PLC0415
+
+    cells: list[dict[str, Any]] = [
+        {"cell_type": "code", "metadata": {}, "source": code, "outputs": [],
+         "execution_count": None}
+        for code in TEACHING
+    ]  # fmt: skip
+    notebook = {"cells": cells, "metadata": {"kernelspec": {"name": "python3",
+                "display_name": "Python 3", "language": "python"}}, "nbformat": 4,
+                "nbformat_minor": 5}  # fmt: skip
+    (lab.folder / "teaching.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    try:
+        ran, _ = run_all(lab, "lab/tree/teaching.ipynb")
+        check_the_page(lab, ran, "teaching")
+        code_cells = ran["cells"]
+        area = output_of(lab, code_cells, "stepper.step = 4")
+
+        def at(k: int, passing: str, line: str) -> bool:
+            said = text_of(area, ".widget-html-content").startswith(f"Step {k} of 5: {passing}")
+            code = [t.strip() for t in texts(area, ".step-line")]
+            return said and bool(code) and code[0] == line
+
+        until(lambda: at(4, "the * node (x2·w2)", "# step 4: t1 passes g_t1 back"), 30,
+              "for step 4, set from the kernel")  # fmt: skip
+        assert area.find_element("css selector", ".widget-readout").text == "4"
+        formulas = area.find_element("css selector", ".widget-htmlmath-content")
+        until(lambda: "(to x2)" in formulas.text and "(to w2)" in formulas.text, 30)
+        assert texts(area, ".step-line")[2].strip() == "g_x2 += g_t1 * w2"
+        screenshot(lab, "teaching-stepper-at-step-4")
+        click(area, ON)
+        until(lambda: at(5, "the * node (x1·w1)", "# step 5: t0 passes g_t0 back"), 30,
+              "for step 5, clicked")  # fmt: skip
+
+        viewer = output_of(lab, code_cells, 'viewer.search("y1.3")')
+        box = viewer.find_element("css selector", "input[type=text]")
+        assert box.get_attribute("value") == ""
+        until(lambda: text_of(viewer, "div.widget-label") == "1 found: unit 1.3 · relu", 30,
+              "for y1.3 to find unit 1.3")  # fmt: skip
+        (found,) = marked(viewer, "match")
+        assert any("unit 1.3 ·" in t for t in texts(viewer, "g.node.match text"))
+        box.send_keys("w1.3.1")
+        until(lambda: text_of(viewer, "div.widget-label") == "1 found: unit 1.3 · relu", 30)
+        assert marked(viewer, "match") == [found] and box.get_attribute("value") == "w1.3.1"
+        box.send_keys(Keys.CONTROL, "a")
+        box.send_keys("z1.3")
+        until(lambda: marked(viewer, "match") == [found], 30, "for z1.3 to find unit 1.3")
+        screenshot(lab, "teaching-search-y1.3")
+
+        wide = output_of(lab, code_cells, "ad.draw(chain)")
+        widths = lab.driver.execute_script(
+            "const img = arguments[0].querySelector('img');"
+            "return [img.getBoundingClientRect().width, arguments[0].clientWidth,"
+            " img.naturalWidth]", wide)  # fmt: skip
+        assert widths[2] > 5000 and 0 < widths[0] <= widths[1], widths  # shrunk to fit
+
+        lab.driver.get(f"{lab.url}/files/walk.gif?token={lab.token}")
+        width = until(
+            lambda: lab.driver.execute_script(
+                "const i = document.images[0]; return i && i.complete && i.naturalWidth"
+            ),
+            30,
+        )
+        gif = (lab.folder / "walk.gif").read_bytes()
+        assert width == int.from_bytes(gif[6:8], "little")  # the browser decoded it
+        lab.driver.save_screenshot(str(SHOTS / "teaching-walk-gif.png"))
+        lab.driver.get(f"{lab.url}/files/walk.html?token={lab.token}")
+        until(
+            lambda: lab.driver.execute_script(
+                "const t = document.getElementById('text'); return t && t.textContent"
+            ),
+            30,
+        )
+        for _ in range(3):
+            lab.driver.find_element("id", "next").click()
+        said = lab.driver.find_element("id", "text").text
+        assert said.startswith("Step 3 of 5: the + node (x1·w1 + x2·w2) passes its grad 0.5")
+        lines = [e.text.strip() for e in lab.driver.find_elements("css selector", ".step-line")]
+        assert lines[0] == "# step 3: t2 passes g_t2 back"
+        assert lab.driver.find_elements("css selector", "#diagram svg g.node.step")
+        lab.driver.save_screenshot(str(SHOTS / "teaching-walk-html-step-3.png"))
+    except Exception:
+        screenshot(lab, "teaching-failed")
+        raise
+    finally:
+        lab.stop_kernels()
+
+
 # -- the documentation site ------------------------------------------------------------------------
 
 SITE = ROOT / "build" / "site"
@@ -787,13 +905,12 @@ def search_and_zoom(lab: Browser, area: Any) -> None:
     """Typing outlines the box found and centres on it; + zooms in; the wheel zooms too."""
     from selenium.webdriver.common.action_chains import ActionChains  # noqa: PLC0415
     from selenium.webdriver.common.actions.wheel_input import ScrollOrigin  # noqa: PLC0415
-    from selenium.webdriver.common.keys import Keys  # noqa: PLC0415
 
     before = view_box(area)  # centred on unit 1.16, which the notebook searched for
     box = area.find_element("css selector", "input[type=text]")
-    assert box.get_attribute("value") == "unit 1.16"
-    box.send_keys(Keys.CONTROL, "a")
-    box.send_keys("unit 1.5")  # typed over what was selected
+    assert box.get_attribute("value") == ""  # a search from code leaves the box to the hand
+    assert len(marked(area, "match")) == 1
+    box.send_keys("unit 1.5")
     until(lambda: text_of(area, "div.widget-label") == "1 found: unit 1.5 · relu", 30,
           "for the search to find unit 1.5")  # fmt: skip
     assert len(marked(area, "match")) == 1

@@ -1,11 +1,11 @@
 """The packages' layers: imports go one way, with no cycle, and any module can come first.
 
-    engine ← transforms ← compiler;   engine ← diagrams, testing;   diagrams ← widgets;
+    engine ← transforms ← compiler;   engine ← diagrams, testing;   diagrams, compiler ← widgets;
     all ← command line;   autodiff ← nn
 
-The engine is `autodiff`'s value, ops, primitives, backprop, code, errors, grad_mode, domains
-and checks. One cycle is deliberate: value.py, whose methods apply the operations, imports
-them at its end, after Value, which the operations need (`ALLOWED_CYCLE`).
+The engine is `autodiff`'s value, ops, primitives, backprop, code, formulas, errors,
+grad_mode, domains and checks. One cycle is deliberate: value.py, whose methods apply the
+operations, imports them at its end, after Value, which the operations need (`ALLOWED_CYCLE`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ ENGINE = {
     "distribution",
     "domains",
     "errors",
+    "formulas",
     "grad_mode",
     "ops",
     "primitives",
@@ -42,7 +43,7 @@ LAYERS = {  # what each layer of autodiff may import, besides itself
     "compiler": {"engine", "transforms", "compiler"},
     "diagrams": {"engine"},
     "testing": {"engine"},
-    "widgets": {"engine", "diagrams"},
+    "widgets": {"engine", "diagrams", "compiler"},  # the stepper shows the compiled pass
     "cli": {"engine", "transforms", "diagrams"},
 }
 

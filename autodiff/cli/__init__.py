@@ -169,6 +169,12 @@ def _add_diagram_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--max-nodes", type=int, default=200, metavar="N", help="draw at most N nodes (default 200)"
     )
+    command.add_argument(
+        "--dpi",
+        type=float,
+        metavar="N",
+        help="a PNG's dots per inch (default 96; 200 for a slide)",
+    )
 
 
 def _grad(options: argparse.Namespace) -> int:
@@ -232,7 +238,9 @@ def _draw(options: argparse.Namespace) -> int:
     if options.output is None:
         print(diagram.source, end="")
     else:
-        print(f"wrote {diagram.write(options.output)}")
+        with _usage_errors():  # a --dpi out of range
+            written = diagram.write(options.output, dpi=options.dpi)
+        print(f"wrote {written}")
     return 0
 
 

@@ -69,6 +69,7 @@ def compile(
     vectorize: bool = False,
     reduce: str | None = None,
     in_axes: Sequence[int | None] | None = None,
+    teach: bool = False,
 ) -> Compiled:
     """f, compiled: see the module docstring.
 
@@ -87,6 +88,11 @@ def compile(
     weights, which f sees as lists of Values; by default each array is a batch. With
     ``reduce``, a list of numbers f returns comes back as a NumPy array, and the gradients of
     every number of an argument passed whole, in order, as that argument's array, flattened.
+
+    ``teach``: code written for a class rather than for speed (the same results, bit for bit):
+    a statement per node, and every gradient named after its node (``g_q``, ``g_t3``), each
+    node's part of the backward pass opened by a comment ``# step k: q passes g_q back``,
+    counted as `autodiff.stepper` counts its steps. Not with ``vectorize``.
     """
     if not callable(f):
         raise TypeError(f"compile needs a function, got {type(f).__name__!r}")
@@ -102,7 +108,9 @@ def compile(
             "compile(in_axes=...) says which arguments are batches: it needs vectorize=True"
         )
     whole = _whole_positions(in_axes)
-    return Compiled(f, static, vectorize=vectorize, reduce=reduce, whole=whole)
+    if as_flag(teach, "compile(teach=...)") and vectorize:
+        raise ValueError("compile(teach=True) writes code for one sample: not with vectorize")
+    return Compiled(f, static, vectorize=vectorize, reduce=reduce, whole=whole, teach=teach)
 
 
 @dataclass(frozen=True)
@@ -144,9 +152,11 @@ class Compiled:
         vectorize: bool = False,
         reduce: str | None = None,
         whole: frozenset[int] = frozenset(),
+        teach: bool = False,
     ) -> None:
         functools.update_wrapper(self, f)
         self.f = f
+        self.teach = teach
         self.name: str = getattr(f, "__name__", "f")
         self.static = static
         self.vectorize, self.reduce = vectorize, reduce
@@ -335,7 +345,7 @@ class Compiled:
             arguments.append("_B")
         else:
             shape = output_shape(out, results)
-            lowering = Lowering(trace, parameters)
+            lowering = Lowering(trace, parameters, teach=self.teach)
             for i in whole:
                 lowering.whole[id(call_args[i])] = names[i]
                 for index, leaf in _indexed(call_args[i]):

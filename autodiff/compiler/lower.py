@@ -57,21 +57,37 @@ def item(i: int) -> Form:
     return Form("item", f"{{0}}[{i}]")
 
 
+SEED = Form("seed", "{0}")
+"""The gradient a backward pass starts from, named after its root (``g_y = 1.0``)."""
+
+
+def step_note(k: int) -> Form:
+    """The comment that opens step k of a backward pass, as the stepper counts them."""
+    return Form("note", lambda args: f"# step {k}: {args[0]} passes {args[1]} back", pure=False)
+
+
 class GuardFailed(Exception):  # noqa: N818 -- a signal to the compiled function's caller
     """A guard of a trace does not hold for these arguments: another trace is needed."""
 
 
 class Lowering:
     """Writes a trace as a Program. ``values`` says what each Value is in the code: a Symbol,
-    or a constant's number; ``labels``, what a name of the program may be called after."""
+    or a constant's number; ``labels``, what a name of the program may be called after.
 
-    def __init__(self, trace: Trace, parameters: dict[Value, str]) -> None:
+    ``teach``: the code a class reads beside the stepper, at some cost in speed: every node's
+    gradient is a name of its own, ``g_`` and the node's (a label, else its ``t`` name, so
+    ``g_t3``), never another's; the seed is one too; each node's part of a backward pass opens
+    with a comment, ``# step k: ...``, counted as `autodiff.backward_steps` counts them."""
+
+    def __init__(self, trace: Trace, parameters: dict[Value, str], *, teach: bool = False) -> None:
         self.trace = trace
+        self.teach = teach
         self.program = Program()
         self.program.namespace["GuardFailed"] = GuardFailed
         self.values: dict[Value, Operand] = {
             v: self.program.argument(name) for v, name in parameters.items()
         }
+        self.arguments = set(self.values.values())
         self.made = _made(trace.steps)
         self.labels: dict[str, str] = {name: name for name in parameters.values()}
         # Derivatives known only when the code runs (a rule called, or recorded before the
@@ -124,9 +140,8 @@ class Lowering:
     def name_after(self, symbol: Operand, v: Value, prefix: str = "") -> None:
         """Let the code name symbol after v: v's label, or the parameter v stands for."""
         held = self.values.get(v)
-        label = v.label or (
-            held.name if isinstance(held, Symbol) and held.name in self.labels else ""
-        )
+        named = isinstance(held, Symbol) and (self.teach or held.name in self.labels)
+        label = v.label or (held.name if named else "")  # type: ignore[union-attr]
         if isinstance(symbol, Symbol) and label:
             self.labels.setdefault(symbol.name, prefix + self.labels.get(label, label))
 
@@ -142,6 +157,10 @@ class Lowering:
         operands = [self.operand(x) for x in inputs]
         if op.builtin and op.name == "identity":  # the same number under another name
             self.values[v] = operands[0]
+            return
+        ones = [i for i, x in enumerate(operands) if type(x) is float and x == 1.0]
+        if op.builtin and op.name == "mul" and ones:  # 1·x is x, exactly
+            self.values[v] = operands[1 - ones[0]]
             return
         self.values[v] = self.program.apply(op, operands)
         self.name_after(self.values[v], v)
@@ -159,7 +178,11 @@ class Lowering:
         self.program.close()
         body = self.program.block  # the function's, or a loop's
         start = len(body)
-        chain_rule(request.root, self.operand(request.seed), grads, grads.local, order)
+        seed = self.operand(request.seed)
+        if self.teach and not self.loops:
+            grads.seed = seed = self.program.apply(SEED, [seed])
+            self.name_after(seed, request.root, "g_")
+        chain_rule(request.root, seed, grads, grads.local, order)
         self.program.close()
         sweep = body[start:]
         body[start:] = [*first_assigned(grads.zeroed, sweep), *sweep]
@@ -235,6 +258,20 @@ class Adjoints(Gradients):
         self.zeroed: list[Statement] = []  # `g4 = 0.0`, one per accumulator
         self.added: set[Value] = set()  # the nodes that have one (the root has its seed)
         self.whole: set[str] = set()  # names of whole gradients: accumulators, the seed
+        self.seed: Operand | None = None  # the seed's name, when teaching
+        self.steps = 0  # the nodes visited so far, when teaching
+
+    def visit(self, node: Value) -> None:
+        if not self.lowering.teach or self.lowering.loops:
+            return
+        made_by: Primitive = node.primitive  # type: ignore[assignment]
+        (first, *_) = node.parents
+        held = self.lowering.values.get(first) if first.primitive is None else None
+        if made_by.builtin and made_by.name == "identity" and held in self.lowering.arguments:
+            return  # an argument under a new name (value_and_grad's): not a step of f's
+        self.steps += 1
+        self.program.close()
+        self.program.call(step_note(self.steps), [self.lowering.operand(node), self[node]])
 
     def local(self, node: Any) -> list[Any]:
         if isinstance(node, loops.Loop):  # it passes its gradients on in its own loop
@@ -246,7 +283,7 @@ class Adjoints(Gradients):
         return self.lowering.local(node)
 
     def passes(self, g: Any) -> bool:
-        if not isinstance(g, Symbol):
+        if not isinstance(g, Symbol) or g is self.seed:
             self.program.close()
             return isinstance(g, loops.Loop) or super().passes(g)
         self.program.open_if(g)
@@ -272,9 +309,11 @@ class Adjoints(Gradients):
             loops.reach(self, *at, contribution)
             return
         whole = isinstance(contribution, Symbol) and contribution.name in self.whole
-        if whole and self.edges[node] == 1 and node not in self:
-            self[node] = contribution  # its only gradient, as it is: the same name
-            if node in self.wanted:  # one asked for: the name the reader looks for
+        constant = type(contribution) is float  # a number known as the code is written
+        alone = self.edges[node] == 1 and node not in self and not self.lowering.teach
+        if alone and (whole or constant):
+            self[node] = contribution  # its only gradient, as it is: the same name, or number
+            if whole and node in self.wanted:  # one asked for: the name the reader looks for
                 self.lowering.name_after(contribution, node, "g_")
             return
         self.program.accumulate(self.accumulator(node).name, contribution)
@@ -384,4 +423,7 @@ def _removable(line: Statement) -> bool:
     op = line.op
     if op is None or isinstance(op, Form):
         return op is None or op.pure
+    if op.builtin and op.name == "div":  # by a nonzero constant: it cannot raise either
+        divisor = line.args[1]
+        return type(divisor) is float and divisor != 0.0
     return op.builtin and op.name in NEVER_FAIL

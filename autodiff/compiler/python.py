@@ -62,6 +62,10 @@ def _names(program: Program, parameters: Sequence[str], labels: dict[str, str]) 
     for made, label in labels.items():
         if made in taken:
             continue
+        if label == made:  # a name of the program's own, kept (for teaching: t3, g_t3)
+            taken.add(made)
+            names[made] = made
+            continue
         wanted = identifier(label)
         if wanted is None:
             continue

@@ -35,6 +35,7 @@ from autodiff.diagrams.diagram import Diagram
 from autodiff.diagrams.paths import breadth_first, influence
 from autodiff.diagrams.steps import Step
 from autodiff.diagrams.units import Unit, is_parameter, unit_of
+from autodiff.formulas import Formula, local_formulas
 from autodiff.value import Value, data_of
 
 ClusterOf = Callable[[Value], str | None]
@@ -74,6 +75,7 @@ class Options:
     rankdir: str = "LR"
     show_grad: bool = True
     show_derivatives: bool | None = None
+    show_formulas: bool = False
     number_format: str = ".4g"
     max_nodes: int = 200
     step: Step | None = None
@@ -141,7 +143,7 @@ def build(root: Value, options: Options) -> Diagram:
     on_path = _highlighted(root, options.highlight)
     layout = _layout(root, order, options, on_path)
     shown = set(map(id, layout.boxes))
-    edges = list(_edges(layout, shown, options.step))
+    edges = list(_edges(layout, shown, options))
     for source, target, *_ in edges:
         source.users += 1
         target.inputs += 1
@@ -152,6 +154,7 @@ def build(root: Value, options: Options) -> Diagram:
         graph_attr={"rankdir": options.rankdir, "ranksep": _rank_separation(layout)},
         node_count=len(layout.boxes),
         edge_count=len(edges),
+        members={box.id: tuple(v.label for v in box.values if v.label) for box in layout.boxes},
     )
     _draw_boxes(graph, layout, options)
     unlabelled = _draw_edges(graph, edges, layout, options)
@@ -281,6 +284,10 @@ def _draw_box(graph: Diagram, box: Box, layout: Layout, options: Options) -> Non
         style.update(_HIGHLIGHT_NODE)
     if options.step is not None and options.step.node in box.values:
         style.update(_STEP_NODE)
+    pinned = options.step.pinned if options.step is not None else None
+    if pinned is not None and box.id in pinned.sizes:  # the same size at every step
+        width, height = pinned.sizes[box.id]
+        style.update(width=f"{width:.3f}", height=f"{height:.3f}", fixedsize="true")
     graph.node(box.id, escaped("\n".join(lines)), **style)
 
 
@@ -334,16 +341,20 @@ def _operation(v: Value, *, short: bool = False) -> str:
 
 # -- edges --------------------------------------------------------------------------------------
 
-Edge = tuple[Box, Box, float, bool, "float | None"]
-"""from, to, ∂to/∂from, on a highlighted path, what the shown step passed along it (or None)"""
+Edge = tuple[Box, Box, float, bool, "float | None", "Formula | None", "tuple[str, str, str] | None"]
+"""from, to, ∂to/∂from, on a highlighted path, what the shown step passed along it (or None),
+the rule's formula for ∂to/∂from (where formulas are shown), and the numbers its node's step
+writes on it, where the stepper pins the layout (None elsewhere)"""
 
 
-def _edges(layout: Layout, shown: set[int], step: Step | None) -> Iterable[Edge]:
+def _edges(layout: Layout, shown: set[int], options: Options) -> Iterable[Edge]:
     """An edge from each drawn input to its user's box, with the local derivative; none within
     a box, nor within a unit's layer (a vector activation: its Jacobian table shows them)."""
+    step = options.step
     for box in layout.boxes:
         for v in box.values:
             passed = step.passed if step is not None and v is step.node else ()
+            formulas = local_formulas(v) if options.show_formulas else ()
             for i, (parent, derivative) in enumerate(zip(v.parents, v.partials)):
                 source = layout.box_of.get(parent)
                 if source is None or source is box or id(source) not in shown:
@@ -352,23 +363,69 @@ def _edges(layout: Layout, shown: set[int], step: Step | None) -> Iterable[Edge]
                     continue
                 on_path = v in layout.on_path and parent in layout.on_path
                 crossed = passed[i][1] if passed else None
-                yield source, box, derivative, on_path, crossed  # type: ignore[misc]
+                formula = formulas[i] if formulas else None
+                # room at every step for the step's text, but between a network's layers,
+                # which hundreds of labels would spread over pages (there, an xlabel)
+                room = None if layout.units else _passing(v, i, options)
+                yield source, box, derivative, on_path, crossed, formula, room  # type: ignore[misc]
+
+
+def _passing(v: Value, i: int, options: Options) -> tuple[str, str, str] | None:
+    """What v's step passes along its i-th edge: grad, derivative and what crossed, as its
+    label writes them; None without the whole pass at hand (a pinned `Step`)."""
+    pinned = options.step.pinned if options.step is not None else None
+    if pinned is None or v not in pinned.passes:
+        return None
+    step = pinned.passes[v]
+    crossed = step.passed[i][1] if step.passed else 0.0
+    grad, d, sent = (options.number(x) for x in (step.grad, v.partials[i], crossed))
+    return grad, d, sent
+
+
+def _unseen(
+    room: tuple[str, str, str], formula: Formula | None, derivative: bool, mine: bool
+) -> str:
+    """An edge's label where the stepper pins the layout: at every step the text of its own
+    step (``mine``), taking the same room, unseen at the others but for the derivative where
+    it is shown (and the formula), which stay where they are when the rest appears."""
+    grad, d, sent = (html.escape(part) for part in room)
+    hidden = "{}" if mine else '<font color="transparent">{}</font>'
+    shown = "{}" if derivative or mine else hidden
+    line = hidden.format(f"{grad} × ") + shown.format(d) + hidden.format(f" = {sent}")
+    if formula is not None:
+        line = shown.format(html.escape(formula.text)) + "<br/>" + line
+    return f"<{line}>"
 
 
 def _draw_edges(graph: Diagram, edges: list[Edge], layout: Layout, options: Options) -> int:
     """Draw the edges; how many carry no derivative, to stay readable."""
     unlabelled = 0
-    for source, target, derivative, on_path, crossed in edges:
+    for source, target, derivative, on_path, crossed, formula, room in edges:
         attributes = dict(_HIGHLIGHT_EDGE) if on_path else {}
-        if crossed is not None:  # grad × derivative = what crossed: the chain rule, once
+        if room is not None:  # pinned: the same room at every step
+            mine = crossed is not None
+            labelled = _labelled(source, target, on_path, options)
+            attributes["label"] = _unseen(room, formula, labelled, mine)
+            if mine:
+                attributes.update(_STEP_EDGE)
+            hidden = options.show_derivatives is None and not _vector_output(target.values[0])
+            unlabelled += not (labelled or mine) and hidden
+        elif crossed is not None:  # grad × derivative = what crossed: the chain rule, once
             grad = options.number(data_of(options.step.node.grad))  # type: ignore[union-attr]
             numbers = (grad, options.number(derivative), options.number(crossed))
-            # label, not xlabel: the layout makes room for it, so it overlaps nothing
-            attributes.update(_STEP_EDGE, label="{} × {} = {}".format(*numbers))
+            passed = "{} × {} = {}".format(*numbers)
+            # label, not xlabel: the layout makes room for it, so it overlaps nothing; but
+            # where the stepper pins a network's layout, taking no room keeps it pinned
+            shown = passed if formula is None else f"{formula.text}\n{passed}"
+            pinned = layout.units and options.step.pinned is not None  # type: ignore[union-attr]
+            attributes.update(_STEP_EDGE, **{"xlabel" if pinned else "label": escaped(shown)})
         elif _labelled(source, target, on_path, options):
-            # An external label takes no room in the layout: many edges between two layers
-            # stay compact (a plain label is a node of its own to the layout).
-            attributes["xlabel"] = options.number(derivative)
+            # A plain label, which the layout makes room for, so it never sits on a box; but
+            # between a network's layers, where a few labels among many edges would spread a
+            # layer over pages, an external one (xlabel), placed where there is space.
+            number = options.number(derivative)
+            text = number if formula is None else escaped(f"{formula.text} = {number}")
+            attributes["xlabel" if layout.units and formula is None else "label"] = text
         elif options.show_derivatives is None and not _vector_output(target.values[0]):
             unlabelled += 1  # (a vector operation's are in its Jacobian table)
         graph.edge(source.id, target.id, **attributes)
@@ -495,9 +552,10 @@ def _caption(layout: Layout, options: Options, unlabelled: int, edges: int, tabl
     elif layout.hidden_params:
         notes.append(f"{layout.hidden_params} parameters not shown")
     if unlabelled:
+        which = "" if unlabelled == edges else f" on {unlabelled} of {edges} edges (dense layers)"
         notes.append(
-            f"{unlabelled} of {edges} edges carry no derivative, to stay readable (dense "
-            "layers):\nhighlight=<a Value> writes those on its paths, show_derivatives=True all"
+            f"edge derivatives hidden{which}: show_derivatives=True shows them,\n"
+            "highlight=<a Value> those on its paths"
         )
     if tables:
         notes.append("the table: the derivatives on the edges into a vector operation's outputs")

@@ -11,11 +11,23 @@ Value passes on in turn: the lectures' "already computed" factor.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from autodiff.backprop import BackwardStep, topological_order
 from autodiff.value import Value
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """What keeps every box of a pass's diagrams where it is from one step to the next: the
+    whole pass (each node's `BackwardStep`, by node), whose text each edge carries at every
+    step, unseen but where it is the step's, so that the layout makes the same room for it;
+    and each box's size, in inches, by its name (n0, n1, ...), wide enough for any step's
+    numbers."""
+
+    passes: Mapping[Value, BackwardStep] = field(default_factory=dict)
+    sizes: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -25,13 +37,14 @@ class Step:
 
     ``waiting``: Values no gradient has reached yet (none of the nodes they feed has passed);
     ``partial``: Values some of whose users have passed, not all, so their grad is a sum so
-    far. Every other grad is final.
+    far. Every other grad is final. ``pinned``: the same places for every step (the stepper's).
     """
 
     node: Value | None = None
     passed: tuple[tuple[Value, float], ...] = ()
     waiting: frozenset[Value] = frozenset()
     partial: frozenset[Value] = frozenset()
+    pinned: Pinned | None = None
 
     @classmethod
     def after(cls, root: Value, steps: Sequence[BackwardStep]) -> Step:

@@ -1,6 +1,7 @@
 """Widgets for Jupyter: step through a backward pass, explore what-ifs, zoom into a diagram.
 
-- ``stepper(root)``: the backward pass of root, one node at a time, back and forth or played;
+- ``stepper(root)``: the backward pass of root, one node at a time, back and forth or played,
+  with each step's formula and code beside it, and saved as an animation for slides;
 - ``explore(f, x=2.0, ...)``: a slider per argument of f; each move runs f, then backward, and
   redraws its diagram;
 - ``zoom(diagram)``: a diagram to zoom, pan and search, for one bigger than the output area.
@@ -42,9 +43,12 @@ def stepper(root: Value, grad: float = 1.0, **options: Any) -> Stepper:
     each of its edges labelled grad × derivative = what crossed, and each grad as far as it
     is computed (``?``: nothing has reached it yet; ``so far``: more is to come). Buttons step
     on, back, to the start and to the end; the slider goes to any step; play runs through
-    them. While you step, the graph's grads are those of the step shown (each step is
-    recomputed from grads of 0); at the last, those of a fresh ``backward()``. ``options`` are
-    `autodiff.draw`'s (``view``, ``params``, ...).
+    them; ``stepper.step = k`` goes to step k from code. Beside the diagram, each edge's
+    local derivative as its rule's formula with its number, and the code of the pass
+    (``compile(..., teach=True)``) with the step's lines highlighted. While you step, the
+    graph's grads are those of the step shown (each step is recomputed from grads of 0); at
+    the last, those of a fresh ``backward()``. ``stepper.save("backward.gif")`` (or ``.html``)
+    saves the walk for a slide. ``options`` are `autodiff.draw`'s (``view``, ``params``, ...).
     """
     if not isinstance(root, Value):
         raise TypeError(f"stepper(root) needs a Value, got {type(root).__name__!r}")
@@ -90,8 +94,9 @@ def zoom(diagram: Diagram | Value, *, height: int | None = None, **options: Any)
     ``diagram`` is one that `autodiff.draw` (or ``draw_dot``) made, or a Value, drawn with
     ``options``. ``height``: the frame's height in pixels (default: the diagram's, at most
     600; a taller diagram starts zoomed out to fit). A search outlines the boxes whose text
-    has the words typed (a label, ``unit 2.1``, a number), dims the rest and centres on the
-    first; ↓ goes to the next.
+    has the words typed (a label, ``unit 2.1``, a number), or that stand for a Value so
+    labelled (a unit's box for ``y1.3``, ``z1.3``, ``w1.3.1``), dims the rest and centres on
+    the first; ↓ goes to the next.
     """
     if isinstance(diagram, Value):
         diagram = draw(diagram, **options)
@@ -104,7 +109,7 @@ def zoom(diagram: Diagram | Value, *, height: int | None = None, **options: Any)
     if height is not None and as_count(height, "zoom(height=...)") > MAX_HEIGHT:
         raise ValueError(f"zoom(height={height}): at most {MAX_HEIGHT} pixels, a few screens")
     module: Any = _module("viewer")
-    made: Viewer = module.Viewer(module.rendered(diagram), height=height)
+    made: Viewer = module.Viewer(diagram, height=height)
     return made
 
 

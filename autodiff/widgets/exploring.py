@@ -18,8 +18,9 @@ import ipywidgets
 from autodiff.backprop import topological_order
 from autodiff.checks import as_float
 from autodiff.diagrams import draw
+from autodiff.diagrams.diagram import Diagram
 from autodiff.value import Value
-from autodiff.widgets.viewer import Viewer, rendered
+from autodiff.widgets.viewer import Viewer
 
 Range = float | tuple[float, float]
 """A slider's start: a number (the slider spans it ± max(1, |number|)), or a pair (low, high),
@@ -50,9 +51,9 @@ class Explorer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no ty
         self.text = ""
         self.failed = False  # whether text says why f could not be run
         self.output: Value | None = None
-        svg = self._run()  # a mistake in f or in an option raises now
-        assert svg is not None
-        self.viewer = Viewer(svg)
+        diagram = self._run()  # a mistake in f or in an option raises now
+        assert diagram is not None
+        self.viewer = Viewer(diagram)
         self._tell()
         super().__init__([ipywidgets.VBox(list(self.sliders.values())), self.readout, self.viewer])
         for slider in self.sliders.values():
@@ -77,12 +78,12 @@ class Explorer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no ty
     def update(self) -> None:
         """Run f on the sliders' numbers, then backward, and redraw; at a point where f has no
         value or no derivative (log of a negative number), say why and keep the last diagram."""
-        svg = self._run()
-        if svg is not None:
-            self.viewer.show(svg)
+        diagram = self._run()
+        if diagram is not None:
+            self.viewer.show(diagram)
         self._tell()  # last: once the line has changed, so has the picture
 
-    def _run(self) -> str | None:
+    def _run(self) -> Diagram | None:
         """f and its backward pass at the sliders' numbers, and its diagram; None where f has
         no value or derivative there (``text`` then says why; at the start, it raises)."""
         values = {name: Value(number, name) for name, number in self.inputs.items()}
@@ -100,12 +101,12 @@ class Explorer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no ty
             self.text, self.failed = f"{_point(self.inputs)}: {error}", True
             return None
         params = [values[name] for name in self.params]
-        svg = rendered(draw(output, params=params, **self.options))
+        diagram = draw(output, params=params, **self.options)
         self.output = output
         name = output.label or "f"
         grads = ", ".join(f"∂{name}/∂{n} = {v.grad:.4g}" for n, v in values.items())
         self.text, self.failed = f"{name} = {output.data:.4g}; {grads}", False
-        return svg
+        return diagram
 
     def _tell(self) -> None:
         colour = "#c92a2a" if self.failed else "inherit"

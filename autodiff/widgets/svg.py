@@ -3,12 +3,15 @@
 A viewer searches the text of the boxes and centres its view on one, in Python, where it can be
 tested. dot and graphviz-pure write the same structure: each box is a ``<g class="node">`` with
 its name in ``<title>`` (n0, n1, ... as `autodiff.draw` names them), its shape and its lines of
-``<text>``, in the coordinates of the group ``graph0`` (placed by its ``transform``).
+``<text>``, in the coordinates of the group ``graph0`` (placed by its ``transform``). What the
+picture does not say, the diagram does: the labels of the Values a unit's box stands for
+(``y1.3``, ``w1.3.1``), which a search finds the box by too.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
@@ -22,12 +25,14 @@ Box = tuple[float, float, float, float]
 
 @dataclass(frozen=True)
 class Node:
-    """One box of the diagram: the SVG element's id, the box's name, its lines, where it is."""
+    """One box of the diagram: the SVG element's id, the box's name, its lines, where it is,
+    and the labels of the Values it stands for."""
 
     id: str
     name: str
     lines: tuple[str, ...]
     box: Box
+    members: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -44,20 +49,21 @@ class Picture:
     nodes: tuple[Node, ...]
 
     def search(self, query: str) -> list[Node]:
-        """The boxes whose text holds query as whole words ('unit 2.1' is not 'unit 2.10'),
-        or, failing that, as any part of a word ('unit 2.1' while typing 'unit 2.12');
-        ignoring case and runs of spaces. None for ''."""
+        """The boxes whose text, or the label of a Value they stand for, holds query as whole
+        words ('unit 2.1' is not 'unit 2.10'), or, failing that, as any part of a word ('unit
+        2.1' while typing 'unit 2.12'); ignoring case and runs of spaces. None for ''."""
         words = " ".join(query.split()).casefold()
         if not words:
             return []
         whole = re.compile(rf"(?<!\S){re.escape(words)}(?!\S)")
-        texts = [(node, node.text.casefold()) for node in self.nodes]
+        texts = [(node, " ".join((node.text, *node.members)).casefold()) for node in self.nodes]
         found = [node for node, text in texts if whole.search(text)]
         return found or [node for node, text in texts if words in text]
 
 
-def read(svg: str | bytes) -> Picture:
-    """The viewBox and the boxes of an SVG that dot or graphviz-pure rendered."""
+def read(svg: str | bytes, members: Mapping[str, tuple[str, ...]] | None = None) -> Picture:
+    """The viewBox and the boxes of an SVG that dot or graphviz-pure rendered; ``members``:
+    the labels each box stands for, by its name (`Diagram.members`)."""
     text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
     root = ElementTree.fromstring(text)
     view = _numbers(root.get("viewBox", ""))
@@ -74,7 +80,8 @@ def read(svg: str | bytes) -> Picture:
         box = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)) if points else (0, 0, 0, 0)
         lines = tuple(t.text or "" for t in group.iter(f"{_SVG}text"))
         name = group.findtext(f"{_SVG}title") or ""
-        nodes.append(Node(group.get("id", ""), name, lines, box))
+        found = (members or {}).get(name, ())
+        nodes.append(Node(group.get("id", ""), name, lines, box, found))
     return Picture(text, (view[0], view[1], view[2], view[3]), tuple(nodes))
 
 

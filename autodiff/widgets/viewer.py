@@ -22,7 +22,7 @@ import anywidget
 import ipywidgets
 import traitlets
 
-from autodiff.widgets.svg import Box, read
+from autodiff.widgets.svg import Box, Picture, read
 
 if TYPE_CHECKING:
     from autodiff.diagrams.diagram import Diagram
@@ -60,13 +60,14 @@ class Canvas(anywidget.AnyWidget):
 class Viewer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
     """A diagram to zoom, pan and search: a search box and buttons above the picture."""
 
-    def __init__(self, svg: str, *, height: int | None = None) -> None:
+    def __init__(self, diagram: Diagram, *, height: int | None = None) -> None:
         self.canvas = Canvas()
         self.query = ipywidgets.Text(
-            placeholder="search: a label, a unit (unit 2.1), a number",
+            placeholder="search: a label (y1.3), a unit (unit 2.1), a number",
             continuous_update=True,
             layout=ipywidgets.Layout(width="22em"),
         )
+        self.searched = ""  # what was last searched for: typed, or asked by `search`
         self.found = ipywidgets.Label()
         self.next = button("↓", "centre on the next box found")
         self.zoom_in = button("+", "zoom in")
@@ -74,10 +75,10 @@ class Viewer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type
         self.whole = button("fit", "show the whole diagram")
         tools = [self.query, self.next, self.zoom_in, self.zoom_out, self.whole, self.found]
         super().__init__([ipywidgets.HBox(tools), self.canvas])
-        self.picture = read(svg)
         self._height = height
-        self.show(svg)
-        self.query.observe(lambda change: self._search(change["new"]), names="value")
+        self.picture = Picture("", (0.0, 0.0, 0.0, 0.0), ())  # until the first is shown
+        self.show(diagram)
+        self.query.observe(lambda change: self.search(change["new"]), names="value")
         self.next.on_click(lambda _: self.next_match())
         self.zoom_in.on_click(lambda _: self.zoom(ZOOM))
         self.zoom_out.on_click(lambda _: self.zoom(1 / ZOOM))
@@ -103,31 +104,32 @@ class Viewer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type
         ids = set(self.canvas.matches)
         return [node.name for node in self.picture.nodes if node.id in ids]
 
-    def show(self, svg: str) -> None:
-        """Show another rendering (the same graph with new numbers, say): the view stays where
+    def show(self, diagram: Diagram) -> None:
+        """Show another diagram (the same graph with new numbers, say): the view stays where
         it is, unless it showed the whole diagram, which it then goes on doing; the search is
         run again on the new text."""
         fitted = self.canvas.svg == "" or self.view == self.picture.view
-        self.picture = read(svg)
+        self.picture = read(rendered(diagram), diagram.members)
         self.canvas.svg = self.picture.svg
         natural = round(self.picture.view[3] * PIXELS_PER_POINT) + 2
         self.canvas.height = self._height or min(DEFAULT_MAX_HEIGHT, natural)
         if fitted:
             self.fit()
-        self._find(self.query.value)
+        self._find(self.searched)
 
     def search(self, query: str) -> list[str]:
-        """Search as typing query in the box does: outline the boxes whose text matches it
-        (see `Picture.search`) and centre the view on the first; their names."""
-        if self.query.value != query:
-            self.query.value = query  # its observer searches
-        else:
-            self._search(query)
+        """Outline the boxes whose text matches query, or that stand for a Value so labelled
+        (see `Picture.search`), dim the rest and centre the view on the first; their names.
+        Typing in the box searches so; a search from code leaves the box as it is."""
+        self.searched = query
+        found = self._find(query)
+        if found:
+            self._centre(found[0])
         return self.matches
 
     def next_match(self) -> None:
         """Centre the view on the match after the one in the middle of the view."""
-        found = self.picture.search(self.query.value)
+        found = self.picture.search(self.searched)
         if found:
             x, y, w, h = self.view
             middle = (x + w / 2, y + h / 2)
@@ -145,11 +147,6 @@ class Viewer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type
     def fit(self) -> None:
         """Show the whole diagram."""
         self.view = self.picture.view
-
-    def _search(self, query: str) -> None:
-        found = self._find(query)
-        if found:
-            self._centre(found[0])
 
     def _find(self, query: str) -> list[Box]:
         found = self.picture.search(query)

@@ -67,20 +67,24 @@ def same(a: Any, b: Any) -> bool:
 
 
 def agrees_with_eager(
-    f: Callable[..., Any], points: list[list[float]], untraced: Untraced = "error"
+    f: Callable[..., Any],
+    points: list[list[float]],
+    untraced: Untraced = "error",
+    teach: bool = False,
 ) -> None:
     """compile(f) gives what f gives, at each point in turn (one compiled function, so the
     later points run the code traced at the first, or retrace where a guard says so)."""
-    compiled = ad.compile(f)
+    compiled = ad.compile(f, teach=teach)
     for point in points:
         expected, got = outcome(f, *point), outcome(compiled, *point, untraced=untraced)
         assert same(got, expected), f"at {point}: compiled {got!r}, eager {expected!r}"
 
 
-def gradients_agree_on_random_graphs() -> Callable[[], None]:
+def gradients_agree_on_random_graphs(teach: bool = False) -> Callable[[], None]:
     @given(expressions(n_inputs=2), POINT, POINT)
     def check(expression: Expression, first: list[float], second: list[float]) -> None:
-        agrees_with_eager(ad.value_and_grad(expression, argnums=(0, 1)), [first, second, first])
+        f = ad.value_and_grad(expression, argnums=(0, 1))
+        agrees_with_eager(f, [first, second, first], teach=teach)
 
     return check
 
@@ -120,6 +124,10 @@ def test_gradients_equal_the_eager_engine_on_random_graphs() -> None:
     settings(max_examples=300)(gradients_agree_on_random_graphs())()
 
 
+def test_teaching_code_equals_the_eager_engine_on_random_graphs() -> None:
+    settings(max_examples=150)(gradients_agree_on_random_graphs(teach=True))()
+
+
 def test_control_flow_equals_the_eager_engine() -> None:
     settings(max_examples=150)(branches_agree_on_random_graphs())()
 
@@ -153,9 +161,10 @@ def ignoring_guards() -> Iterator[None]:
         lower.Lowering.guard = original  # type: ignore[method-assign]
 
 
-def test_the_exactness_property_catches_a_compiler_that_bakes_in_partials() -> None:
+@pytest.mark.parametrize("teach", [False, True])
+def test_the_exactness_property_catches_a_compiler_that_bakes_in_partials(teach: bool) -> None:
     with baking_recorded_partials():
-        fails(gradients_agree_on_random_graphs())
+        fails(gradients_agree_on_random_graphs(teach))
 
 
 def test_the_control_flow_property_catches_a_compiler_that_ignores_guards() -> None:
@@ -325,6 +334,47 @@ def test_the_code_is_named_after_parameters_and_labels() -> None:
     source = compiled.source
     assert source.startswith("def neuron(x, w, b):")
     assert "z = " in source and "g_w" in source and "math.tanh(z)" in source
+
+
+def test_the_code_reads_as_python_writes_it() -> None:
+    def f(x: Any, w: Any, b: Any) -> Any:
+        q = x * w + b
+        q.label = "q"
+        e = q.exp()
+        e.label = "e"
+        return 1.0 * e**2
+
+    compiled = ad.compile(ad.value_and_grad(f, argnums=(0, 1, 2)))
+    matches_eager(compiled, [(2.0, -3.0, 1.0), (0.5, 0.5, 0.5)])
+    source = compiled.source
+    assert "e = math.exp(q)" in source and "e ** 2," in source and "g_e = 2.0 * e" in source
+    assert "1.0 *" not in source and "* 1.0" not in source and "** 1" not in source
+
+
+def test_teaching_code_names_every_gradient_and_counts_the_stepper_s_steps() -> None:
+    def f(x: Any, w: Any, b: Any) -> Any:
+        p = x * w
+        p.label = "p"
+        q = p + b
+        q.label = "q"
+        return q.tanh()
+
+    compiled = ad.compile(ad.value_and_grad(f, argnums=(0, 1, 2)), teach=True)
+    matches_eager(compiled, [(2.0, -3.0, 1.0), (0.0, 1.0, -0.5)])
+    lines = [line.strip() for line in compiled.source.splitlines()]
+    steps = [line for line in lines if line.startswith("#")]
+    assert steps == [
+        "# step 1: t2 passes g_t2 back",
+        "# step 2: q passes g_q back",
+        "# step 3: p passes g_p back",
+    ]
+    assert "g_t2 = 1.0" in lines and "t5 = 1.0 - (t2 * t2)" in lines and "g_q = g_t2 * t5" in lines
+    assert "g_p += g_q" in lines and "g_b += g_q" in lines  # each its own name
+    plain = ad.compile(ad.value_and_grad(f, argnums=(0, 1, 2)))
+    plain(2.0, -3.0, 1.0)
+    assert "#" not in plain.source and "g_p" not in plain.source  # folded: b's is q's
+    with pytest.raises(ValueError, match=r"teach=True.*not with vectorize"):
+        ad.compile(f, teach=True, vectorize=True)
 
 
 def test_a_neuron_s_dot_is_written_as_its_arithmetic() -> None:
@@ -697,20 +747,23 @@ BINARY: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
+@pytest.mark.parametrize("teach", [False, True])
 @pytest.mark.parametrize("name", sorted(UNARY))
-def test_each_unary_operation_at_special_points(name: str) -> None:
+def test_each_unary_operation_at_special_points(name: str, teach: bool) -> None:
     op = UNARY[name]
     for first in (1.0, 0.0, NAN, -1.0):
         points = [(first,), *((x,) for x in SPECIAL)]
-        matches_eager(ad.compile(ad.value_and_grad(op)), points)
+        matches_eager(ad.compile(ad.value_and_grad(op), teach=teach), points)
 
 
+@pytest.mark.parametrize("teach", [False, True])
 @pytest.mark.parametrize("name", sorted(BINARY))
-def test_each_binary_operation_at_special_points(name: str) -> None:
+def test_each_binary_operation_at_special_points(name: str, teach: bool) -> None:
     op = BINARY[name]
     points = [(x, y) for x in SPECIAL[::2] for y in SPECIAL[1::2]]
     for first in ((1.0, 2.0), (0.0, -0.0), (-1.0, NAN)):
-        matches_eager(ad.compile(ad.value_and_grad(op, argnums=(0, 1))), [first, *points])
+        compiled = ad.compile(ad.value_and_grad(op, argnums=(0, 1)), teach=teach)
+        matches_eager(compiled, [first, *points])
 
 
 # -- coverage: names, guards ----------------------------------------
@@ -750,7 +803,8 @@ HOSTILE = [
 ]
 
 
-def test_hostile_labels_and_parameter_names() -> None:
+@pytest.mark.parametrize("teach", [False, True])
+def test_hostile_labels_and_parameter_names(teach: bool) -> None:
 
     def f(x: Any, g_x: Any) -> Any:
         h, kept = x, []
@@ -760,7 +814,7 @@ def test_hostile_labels_and_parameter_names() -> None:
             kept.append(h)
         return kept[0] * kept[-1] + ad.relu(kept[3]) + ad.sum(kept[::4])
 
-    compiled = ad.compile(ad.value_and_grad(f, argnums=(0, 1)))
+    compiled = ad.compile(ad.value_and_grad(f, argnums=(0, 1)), teach=teach)
     matches_eager(compiled, [(0.3, 0.2), (-0.5, 1.0), (0.0, -3.0)])
     assert "{" not in compiled.source and "%" not in compiled.source
     assert "é" not in compiled.source and "w_1_2" in compiled.source

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import re
+import struct
 from collections.abc import Callable
 from pathlib import Path
 from xml.etree import ElementTree
@@ -34,15 +36,15 @@ NEURON_DOT = r"""digraph influence {
 	n7 [label="w1\ndata -3\ngrad 1" fillcolor="#b2f2bb" style="rounded,filled"]
 	n8 [label="x2\ndata 0\ngrad 0.5" fillcolor="#a5d8ff" style="rounded,filled"]
 	n9 [label="w2\ndata 1\ngrad 0" fillcolor="#b2f2bb" style="rounded,filled"]
-	n1 -> n0 [xlabel=0.5]
-	n2 -> n1 [xlabel=1]
-	n3 -> n1 [xlabel=1]
-	n4 -> n2 [xlabel=1]
-	n5 -> n2 [xlabel=1]
-	n6 -> n4 [xlabel=-3]
-	n7 -> n4 [xlabel=2]
-	n8 -> n5 [xlabel=1]
-	n9 -> n5 [xlabel=0]
+	n1 -> n0 [label=0.5]
+	n2 -> n1 [label=1]
+	n3 -> n1 [label=1]
+	n4 -> n2 [label=1]
+	n5 -> n2 [label=1]
+	n6 -> n4 [label=-3]
+	n7 -> n4 [label=2]
+	n8 -> n5 [label=1]
+	n9 -> n5 [label=0]
 	fontname=Helvetica label="orange: output   green: parameters   blue: other leaves" labelloc=b
 }
 """
@@ -91,7 +93,7 @@ def test_each_value_is_one_node_with_an_edge_per_input() -> None:
     y = x * x + ad.sqrt(x * 0.0)  # x twice among the inputs of *; sqrt'(0) is undefined
     source = draw(y).source
     assert edges(source).count("n3 -> n1") == 2  # x → x*x, one edge per path
-    assert "xlabel=undefined" in source
+    assert " [label=undefined]" in source
     assert 'label="x\\ndata 3\\ngrad 0"' in source
 
 
@@ -100,7 +102,7 @@ def test_a_vector_activation_has_an_edge_from_every_input_to_every_output() -> N
     total = ad.sum(ad.softmax(zs))
     source = draw(total).source
     assert len([e for e in edges(source) if not e.startswith("jacobian")]) == 3 + 3 * 3
-    assert source.count("xlabel") == 3  # the Jacobian's nine are in its table
+    assert len(re.findall(r"-> n\d+ \[label=", source)) == 3  # the Jacobian's nine: in its table
 
 
 def test_the_softmax_jacobian_is_a_table_beside_its_outputs() -> None:
@@ -152,6 +154,15 @@ def test_options_change_direction_grads_derivatives_and_numbers() -> None:
     assert "data 6.88137\\n" in drawn_neuron(number_format=".5f").source
 
 
+def test_show_formulas_writes_each_rule_beside_its_number() -> None:
+    source = drawn_neuron(show_formulas=True).source
+    assert 'n1 -> n0 [label="∂y/∂x = 1 − y² = 0.5"]' in source
+    assert 'n6 -> n4 [label="∂z/∂x = y = -3"]' in source  # x1 is the first input of x1·w1
+    assert 'n7 -> n4 [label="∂z/∂y = x = 2"]' in source
+    assert "∂" not in drawn_neuron().source  # by default, numbers only
+    assert "∂" not in drawn_neuron(show_formulas=True, show_derivatives=False).source
+
+
 @pytest.mark.parametrize(
     ("option", "error"),
     [
@@ -163,6 +174,7 @@ def test_options_change_direction_grads_derivatives_and_numbers() -> None:
         ({"max_nodes": 501}, ValueError),
         ({"view": "layers"}, ValueError),
         ({"cluster": lambda v: 3}, TypeError),
+        ({"show_formulas": "yes"}, TypeError),
     ],
 )
 def test_invalid_options_are_refused(option: dict[str, object], error: type[Exception]) -> None:
@@ -240,7 +252,7 @@ def test_a_network_is_drawn_one_box_per_unit_without_being_told_its_parameters()
     assert diagram.node_count == 2 + 16 + 16 + 1  # inputs and units
     assert diagram.edge_count == 2 * 16 + 16 * 16 + 16
     assert "337 parameters folded into their units" in diagram.source
-    assert "304 of 304 edges carry no derivative" in diagram.source
+    assert "edge derivatives hidden: show_derivatives=True shows them" in diagram.source
     texts = svg_texts(diagram.pipe("svg"))
     assert "unit 1.1 · relu" in texts and "unit 3.1 · linear" in texts
 
@@ -319,7 +331,8 @@ def test_cluster_names_and_labels_are_escaped() -> None:
 
 
 LINE_BREAKS = set("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
-NOT_XML = {*map(chr, range(0x20)), "\ufffe", "\uffff"} - LINE_BREAKS - {"\t"}
+SURROGATES = set(map(chr, range(0xD800, 0xE000)))  # UTF-8 cannot hold one alone
+NOT_XML = {*map(chr, range(0x20)), *SURROGATES, "\ufffe", "\uffff"} - LINE_BREAKS - {"\t"}
 
 
 def visible(label: str) -> str:
@@ -371,6 +384,19 @@ def test_write_writes_the_format_its_suffix_names(tmp_path: Path, suffix: str) -
     assert path.read_bytes().startswith(magic.get(suffix, b"digraph"))
 
 
+def test_a_png_for_a_slide_is_written_at_the_dots_per_inch_asked_for(tmp_path: Path) -> None:
+    def pixels(path: Path) -> tuple[int, int]:
+        width, height = struct.unpack(">II", path.read_bytes()[16:24])
+        return width, height
+
+    screen = pixels(drawn_neuron().write(tmp_path / "screen.png"))
+    slide = pixels(drawn_neuron().write(tmp_path / "slide.png", dpi=192))
+    assert slide == pytest.approx((2 * screen[0], 2 * screen[1]), abs=4)  # Graphviz's 96, doubled
+    with pytest.raises(ValueError, match=r"write\(dpi=1000\): from 20 to 600 dots per inch"):
+        drawn_neuron().write(tmp_path / "huge.png", dpi=1000)
+    assert not (tmp_path / "huge.png").exists()
+
+
 def test_an_unknown_suffix_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"use a name ending in one of \.svg"):
         drawn_neuron().write(tmp_path / "g.jpg")
@@ -381,7 +407,12 @@ def test_an_unknown_suffix_is_a_clear_error(tmp_path: Path) -> None:
 def test_draw_gives_a_graphviz_digraph_that_jupyter_displays() -> None:
     diagram = drawn_neuron()
     assert isinstance(diagram, graphviz.Digraph)
-    assert diagram._repr_mimebundle_()["image/svg+xml"].lstrip().startswith("<?xml")
+    bundle = diagram._repr_mimebundle_()
+    assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+    # the same picture, shrunk to the output's width where it is wider (JupyterLab's SVG is not)
+    html = re.fullmatch(r'<img src="data:image/svg\+xml;base64,(\S+)" (.*)>', bundle["text/html"])
+    assert html is not None and 'style="max-width: 100%; height: auto"' in html[2]
+    assert base64.b64decode(html[1]).decode() == bundle["image/svg+xml"]
     diagram.attr(bgcolor="lightyellow")  # graphviz's own API restyles it
     assert "bgcolor=lightyellow" in diagram.source
     copied = diagram.copy()

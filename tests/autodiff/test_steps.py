@@ -104,6 +104,14 @@ def test_a_diagram_shows_the_step_in_purple_with_the_chain_rule_on_its_edges() -
     assert "purple: the node passing its grad now" in source
 
 
+def test_with_formulas_a_step_shows_the_rule_above_the_chain_rule() -> None:
+    y, _ = neuron()
+    moment = Step.after(y, first_steps(y, 1))  # tanh passes its grad to z
+    source = draw(y, step=moment, show_formulas=True).source
+    (passed,) = [line for line in source.splitlines() if "class=passed" in line]
+    assert 'label="∂y/∂x = 1 − y²\\n1 × 0.5 = 0.5"' in passed
+
+
 def test_a_unit_diagram_marks_the_unit_of_the_passing_node() -> None:
     model = nn.MLP(2, [2, 1], seed=0)
     out = model([0.5, -1.0])

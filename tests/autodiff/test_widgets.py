@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -18,10 +19,13 @@ from support import fails, neuron
 import autodiff as ad
 import nn
 from autodiff import Value
+from autodiff.compiler import lower
+from autodiff.compiler.graphs import compile_graph, step_numbers
+from autodiff.diagrams.steps import Pinned
 from autodiff.testing import Expression, expressions, reals
 from autodiff.widgets import svg as svg_module
 from autodiff.widgets.stepping import Stepper
-from autodiff.widgets.viewer import Viewer
+from autodiff.widgets.viewer import Viewer, rendered
 
 
 def every_value(root: Value) -> list[Value]:
@@ -90,6 +94,155 @@ def test_the_slider_and_play_go_to_a_step_too() -> None:
     assert step_class(stepper) == ["n2"] and stepper.text.startswith("Step 3 of 5: the + node")
     assert grads_after(y, 3)[v["x1"]] == v["x1"].grad
     assert (stepper.play.min, stepper.play.max) == (0, 5)
+
+
+def test_the_step_is_set_as_the_slider_sets_it_and_checked_at_the_door() -> None:
+    y, v = neuron()
+    stepper = ad.stepper(y)
+    stepper.step = 3
+    assert stepper.slider.value == 3 and step_class(stepper) == ["n2"]
+    assert grads_after(y, 3)[v["x1"]] == v["x1"].grad
+    assert stepper.go(5).node is stepper.nodes[0] and stepper.step == 5  # the first made
+    for wrong in (6, -1, 2.0, True, "2"):
+        with pytest.raises(ValueError, match=r"stepper step .*: a whole number from 0 .* to 5"):
+            stepper.step = wrong  # type: ignore[assignment]
+    assert stepper.step == 5
+
+
+def places(stepper: Stepper) -> list[list[svg_module.Box]]:
+    """Where each box is, at each step."""
+    found = []
+    for k in range(stepper.total + 1):
+        stepper.step = k
+        found.append([node.box for node in svg_module.read(stepper.viewer.canvas.svg).nodes])
+    return found
+
+
+@pytest.mark.parametrize("network", [False, True])
+def test_the_boxes_stay_put_from_step_to_step(
+    network: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if network:
+        out = nn.MLP(2, [2, 1], seed=0)([0.5, -1.0])
+        assert isinstance(out, Value)
+    else:
+        out, _ = neuron()
+    steady = places(ad.stepper(out, view="values"))
+    assert shift(steady) <= 1.0  # in points (the purple edge's arrow is a point longer)
+    monkeypatch.setattr(Stepper, "_pin", lambda self: Pinned())  # each step laid out anew
+    assert shift(places(ad.stepper(out, view="values"))) > 20
+
+
+def test_a_network_s_units_keep_their_places_and_its_diagram_its_size() -> None:
+    out = nn.MLP(2, [16, 16, 1], seed=0)([0.5, 0.2])
+    assert isinstance(out, Value)
+    stepper = ad.stepper(out)
+    steps = []
+    for k in (0, 1, 20, 65):  # the output's step, a hidden unit's, the last
+        stepper.step = k
+        steps.append(svg_module.read(stepper.viewer.canvas.svg))
+    relative = [[(x - p.nodes[0].box[0], y - p.nodes[0].box[1], w, h) for x, y, w, h in
+                 (n.box for n in p.nodes)] for p in steps]  # fmt: skip
+    assert shift(relative) < 0.05  # a label at the side may widen the whole, not move a box
+    plain = svg_module.read(rendered(ad.draw(out)))
+    assert all(p.view[3] <= 1.1 * plain.view[3] for p in steps)  # no labels spread the layers
+
+
+def shift(places: list[list[svg_module.Box]]) -> float:
+    """How far any corner of any box moves from the first step, in points."""
+    return max(
+        abs(a - b)
+        for boxes in places
+        for box, first in zip(boxes, places[0])
+        for a, b in zip(box, first)
+    )
+
+
+def test_unlabelled_nodes_are_named_by_what_they_compute() -> None:
+    y, _ = neuron()
+    stepper = ad.stepper(y)
+    stepper.step = 3
+    assert stepper.text == (
+        "Step 3 of 5: the + node (x1·w1 + x2·w2) passes its grad 0.5 back, to the * node "
+        "(x1·w1): 0.5 × 1 = 0.5; to the * node (x2·w2): 0.5 × 1 = 0.5."
+    )
+    x = Value(1.0, "x")
+    stepper = ad.stepper((x - (x - 2 * x)) / (x * x + 1) ** 2)
+    assert "The output the / node ((x − …) / …**2) starts" in stepper.text  # two deep
+
+
+def test_beside_the_diagram_each_step_s_formula_and_its_lines_of_code() -> None:
+    y, _ = neuron()
+    stepper = ad.stepper(y)
+    code = stepper.code.splitlines()
+    assert code[0] == "def backward(x1, w1, x2, w2, b):"
+    assert [code[i - 1].strip() for i in stepper.lines] == ["g_y = 1.0"]  # the seed
+    stepper.step = 1
+    assert [text for _, text in stepper.formulas] == [
+        "∂y/∂x = 1 − y² = 0.5 (to z)",
+        "where x is z",
+    ]
+    assert r"\frac{\partial y}{\partial x} = 1 - y^{2} = 0.5" in stepper.formula_panel.value
+    shown = [code[i - 1].strip() for i in stepper.lines]
+    assert shown[0] == "# step 1: y passes g_y back" and shown[-1].startswith("g_z = g_y * t")
+    stepper.step = 5
+    assert [text for _, text in stepper.formulas] == [
+        "∂z/∂x = y = -3 (to x1)",
+        "∂z/∂y = x = 2 (to w1)",
+        "where x is x1, y is w1, z is the * node (x1·w1)",
+    ]
+    assert [code[i - 1].strip() for i in stepper.lines] == [
+        "# step 5: t0 passes g_t0 back",
+        "if g_t0:",
+        "g_x1 += g_t0 * w1",
+        "g_w1 += g_t0 * x1",
+    ]
+    panel = stepper.code_panel.value
+    assert panel.count('class="step-line"') == 4 and "g_x1 += g_t0 * w1</span>" in panel
+    shown = panel.splitlines()  # the first line, the step's with six around, the last
+    assert shown[0].endswith("def backward(x1, w1, x2, w2, b):") and shown[1] == "    ⋮"
+    assert len(shown) == 1 + 1 + 6 + 4 + 1 and "return (y," in shown[-1]
+
+
+def code_computes_what_the_stepper_shows() -> Callable[[], None]:
+    """The code beside the stepper numbers its steps as the stepper does, and computes the
+    output and its gradients as the eager engine does, bit for bit."""
+
+    @given(expressions(n_inputs=2, smooth=True), reals(-2, 2), reals(-2, 2))
+    def check(expression: Expression, x: float, y: float) -> None:
+        code_of_the_steps(expression, x, y)
+
+    return check
+
+
+def test_the_code_beside_the_stepper_computes_what_it_shows() -> None:
+    settings(max_examples=30, deadline=None)(code_computes_what_the_stepper_shows())()
+
+
+def test_the_code_property_catches_steps_counted_from_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = lower.step_note
+    monkeypatch.setattr(lower, "step_note", lambda k: original(k - 1))
+    fails(code_computes_what_the_stepper_shows())
+
+
+def code_of_the_steps(expression: Expression, x: float, y: float) -> None:
+    leaves = [Value(x, "x"), Value(y, "y")]
+    out = expression(*leaves)
+    if out in leaves:
+        return  # no graph: nothing to step through
+    compiled = compile_graph(out)
+    nodes = ad.topological_order(out)
+    # A comment per step, in order, the stepper's steps found by step_numbers
+    numbers = [int(n) for n in re.findall(r"# step (\d+):", compiled.source)]
+    assert numbers == list(range(1, len(numbers) + 1))
+    comments = re.findall(r"# step \d+: (\w+) passes", compiled.source)
+    for node, k in zip(reversed(nodes), step_numbers(out)):
+        renamed = node.op == "identity" and node.parents[0] in leaves
+        assert (k is None) == renamed
+        assert k is None or node.label in ("", comments[k - 1])
+    used = list({p: None for node in nodes for p in node.parents if p in leaves})  # in order
+    expected = (out.data, *ad.gradients(out, used))
+    assert compiled(*(leaf.data for leaf in used)) == expected  # bit for bit
 
 
 Clicks = list[str]
@@ -249,7 +402,7 @@ def test_a_search_outlines_the_boxes_found_and_centres_on_the_first() -> None:
     whole = viewer.view
     assert viewer.canvas.height == 600 and whole == viewer.picture.view  # tall: zoomed out
     assert viewer.search("unit 2.1") == ["n1"]  # not unit 2.10 ... 2.16
-    assert viewer.query.value == "unit 2.1"  # as if typed
+    assert viewer.query.value == ""  # a search from code leaves the box to the hand
     (found,) = [n for n in viewer.picture.nodes if n.name == "n1"]
     x, y, w, h = viewer.view
     bx, by, bw, bh = found.box
@@ -257,6 +410,17 @@ def test_a_search_outlines_the_boxes_found_and_centres_on_the_first() -> None:
     assert h == pytest.approx(600 * 3 / 4)  # close enough to read: its natural size
     assert viewer.found.value == "1 found: unit 2.1 · relu"
     assert viewer.canvas.matches == [found.id]
+
+
+def test_a_unit_s_box_is_found_by_the_labels_of_its_values() -> None:
+    viewer = mlp_viewer()
+    unit = viewer.search("unit 1.3")
+    assert len(unit) == 1
+    for label in ("y1.3", "z1.3", "w1.3.1", "b1.3", "Y1.3"):
+        assert viewer.search(label) == unit, label
+    assert viewer.found.value == "1 found: unit 1.3 · relu"
+    assert len(viewer.search("w1.3")) == 1  # a part of w1.3.1, w1.3.2: unit 1.3's
+    assert viewer.search("y1.30") == []
 
 
 def test_typing_searches_and_the_arrow_goes_to_the_next_match() -> None:
