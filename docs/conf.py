@@ -218,6 +218,9 @@ def run_in_browser(
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    # MathJax on every page, not only those with formulas in their text: a widget's picture
+    # (docs/widget_pictures.py) may hold formulas too (the stepper's local derivatives).
+    app.set_html_assets_policy("always")
     app.connect("html-page-context", run_in_browser)
     app.connect("builder-inited", execute_stale_notebooks)
     app.connect("source-read", read_source)

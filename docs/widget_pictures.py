@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Callable
 from typing import Any
 from xml.etree import ElementTree
@@ -120,7 +121,9 @@ def button(state: dict[str, Any], label: str) -> str:
 Drawing = Callable[[dict[str, Any], str], str]
 DRAWN: dict[str, Drawing] = {
     "HTMLModel": lambda state, label: f"<div>{label}{state['value']}</div>",  # HTML, as shown
-    "HTMLMathModel": lambda state, label: f"<div>{label}{state['value']}</div>",
+    "HTMLMathModel": lambda state, label: (
+        f"<div>{label}{with_mathjax_delimiters(state['value'])}</div>"
+    ),
     "LabelModel": lambda state, label: f"<div>{html.escape(state['value'])}</div>",
     "ButtonModel": button,
     "PlayModel": lambda state, label: "<button disabled>▶</button>",
@@ -138,6 +141,13 @@ DRAWN: dict[str, Drawing] = {
 }
 """How each kind of widget the notebooks show is drawn, from its state and its description
 (as a label, where it has one); boxes and the diagram viewer's canvas are drawn above."""
+
+
+def with_mathjax_delimiters(text: str) -> str:
+    """HTMLMath's formulas, $...$ and $$...$$, as MathJax reads them on the site: \\(...\\) and
+    \\[...\\] (conf.py loads MathJax on every page)."""
+    text = re.sub(r"\$\$(.+?)\$\$", r"\\[\1\\]", text, flags=re.DOTALL)
+    return re.sub(r"(?<!\\)\$(.+?)(?<!\\)\$", r"\\(\1\\)", text, flags=re.DOTALL)
 
 
 def reference(value: str) -> str:

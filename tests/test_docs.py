@@ -270,6 +270,16 @@ def test_a_widget_on_the_site_is_a_picture_of_its_saved_state() -> None:
     assert str(classes["node2"]).split() == ["node", "match"] and classes["node1"] == "node"
 
 
+def test_a_widgets_formulas_are_written_for_mathjax_on_the_site() -> None:
+    """HTMLMath writes $...$ and $$...$$; MathJax, as the site loads it, reads \\(...\\) and
+    \\[...\\]. A dollar escaped, or alone, stays as it is."""
+    value = r"$\frac{\partial y}{\partial n} = 1 - y^2$ = 0.5<br>$$a$$ costs \$3, or $4"
+    notebook = notebook_showing({"top": widget("HTMLMathModel", value=value)})
+    draw_widgets(notebook)
+    drawn = notebook.cells[0].outputs[0].data["text/html"]
+    assert r"\(\frac{\partial y}{\partial n} = 1 - y^2\) = 0.5<br>\[a\] costs \$3, or $4" in drawn
+
+
 def test_a_widget_the_site_cannot_draw_stops_the_build_naming_it() -> None:
     notebook = notebook_showing({"top": widget("ColorPickerModel", value="#ff0000")})
     try:
