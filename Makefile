@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 # `make test SEED=<n>` replays a run exactly.
 SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 
-.PHONY: demo test lab bench docs linkcheck diagram mutation clean
+.PHONY: demo test lab course bench docs linkcheck diagram mutation clean
 
 # One stamp per set of extras, so `make demo` does not pull in the test tools.
 $(VENV)/.demo: pyproject.toml
@@ -65,18 +65,29 @@ diagram: $(VENV)/.demo
 	$(VENV)/bin/autodiff draw "tanh(x1*w1 + x2*w2 + b)" \
 	    --at x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432 --params w1,w2,b -o docs/neuron.svg
 
-# JupyterLab on the notebooks; it prints the address to open (LAB_ARGS: more options, such as
-# LAB_ARGS="--no-browser --port 8899").
-lab: $(VENV)/.lab
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+# JupyterLab on your copies of the notebooks, in course/ (not tracked: running and saving them
+# leaves the repository as it is); it prints the address to open (LAB_ARGS: more options, such
+# as LAB_ARGS="--no-browser --port 8899"). `make course` makes the copies (jupyter/course.py):
+# a notebook is copied only where its copy is missing, so your changes stay; delete a copy to
+# get it afresh.
+COURSE := course
 
-# The site is built before the tests: the browser test opens it, and the notebooks' test then
-# finds them executed.
-test: $(VENV)/.test $(VENV)/.docs
+lab: course
+	@echo "JupyterLab opens your copies of the notebooks, in $(COURSE)/ (notebooks/ stays as it is)"
+	$(VENV)/bin/jupyter lab --notebook-dir=$(COURSE) $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
+
+course: $(VENV)/.lab
+	$(PY) jupyter/course.py $(COURSE)
+
+# The site is built first, before the test tools are installed: on a fresh clone (CI), that is
+# `make docs` with only what it installs. The browser test then opens the site, and the
+# notebooks' test finds them executed (the test tools are not in their key: executed_notebooks).
+test: $(VENV)/.docs
+	$(MAKE) --no-print-directory docs
+	$(MAKE) --no-print-directory $(VENV)/.test
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
-	$(MAKE) --no-print-directory docs
 	$(PY) -m pytest -n 2 --dist loadgroup --hypothesis-seed=$(SEED)
 
 # Mutation testing, by hand (not part of `make test`): how many small changes to the engine's
@@ -99,5 +110,6 @@ bench: $(VENV)/.bench
 	$(PY) benchmarks/nn_training.py
 	$(PY) benchmarks/compiled.py
 
+# course/ holds your work in the notebooks: not removed.
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis demo-output build

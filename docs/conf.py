@@ -24,6 +24,7 @@ sys.path.insert(0, str(DOCS))
 
 import executed_notebooks  # noqa: E402 -- found through the line above
 import lite  # noqa: E402
+import widget_pictures  # noqa: E402
 
 project = "autodiff"
 author = "the autodiff authors"
@@ -56,8 +57,8 @@ nb_execution_mode = "off"
 nb_merge_streams = True
 # Markdown that a cell displays is read as on GitHub, tables included (notebook 03's timings).
 nb_render_markdown_format = "gfm"
-# A site that works offline: no widget JavaScript from a CDN. A widget's output then shows its
-# line of text, as to any reader without widgets.
+# A site that works offline: no widget JavaScript from a CDN. A widget's output shows instead
+# the picture of its state at the end of the run (docs/widget_pictures.py), as HTML.
 nb_ipywidgets_js: dict[str, dict[str, str]] = {}
 nb_mime_priority_overrides = [("html", "application/vnd.jupyter.widget-view+json", None)]
 # A diagram as an SVG file of its own, not the HTML beside it, which is for JupyterLab (it fits
@@ -73,12 +74,14 @@ default_role = "py:obj"
 html_theme = "furo"
 html_title = "autodiff"
 html_copy_source = False
+html_static_path = ["static"]
+html_css_files = ["widgets.css"]
 html_show_sourcelink = False
 
 
 # The site's navigation, added to the front page where GitHub does not show it. The guide's
-# pages in reading order, then any other page in docs/guide/, and every notebook: found by globs
-# (a new page or notebook needs no edit here).
+# pages in reading order (the teachers' first), then any other page in docs/guide/, and every
+# notebook: found by globs (a new page or notebook needs no edit here).
 NAVIGATION = """
 
 ```{toctree}
@@ -86,6 +89,7 @@ NAVIGATION = """
 :glob:
 :hidden:
 
+docs/guide/teaching
 docs/guide/values
 docs/guide/transformations
 docs/guide/compiling
@@ -168,13 +172,12 @@ def as_written(lines: list[str]) -> list[bool]:
 
 def read_source(app: Sphinx, docname: str, source: list[str]) -> None:
     """Add the navigation to the front page; hand myst-nb the executed copy of a notebook
-    instead of the committed one."""
+    instead of the committed one, its widgets drawn from their saved state."""
     if docname == root_doc:
         source[0] += NAVIGATION
     elif (path := Path(app.env.doc2path(docname))).suffix == ".ipynb":
         notebook = executed_notebooks.executed(path)
-        # The widgets' saved state serves only widget JavaScript, which the site does not load.
-        notebook.metadata.pop("widgets", None)
+        widget_pictures.draw_widgets(notebook)
         source[0] = nbformat.writes(notebook)  # type: ignore[no-untyped-call]
 
 
@@ -218,6 +221,9 @@ def run_in_browser(
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    # MathJax on every page, not only those with formulas in their text: a widget's picture
+    # (docs/widget_pictures.py) may hold formulas too (the stepper's local derivatives).
+    app.set_html_assets_policy("always")
     app.connect("html-page-context", run_in_browser)
     app.connect("builder-inited", execute_stale_notebooks)
     app.connect("source-read", read_source)

@@ -4,9 +4,11 @@ Notebooks are committed without outputs. tests/test_notebooks.py runs each one, 
 (docs/conf.py) shows each one with its outputs: rather than running every notebook twice in
 `make test`, both ask `executed(path)`, which runs the notebook with nbclient and keeps the
 result in build/notebooks/, under a key: a hash of the notebook, of every file of the `autodiff`
-and `nn` packages, of the interpreter, the installed distributions and Graphviz's `dot`. An
-executed copy whose key matches is what running the notebook now would give, so it is reused;
-any change to what the key covers runs the notebook again.
+and `nn` packages, of the interpreter, the distributions that the `docs` extra installs (all
+that a notebook may import: tests/test_docs.py checks it) and Graphviz's `dot`. An executed
+copy whose key matches is what running the notebook now would give, so it is reused; any change
+to what the key covers runs the notebook again. Installing the test tools does not: `make
+test` builds the site first, then installs them, and its notebooks' test reuses the site's run.
 
 Run as a script, it executes the notebooks given (two at a time) where their copies are stale.
 """
@@ -29,6 +31,8 @@ from typing import Any
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -87,15 +91,37 @@ def execution_key(path: Path) -> str:
 
 @functools.cache
 def environment() -> str:
-    """The interpreter, the installed distributions and Graphviz's dot, as one string."""
+    """The interpreter, the distributions of the docs extra and Graphviz's dot, as one string."""
+    wanted = installed_by("influence-autodiff", {"docs"})
     # A set: a folder on sys.path (the current one, under `python -m`) may hold the project's
     # own metadata a second time.
     distributions = {
-        f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
+        f"{d.metadata['Name']}=={d.version}"
+        for d in importlib.metadata.distributions()
+        if canonicalize_name(d.metadata["Name"]) in wanted
     }
     return "\n".join(
         [sys.executable, sys.version, *sorted(distributions), str(shutil.which("dot"))]
     )
+
+
+def installed_by(distribution: str, extras: set[str]) -> set[str]:
+    """The distributions that installing distribution[extras] installs, itself included (their
+    canonical names), as the installed distributions' metadata says."""
+    found: set[str] = set()
+    wanted = [(distribution, extras)]
+    seen: set[tuple[str, str]] = set()
+    while wanted:
+        name, extras = wanted.pop()
+        found.add(canonicalize_name(name))
+        for extra in {"", *extras} - {e for n, e in seen if n == name}:
+            seen.add((name, extra))
+            for text in importlib.metadata.requires(name) or []:
+                requirement = Requirement(text)
+                marker = requirement.marker
+                if marker is None or marker.evaluate({"extra": extra}):
+                    wanted.append((requirement.name, set(requirement.extras)))
+    return found
 
 
 def execute_all(paths: Iterable[Path], workers: int = 2) -> None:

@@ -46,6 +46,7 @@ from urllib.parse import urlsplit
 
 import lite as lite_build
 import pytest
+from course import copy_course
 from executed_notebooks import executed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -135,9 +136,7 @@ class Lab(Browser):
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     home = tmp_path_factory.mktemp("lab")
     folder = home / "notebooks"
-    folder.mkdir()
-    for notebook in NOTEBOOKS:
-        shutil.copy(notebook, folder)
+    copy_course(folder)  # as make lab does
     without_dot_copy(folder / "04-backward-step-by-step.ipynb", folder / "04-without-dot.ipynb")
     env = private_jupyter(home)
     port, token = free_port(), secrets.token_hex(16)
@@ -564,11 +563,34 @@ def test_one_step_three_views_a_search_by_label_and_the_walk_saved(lab: Lab) -> 
         lab.stop_kernels()
 
 
+def test_opening_a_notebook_leaves_it_unmodified(lab: Lab) -> None:
+    """Each notebook as make lab copies it (jupyter/course.py), opened and its kernel started,
+    shows no modified marker: there is nothing to save until the reader changes something."""
+    fresh = lab.folder / "unopened"
+    for copy in copy_course(fresh):
+        page = f"lab/tree/unopened/{copy.name}"
+        try:
+            lab.open(page)
+            until(lambda: lab.driver.execute_script(NOTEBOOK_READY), what=f"for {page}")
+            time.sleep(1)  # the kernel's language and version reach the notebook's metadata
+            opened = lab.driver.execute_script(MODEL)["metadata"]
+            saved = json.loads(copy.read_text(encoding="utf-8"))["metadata"]
+            changed = sorted(k for k in {*opened, *saved} if opened.get(k) != saved.get(k))
+            assert not lab.driver.execute_script(DIRTY), f"{copy.name}: {changed} changed"
+            assert not lab.driver.find_elements("css selector", ".jp-mod-dirty"), copy.name
+        except Exception:
+            screenshot(lab, f"lab-opened-{copy.stem}-failed")
+            raise
+        finally:
+            lab.stop_kernels()
+
+
 # -- the documentation site ------------------------------------------------------------------------
 
 SITE = ROOT / "build" / "site"
 EXECUTED = ROOT / "build" / "notebooks"  # the notebooks as the site shows them, with outputs
 SITE_NOTEBOOK = "02-influence-diagrams"  # a notebook whose subject is its diagrams
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -654,6 +676,34 @@ def test_the_documentation_site_shows_the_readme_the_guide_and_a_notebook_with_d
     # The API reference documents the Value.
     open_site_page(lab, f"{site}/docs/api/autodiff.html", "site-api-autodiff")
     assert lab.driver.find_elements("id", "autodiff.Value")
+
+
+WIDGET_PICTURES = """
+const pictures = [...document.querySelectorAll('article .widget-picture')];
+return {
+    count: pictures.length,
+    images: pictures.flatMap(p => [...p.querySelectorAll('img')]).map(i => i.naturalWidth),
+    text: document.querySelector('article').innerText,
+};
+"""
+
+
+def test_a_notebooks_page_on_the_site_shows_each_widget_as_it_stood(lab: Lab, site: str) -> None:
+    """Notebook 04's page: each widget output a picture of the widget at the end of the run
+    (docs/widget_pictures.py), its diagrams loaded: the stepper's, with its text; the
+    explorer's; the zoom viewer's; the progress bar and the live view at their end. No line of
+    text stands in for a widget."""
+    name = "04-backward-step-by-step"
+    open_site_page(lab, f"{site}/notebooks/{name}.html", f"site-{name}")
+    executed = json.loads((EXECUTED / f"{name}.ipynb").read_text(encoding="utf-8"))
+    views = sum(WIDGET_VIEW in o.get("data", {}) for o in outputs(executed))
+    shown = lab.driver.execute_script(WIDGET_PICTURES)
+    assert views == 6 and shown["count"] == views
+    assert len(shown["images"]) == 5 and all(width > 0 for width in shown["images"]), shown
+    for said in ("Step 0 of 5: The output o starts with grad 1", "o = 0.7071;", "epoch 40/40"):
+        assert said in shown["text"]
+    for stand_in in ("<diagram viewer", "<backward-pass stepper", "<what-if explorer", "0/40 ["):
+        assert stand_in not in shown["text"]
 
 
 # -- the course in the browser (JupyterLite) -----------------------------------------------------

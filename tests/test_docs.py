@@ -2,22 +2,28 @@
 it finds every kind of broken reference, and code showing escaped markup, and passes a site
 whose references all resolve (`make docs` runs it on the real site; tests/test_browser.py opens
 that site). The escaping of docstrings' markup (docs/conf.py), which leaves code as written.
-The key under which a notebook's run is kept (docs/executed_notebooks.py). And what `make docs`
+The key under which a notebook's run is kept (docs/executed_notebooks.py). The pictures of the
+notebooks' widgets, drawn from their saved state (docs/widget_pictures.py). And what `make docs`
 installs, which must bring every module the site imports."""
 
 from __future__ import annotations
 
 import ast
+import base64
 import importlib.metadata
 import json
+import re
 import sys
 from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
 
 import conf
 from check_links import broken_links
-from executed_notebooks import ROOT, execution_key
-from packaging.requirements import Requirement
+from executed_notebooks import ROOT, environment, execution_key, installed_by
+from nbformat import from_dict
 from packaging.utils import canonicalize_name
+from widget_pictures import STATE, VIEW, draw_widgets
 
 GOOD = """<html><head><link rel="stylesheet" href="_static/site.css"></head><body>
 <h1 id="top">Top</h1><a href="#top">here</a> <a href="notebooks/one.html#a-section">there</a>
@@ -146,7 +152,7 @@ def test_the_docs_extra_brings_every_import_of_the_site() -> None:
     # Pyodide's own modules, imported in the browser course only, where Pyodide is the Python.
     in_the_browser = {"js", "pyodide", "pyodide_js"}
     third_party = needed - set(sys.stdlib_module_names) - local - in_the_browser
-    installed = requirements("influence-autodiff", {"docs"})
+    installed = installed_by("influence-autodiff", {"docs"})
     providers = importlib.metadata.packages_distributions()
     missing = {
         name: providers.get(name.split(".")[0], [])
@@ -174,25 +180,6 @@ def imports(code: str) -> set[str]:
     return {name.split(".")[0] for name in found}
 
 
-def requirements(distribution: str, extras: set[str]) -> set[str]:
-    """The distributions that installing distribution[extras] installs, itself included (their
-    canonical names), as the installed distributions' metadata says."""
-    found: set[str] = set()
-    wanted = [(distribution, extras)]
-    seen: set[tuple[str, str]] = set()
-    while wanted:
-        name, extras = wanted.pop()
-        found.add(canonicalize_name(name))
-        for extra in {"", *extras} - {e for n, e in seen if n == name}:
-            seen.add((name, extra))
-            for text in importlib.metadata.requires(name) or []:
-                requirement = Requirement(text)
-                marker = requirement.marker
-                if marker is None or marker.evaluate({"extra": extra}):
-                    wanted.append((requirement.name, set(requirement.extras)))
-    return found
-
-
 def test_the_browser_course_leaves_out_what_needs_a_machine_and_its_page_says_so() -> None:
     """A notebook that needs what the browser has not (PyTorch) is not in the course, and its
     page on the site says where it runs instead of linking to it."""
@@ -207,3 +194,97 @@ def test_the_browser_course_leaves_out_what_needs_a_machine_and_its_page_says_so
     context = {"body": ""}
     conf.run_in_browser(None, "notebooks/01-training-an-mlp", "page", context, None)  # type: ignore[arg-type]
     assert "lite/lab/index.html?path=01-training-an-mlp.ipynb" in context["body"]
+
+
+def test_installing_the_test_tools_does_not_run_the_notebooks_again() -> None:
+    """make test builds the site with the docs extra, then installs the test tools: the key of
+    a notebook's run covers the docs extra's distributions, not theirs, so the notebooks' test
+    reuses the site's runs."""
+    listed = [line.lower() for line in environment().splitlines()]
+    assert any(line.startswith("sphinx==") for line in listed)
+    assert not [line for line in listed if line.startswith(("pytest==", "ruff==", "mypy=="))]
+
+
+# -- the notebooks' widgets on the site ----------------------------------------------------------
+
+SVG = """<svg xmlns="http://www.w3.org/2000/svg" width="62pt" height="116pt"
+viewBox="0.00 0.00 62.00 116.00"><g id="graph0" class="graph">
+<g id="node1" class="node"><title>n0</title><text>y</text></g>
+<g id="node2" class="node"><title>n1</title><text>x</text></g></g></svg>"""
+
+
+def widget(name: str, **state: object) -> dict[str, object]:
+    return {"model_name": name, "model_module": "@jupyter-widgets/controls", "state": state}
+
+
+def notebook_showing(saved: dict[str, object]) -> Any:
+    """A notebook whose one output is the widget "top", with the widgets' state saved."""
+    view = {VIEW: {"model_id": "top", "version_major": 2}, "text/plain": "<a stand-in>"}
+    output = {"output_type": "display_data", "data": view, "metadata": {}}
+    cell = {"cell_type": "code", "source": "", "metadata": {}, "outputs": [output]}
+    return from_dict(  # type: ignore[no-untyped-call]
+        {"cells": [cell], "metadata": {"widgets": {STATE: {"state": saved}}}, "nbformat": 4}
+    )
+
+
+def test_a_widget_on_the_site_is_a_picture_of_its_saved_state() -> None:
+    """A stepper-like widget: its text, its diagram as the viewer showed it (the part in view,
+    the boxes a search found outlined), a progress bar at its end, a slider where it stood."""
+    saved = {
+        "top": widget(
+            "VBoxModel", children=["IPY_MODEL_text", "IPY_MODEL_canvas", "IPY_MODEL_row"]
+        ),
+        "text": widget("HTMLModel", value="Step 2 of 5: n passes its grad 0.5 back"),
+        "canvas": {
+            "model_name": "AnyModel",
+            "model_module": "anywidget",
+            "state": {
+                "svg": SVG,
+                "view": [10.0, 20.0, 30.5, 40.0],
+                "matches": ["node2"],
+                "height": 350,
+            },
+        },
+        "row": widget(
+            "HBoxModel", children=["IPY_MODEL_bar", "IPY_MODEL_slider", "IPY_MODEL_gone"]
+        ),
+        "bar": widget("FloatProgressModel", value=40.0, max=40.0, bar_style="success"),
+        "slider": widget("IntSliderModel", value=2, min=0, max=5, description="step"),
+        "gone": widget("LabelModel", value="hidden", layout="IPY_MODEL_hidden"),
+        "hidden": widget("LayoutModel", display="none"),
+    }
+    notebook = notebook_showing(saved)
+    draw_widgets(notebook)
+    drawn = notebook.cells[0].outputs[0].data["text/html"]
+    assert "widgets" not in notebook.metadata
+    assert "Step 2 of 5: n passes its grad 0.5 back" in drawn
+    assert '<progress class="success" value="40.0" max="40.0"></progress>' in drawn
+    assert '<label>step</label> <input type="range" disabled min="0" max="5"' in drawn
+    assert "hidden" not in drawn
+    (picture,) = re.findall(
+        r'style="height: 350px" [^>]*src="data:image/svg\+xml;base64,([^"]+)"', drawn
+    )
+    svg = ElementTree.fromstring(base64.b64decode(picture))
+    assert svg.get("viewBox") == "10 20 30.5 40" and svg.get("width") is None
+    classes = {g.get("id"): g.get("class") for g in svg.iter("{http://www.w3.org/2000/svg}g")}
+    assert str(classes["node2"]).split() == ["node", "match"] and classes["node1"] == "node"
+
+
+def test_a_widgets_formulas_are_written_for_mathjax_on_the_site() -> None:
+    """HTMLMath writes $...$ and $$...$$; MathJax, as the site loads it, reads \\(...\\) and
+    \\[...\\]. A dollar escaped, or alone, stays as it is."""
+    value = r"$\frac{\partial y}{\partial n} = 1 - y^2$ = 0.5<br>$$a$$ costs \$3, or $4"
+    notebook = notebook_showing({"top": widget("HTMLMathModel", value=value)})
+    draw_widgets(notebook)
+    drawn = notebook.cells[0].outputs[0].data["text/html"]
+    assert r"\(\frac{\partial y}{\partial n} = 1 - y^2\) = 0.5<br>\[a\] costs \$3, or $4" in drawn
+
+
+def test_a_widget_the_site_cannot_draw_stops_the_build_naming_it() -> None:
+    notebook = notebook_showing({"top": widget("ColorPickerModel", value="#ff0000")})
+    try:
+        draw_widgets(notebook)
+    except ValueError as error:
+        assert "ColorPickerModel" in str(error)
+    else:
+        raise AssertionError("drawn")
