@@ -56,7 +56,7 @@ class Symbol:
     __mul__, __rmul__ = Value.__mul__, Value.__rmul__
     __truediv__, __rtruediv__ = Value.__truediv__, Value.__rtruediv__
     __pow__, __rpow__ = Value.__pow__, Value.__rpow__
-    __neg__, __pos__ = Value.__neg__, Value.__pos__
+    __neg__, __pos__, __abs__ = Value.__neg__, Value.__pos__, Value.__abs__
 
     def __bool__(self) -> bool:
         raise BranchOnSymbolError(_NO_BRANCH)

@@ -11,12 +11,21 @@ from typing import Any
 from autodiff.checks import as_float, as_nonnegative, as_positive
 from autodiff.errors import DomainError
 from autodiff.grad_mode import no_grad
+from autodiff.primitives import Primitive
 from autodiff.transforms import grad, hessian
 from autodiff.value import Value
 
 
 class GradcheckError(AssertionError):
-    """A derivative of the engine and its finite-difference estimate disagree."""
+    """A derivative of the engine and its finite-difference estimate disagree: the message
+    names the derivative, the point (each argument by name) and both values; ``point`` holds
+    the arguments by name, ``analytic`` and ``numeric`` the two values."""
+
+    def __init__(
+        self, message: str, point: dict[str, float], analytic: float, numeric: float
+    ) -> None:
+        super().__init__(message)
+        self.point, self.analytic, self.numeric = point, analytic, numeric
 
 
 def gradcheck(
@@ -34,9 +43,10 @@ def gradcheck(
     applied to Values (``create_graph``), against the finite differences of the first ones.
     Each pair must satisfy |analytic − numeric| <= atol + rtol·|numeric|.
 
-    Returns True, or raises GradcheckError naming the argument, the analytic value and the
-    numeric one. f takes numbers or Values and returns one number. At a kink (relu at 0) the
-    engine's subgradient and the finite difference rightly differ: check away from kinks.
+    Returns True, or raises GradcheckError naming the derivative, the point (each argument
+    by name), the analytic value and the numeric one. f takes numbers or Values and returns
+    one number. At a kink (relu at 0) the engine's subgradient and the finite difference
+    rightly differ: check away from kinks.
     """
     if not callable(f):
         raise TypeError(f"gradcheck needs a function to check, got {type(f).__name__!r}")
@@ -52,11 +62,13 @@ def gradcheck(
     point = [_finite(a, i) for i, a in enumerate(args)]
     names = _argument_names(f, len(point))
     everything = tuple(range(len(point)))
+    at = dict(zip(names, point))
+    where = f"at {', '.join(f'{name} = {x!r}' for name, x in at.items())}{_naming(f, len(point))}"
 
     first = _as_tuple(grad(f, everything)(*point))
     for i, name in enumerate(names):
         numeric = _central_difference(lambda p: _value(f, p), point, i, eps)
-        _compare(f"∂f/∂{name}", first[i], numeric, atol, rtol)
+        _compare(f"∂f/∂{name}", where, at, first[i], numeric, atol, rtol)
 
     if order == 2:
         # A first derivative that is a constant (f linear) is no cause for a warning here.
@@ -68,7 +80,8 @@ def gradcheck(
                     lambda p: _as_tuple(grad(f, everything)(*p)), point, j, eps
                 )
                 for i, name in enumerate(names):
-                    _compare(f"∂²f/∂{name}∂{by}", second[i][j], column[i], atol, rtol)
+                    derivative = f"∂²f/∂{name}∂{by}"
+                    _compare(derivative, where, at, second[i][j], column[i], atol, rtol)
     return True
 
 
@@ -105,15 +118,50 @@ def _central_difference(
     return (high - low) / (2 * eps)
 
 
-def _compare(what: str, analytic: float, numeric: float, atol: float, rtol: float) -> None:
+def _compare(  # noqa: PLR0917 -- private, and each argument is needed in the message
+    what: str,
+    where: str,
+    at: dict[str, float],
+    analytic: float,
+    numeric: float,
+    atol: float,
+    rtol: float,
+) -> None:
     if math.isnan(analytic) or math.isnan(numeric):
-        raise GradcheckError(f"{what}: analytic {analytic!r}, numeric {numeric!r}: not a number")
+        raise GradcheckError(
+            f"{what} {where}: analytic {analytic!r}, numeric {numeric!r}: not a number",
+            at,
+            analytic,
+            numeric,
+        )
     tolerance = atol + rtol * abs(numeric)
     if not abs(analytic - numeric) <= tolerance:
         raise GradcheckError(
-            f"{what}: analytic {analytic!r}, numeric {numeric!r} "
-            f"(they differ by {abs(analytic - numeric):.3g}, more than {tolerance:.3g})"
+            f"{what} {where}: analytic {analytic!r}, numeric {numeric!r} "
+            f"(they differ by {abs(analytic - numeric):.3g}, more than {tolerance:.3g})",
+            at,
+            analytic,
+            numeric,
         )
+
+
+def _naming(f: Callable[..., Any], n: int) -> str:
+    """What f is, where it can be told: an operation with its rule as a formula, `` (f = atan,
+    whose rule reads ∂y/∂x = 1/(1 + x²))``; an object that prints as its formula (a random
+    expression), `` (f = atan(x0))``; a function by its name; nothing for a lambda."""
+    name = getattr(f, "__name__", "")
+    prim = getattr(f, "primitive", None)
+    if isinstance(prim, Primitive) and (prim.arity or n) == n:
+        # Loaded here, not with the engine: `import autodiff` leaves the formulas until asked.
+        from autodiff.formulas import formulas  # noqa: PLC0415
+
+        rule = "; ".join(formula.text for formula in formulas(prim, n))
+        return f" (f = {prim.label}, whose rule reads {rule})"
+    if isinstance(name, str) and name.isidentifier():
+        return f" (f = {name})"
+    if not inspect.isroutine(f) and any("__str__" in vars(c) for c in type(f).__mro__[:-1]):
+        return f" (f = {f})"
+    return ""
 
 
 def _argument_names(f: Callable[..., Any], n: int) -> list[str]:
