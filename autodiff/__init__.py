@@ -30,7 +30,7 @@ from autodiff.backprop import (
     topological_order,
     zero_grad,
 )
-from autodiff.domains import Domain, Integers, Interval
+from autodiff.domains import Domain, Integers, Interval, bounded, positive
 from autodiff.errors import DomainError, Undefined
 from autodiff.grad_mode import is_grad_enabled, no_grad
 from autodiff.gradient_check import GradcheckError, gradcheck
@@ -86,6 +86,7 @@ __all__ = [
     "Value",
     "backward",
     "backward_steps",
+    "bounded",
     "checks",
     "compile",
     "draw",
@@ -103,6 +104,7 @@ __all__ = [
     "map",
     "no_grad",
     "paths",
+    "positive",
     "primitive",
     "stepper",
     "topological_order",
