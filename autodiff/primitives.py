@@ -91,6 +91,7 @@ class Primitive:
         "forward",
         "language",
         "name",
+        "on_arrays",
         "params",
         "reference",
         "symbol",
@@ -121,7 +122,10 @@ class Primitive:
         self.arity = arity  # 1, 2, or None for any number of inputs
         self.params: Mapping[str, Any] = params or {}
         self._code = code  # None: read off the forward, when first asked; False: none
-        self._array = array  # None: the code form, if it serves arrays; False: none
+        # A built-in's array form is code (None: its code form, if it serves arrays; False:
+        # none); a user's is a function on NumPy arrays, called by reference (on_arrays).
+        self._array = array if builtin else False
+        self.on_arrays = array if callable(array) and not builtin else None
         self.domain = domain
         self.reference = reference or forward  # plain-math, for random expressions
         self.language = language  # offered by the command line's expression language
@@ -191,7 +195,9 @@ class Primitive:
             display=self.display,
             params=checked,
             code=self.code or False,
-            array=self.array or False,
+            array=(self.array or False)
+            if self.builtin
+            else (self.on_arrays and functools.partial(self.on_arrays, **checked)),
             domain=self.domain,
             reference=functools.partial(self.reference, **checked),
             language=self.language,
@@ -579,10 +585,14 @@ def primitive(
         def cube(x: float) -> float:
             return x**3
 
+    ``array``: the forward on NumPy arrays, elementwise (``np.arctan`` for an atan), which
+    ``compile(..., vectorize=True)`` calls on a whole batch; without it, a batch through the
+    operation runs sample by sample, with a warning.
+
     The built-in operations (`autodiff.ops`) may state more: ``code``, the forward as an
     expression for generated code where it cannot be read off the forward (False: none), and
-    ``array``, for NumPy arrays elementwise where the code form does not serve; whether the
-    command line's expression ``language`` offers it;
+    ``array`` as code, for NumPy arrays elementwise where the code form does not serve; whether
+    the command line's expression ``language`` offers it;
     ``inputs``, how the operation's arguments become its inputs (dot's weights, inputs and
     bias); ``vector``, an operation with one output per input (softmax), one node each.
     """
@@ -591,6 +601,11 @@ def primitive(
         raise TypeError(f"primitive(domain=...) needs an autodiff.Domain, got {domain!r}")
     if reference is not None and not callable(reference):
         raise TypeError(f"primitive(reference=...) needs a function, got {reference!r}")
+    if not builtin and array is not None and not callable(array):
+        raise TypeError(
+            "primitive(array=...) needs the forward as a function on NumPy arrays, elementwise "
+            f"(np.arctan for atan), got {array!r}"
+        )
 
     def register(forward: Callable[..., float]) -> Operation:
         if not callable(forward):
