@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autodiff.checks import as_float, as_nonnegative, as_positive
+from autodiff.checks import as_count, as_float, as_nonnegative, as_positive
 from autodiff.distribution import install_hint
 from autodiff.errors import DomainError
 from autodiff.grad_mode import no_grad
@@ -88,10 +88,10 @@ def gradcheck(
     return True
 
 
-def _finite(x: object, i: int) -> float:
-    number = as_float(x, f"gradcheck: argument {i}")
+def _finite(x: object, i: int, where: str = "gradcheck") -> float:
+    number = as_float(x, f"{where}: argument {i}")
     if not math.isfinite(number):
-        raise ValueError(f"gradcheck: argument {i} is {number}: check at a finite point")
+        raise ValueError(f"{where}: argument {i} is {number}: check at a finite point")
     return number
 
 
@@ -202,12 +202,17 @@ def derivative_check(
     where the true 1/(1 + x²) is 1e-16. Returns True, or raises GradcheckError.
     """
     prim = _primitive_of(operation, "derivative_check")
-    point = [_finite(a, i) for i, a in enumerate(args)]
+    point = [_finite(a, i, "derivative_check") for i, a in enumerate(args)]
     if prim.arity is not None and len(point) != prim.arity:
         raise TypeError(
             f"derivative_check: {prim.name} takes {prim.arity} input(s), got {len(point)}"
         )
     rtol = as_nonnegative(rtol, "derivative_check(rtol=...)")
+    digits = as_count(digits, "derivative_check(digits=...)")
+    if derivative is not None and not callable(derivative):
+        raise TypeError(
+            f"derivative_check(derivative=...) needs a function of the inputs, got {derivative!r}"
+        )
     rule = prim.apply(*(Value(x) for x in point)).partials
     expected = _as_tuple(
         derivative(*point) if derivative is not None else _high_precision(prim, point, digits)
@@ -273,7 +278,7 @@ def subgradient_check(operation: Any, *args: float, h: float = 1e-7, atol: float
     raises GradcheckError naming the direction and the interval.
     """
     prim = _primitive_of(operation, "subgradient_check")
-    point = [_finite(a, i) for i, a in enumerate(args)]
+    point = [_finite(a, i, "subgradient_check") for i, a in enumerate(args)]
     h, atol = as_positive(h, "subgradient_check(h=...)"), as_nonnegative(atol, "atol")
     rule = prim.apply(*(Value(x) for x in point)).partials
     n = len(point)
