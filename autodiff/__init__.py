@@ -30,10 +30,15 @@ from autodiff.backprop import (
     topological_order,
     zero_grad,
 )
-from autodiff.domains import Domain, Integers, Interval
+from autodiff.domains import Domain, Integers, Interval, bounded, positive
 from autodiff.errors import DomainError, Undefined
 from autodiff.grad_mode import is_grad_enabled, no_grad
-from autodiff.gradient_check import GradcheckError, gradcheck
+from autodiff.gradient_check import (
+    GradcheckError,
+    derivative_check,
+    gradcheck,
+    subgradient_check,
+)
 from autodiff.ops import *  # noqa: F403 -- every built-in operation, as ops.__all__ lists them
 from autodiff.primitives import PRIMITIVES, Primitive, primitive
 from autodiff.transforms import grad, hessian, hvp, jacobian, map, value_and_grad
@@ -86,8 +91,10 @@ __all__ = [
     "Value",
     "backward",
     "backward_steps",
+    "bounded",
     "checks",
     "compile",
+    "derivative_check",
     "draw",
     "draw_dot",
     "explore",
@@ -103,8 +110,10 @@ __all__ = [
     "map",
     "no_grad",
     "paths",
+    "positive",
     "primitive",
     "stepper",
+    "subgradient_check",
     "topological_order",
     "unit_of",
     "value_and_grad",

@@ -7,9 +7,10 @@ rule applied to Symbols writes itself out as code, and the compiler writes whole
 
 A `Program` holds the statements; `Program.source` prints them as Python. A built-in
 operation is printed from its code form (``math.tanh({x})``); any other is called by
-reference, its function held in the program's namespace. The source holds only names made
-here, code forms of the engine's own operations and numbers written with ``repr``: never a
-label or any other text a user gave, so running it (`Program.function`) runs no user text.
+reference, its function held in the program's namespace under the operation's name where that
+is an identifier (``_atan0``). The source holds only those names, names made here, code forms
+of the engine's own operations and numbers written with ``repr``: never a label or any other
+text a user gave, so running it (`Program.function`) runs no user text.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import ast
 import inspect
 import itertools
+import keyword
 import linecache
 import math
 import textwrap
@@ -56,7 +58,7 @@ class Symbol:
     __mul__, __rmul__ = Value.__mul__, Value.__rmul__
     __truediv__, __rtruediv__ = Value.__truediv__, Value.__rtruediv__
     __pow__, __rpow__ = Value.__pow__, Value.__rpow__
-    __neg__, __pos__ = Value.__neg__, Value.__pos__
+    __neg__, __pos__, __abs__ = Value.__neg__, Value.__pos__, Value.__abs__
 
     def __bool__(self) -> bool:
         raise BranchOnSymbolError(_NO_BRANCH)
@@ -289,6 +291,21 @@ class Program:
             return expression if _a_whole_argument(op) else f"({expression})"
         return names.get(x.name, x.name)
 
+    def _called(self, op: Primitive, batched: bool, args: Sequence[str]) -> str:
+        """A call of op's function by reference: its forward, or on a batch a user's array
+        function, under op's name where that is an identifier."""
+        function = op.on_arrays if batched else op.forward
+        if function is None:
+            how = (
+                ""
+                if op.builtin
+                else ": register it with primitive(..., array=<its forward on NumPy arrays>), "
+                "as array=np.arctan for an atan"
+            )
+            raise NoArrayFormError(f"{op.name} has no form for NumPy arrays{how}")
+        name = op.name if op.name.isidentifier() and not keyword.iskeyword(op.name) else "f"
+        return f"{self.reference(function, name)}({', '.join(args)})"
+
     def expression(self, statement: Statement, args: Sequence[str]) -> str:
         """The right-hand side of a statement, from its arguments' source."""
         op = statement.op
@@ -297,22 +314,19 @@ class Program:
         if isinstance(op, Form):
             return op.written(args)
         batched = any(isinstance(x, Symbol) and x.name in self.arrays for x in statement.args)
-        # Only the engine's own operations are written from their forms (a user's runs by
-        # reference): generated code holds no text a user gave.
+        # Only the engine's own operations are written from their forms: a user's runs by
+        # reference (its forward, or on a batch the array function it gave), under its name
+        # where that is an identifier. Generated code holds no other text a user gave.
         form = (op.array if batched else op.code) if op.builtin else None
-        if batched and form is None:
-            raise NoArrayFormError(f"{op.name} has no form for NumPy arrays")
         if form is None:
-            return (
-                f"{self.reference(op.forward, op.name if op.builtin else 'f')}({', '.join(args)})"
-            )
+            return self._called(op, batched, args)
         fields = {name: self.literal(value) for name, value in op.params.items()}
         fields.update(ARRAY_NAMES if batched else FLOAT_NAMES)
         if callable(form):  # a form that depends on the inputs, or on the parameters
             written = form(list(args), **{name: fields[name] for name in op.params})
             if written is not None:
                 return written
-            return f"{self.reference(op.forward, op.name)}({', '.join(args)})"
+            return self._called(op, False, args)
         if op.arity is None:
             fields["xs"] = ", ".join(args)
         else:

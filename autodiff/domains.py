@@ -2,7 +2,9 @@
 
 `autodiff.testing` turns a Domain into hypothesis strategies (``arguments(name)``) and into the
 guards of random expressions (``expressions()``); the engine itself never reads it, and this
-module needs nothing beyond the standard library.
+module needs nothing beyond the standard library. Its public names (`Domain`, `Interval`,
+`Integers`, the guards `positive` and `bounded`) are also ``autodiff``'s: the guide's page on
+adding a primitive explains each, with a two-input example (hypot) that needs a guard.
 """
 
 from __future__ import annotations

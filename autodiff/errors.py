@@ -20,16 +20,20 @@ class Undefined:
     A value, not an exception: making such a node is fine, since √0 is 0. What a gradient
     carries across the edge is decided here, in one place (`times`): a zero gradient carries
     nothing, a nonzero one raises DomainError with this message. A derivative rule may return
-    one, e.g. ``Undefined("no derivative in y")``.
+    one, e.g. ``Undefined("no derivative in y")``; where the rule raised, the edge keeps the error
+    as ``cause``.
     """
 
-    __slots__ = ("message",)
+    __slots__ = ("cause", "message")
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, cause: BaseException | None = None) -> None:
         self.message = message
+        self.cause = cause  # the error the rule raised here, if it raised one
 
     def times(self, gradient: Any) -> float:
-        """gradient × this derivative: 0 for a zero gradient, else a DomainError.
+        """gradient × this derivative: 0 for a zero gradient, else an error chained to the
+        rule's own: an OverflowError where the rule overflowed (the derivative exists, its
+        formula failed), a DomainError where the derivative does not exist.
 
         The truth of a gradient that is a Value is asked of it, which a compiler tracing the
         function hears and checks again at each call.
@@ -37,7 +41,10 @@ class Undefined:
         if not gradient:
             return 0.0
         number = getattr(gradient, "data", gradient)  # a Value's number, without importing Value
-        raise DomainError(f"{self.message}, and a gradient of {number!r} reached it")
+        message = f"{self.message}, and a gradient of {number!r} reached it"
+        if isinstance(self.cause, OverflowError):
+            raise OverflowError(message) from self.cause
+        raise DomainError(message) from self.cause
 
     # The float loop of backward() multiplies `gradient * derivative`: a float gives way to this.
     __rmul__ = times

@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 import inspect
 import numbers
+import traceback
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
@@ -90,6 +91,7 @@ class Primitive:
         "forward",
         "language",
         "name",
+        "on_arrays",
         "params",
         "reference",
         "symbol",
@@ -120,7 +122,10 @@ class Primitive:
         self.arity = arity  # 1, 2, or None for any number of inputs
         self.params: Mapping[str, Any] = params or {}
         self._code = code  # None: read off the forward, when first asked; False: none
-        self._array = array  # None: the code form, if it serves arrays; False: none
+        # A built-in's array form is code (None: its code form, if it serves arrays; False:
+        # none); a user's is a function on NumPy arrays, called by reference (on_arrays).
+        self._array = array if builtin else False
+        self.on_arrays = array if callable(array) and not builtin else None
         self.domain = domain
         self.reference = reference or forward  # plain-math, for random expressions
         self.language = language  # offered by the command line's expression language
@@ -190,7 +195,9 @@ class Primitive:
             display=self.display,
             params=checked,
             code=self.code or False,
-            array=self.array or False,
+            array=(self.array or False)
+            if self.builtin
+            else (self.on_arrays and functools.partial(self.on_arrays, **checked)),
             domain=self.domain,
             reference=functools.partial(self.reference, **checked),
             language=self.language,
@@ -215,7 +222,7 @@ class Primitive:
             return self.local_derivatives(inputs, out)
         except _FAILURES as error:
             _heard(error)  # a case of the values: a compiler cannot write it as code
-            return (self.undefined([x.data for x in inputs]),) * len(inputs)
+            return (self.undefined([x.data for x in inputs], cause=error),) * len(inputs)
         except TypeError as error:
             raise TypeError(
                 f"the derivative rule of {self.name} cannot be applied to Values, which "
@@ -235,33 +242,46 @@ class Primitive:
         self.float_rule = _written(self, self.arity or 0) or self.derivative
         return self.float_rule(*args)
 
-    def one_by_one(self, data: Sequence[float], out: float) -> tuple[Any, ...]:
-        """The derivatives where the rule raised: each computed alone, from the rule written
-        as code, so that one that does not exist leaves the others (x ** y at x < 0 keeps
-        ∂/∂x). A rule that cannot be written as code gives an Undefined for each."""
+    def one_by_one(self, data: Sequence[float], out: float, cause: Exception) -> tuple[Any, ...]:
+        """The derivatives where the rule raised ``cause``: each computed alone, from the rule
+        written as code, so that one that does not exist leaves the others (x ** y at x < 0
+        keeps ∂/∂x). A rule that cannot be written as code gives an Undefined for each."""
         if len(data) not in self._each:
             written = [_written(self, len(data), i) for i in range(len(data))]
             self._each[len(data)] = [w for w in written if w is not None] or None
         each = self._each[len(data)]
         if each is None or len(each) != len(data):
-            return (self.undefined(data),) * len(data)
+            return (self.undefined(data, cause=cause),) * len(data)
         partials: list[Any] = []
         for i, derivative in enumerate(each):
             try:
                 partials.append(derivative(*data, out))
-            except _FAILURES:
-                partials.append(self.undefined(data, i))
+            except _FAILURES as error:
+                partials.append(self.undefined(data, i, cause=error))
         return tuple(partials)
 
-    def undefined(self, data: Sequence[float], which: int | None = None) -> Undefined:
-        """An edge's derivative that does not exist at these inputs (``which``: of one input)."""
+    def undefined(
+        self, data: Sequence[float], which: int | None = None, *, cause: Exception
+    ) -> Undefined:
+        """An edge's derivative where the rule raised ``cause`` at these inputs (``which``: of
+        one input). An overflow is told apart: there the derivative is a finite number, and
+        the rule's formula is what fails (exp(x)/(1 + exp(x))² at x = 710); a division by zero
+        or a value outside a domain means the derivative itself does not exist (a pole)."""
         respect = ""
         if which is not None:
             respect = f" with respect to {'xy'[which] if len(data) <= 2 else f'input {which}'}"
-        return Undefined(
-            f"{self.label}: the derivative{respect} at {_at(data)} does not exist as a finite "
-            "real number"
-        )
+        if isinstance(cause, OverflowError):
+            message = (
+                f"{self.label}: the derivative{respect} at {_at(data)} is a finite number, but "
+                f"the rule's formula overflows computing it ({cause}; write the rule in a "
+                "stable form, in terms of out, say)"
+            )
+        else:
+            message = (
+                f"{self.label}: the derivative{respect} at {_at(data)} does not exist as a "
+                f"finite real number ({cause})"
+            )
+        return Undefined(message, cause=_kept(cause))
 
 
 # -- applying a primitive ------------------------------------------------------------------------
@@ -295,8 +315,8 @@ def _applier(op: Primitive) -> Callable[..., Any]:
             return _unrecorded(op, (x,), out)
         try:
             d = op.float_rule(a, out) if builtin else op.local_derivatives((a,), out)[0]
-        except _FAILURES:
-            d = op.undefined((a,))
+        except _FAILURES as error:
+            d = op.undefined((a,), cause=error)
         return _node(out, op, x, None, d, 0.0)
 
     def apply_binary(x: Any, y: Any) -> Any:
@@ -316,8 +336,8 @@ def _applier(op: Primitive) -> Callable[..., Any]:
             return _unrecorded(op, (x, y), out)
         try:
             da, db = op.float_rule(a, b, out) if builtin else op.local_derivatives((a, b), out)
-        except _FAILURES:
-            da, db = op.one_by_one((a, b), out)
+        except _FAILURES as error:
+            da, db = op.one_by_one((a, b), out, error)
         return _node(out, op, x, y, da, db)
 
     def apply_many(*xs: Any) -> Any:
@@ -334,8 +354,8 @@ def _applier(op: Primitive) -> Callable[..., Any]:
             partials = (
                 tuple(op.derivative(data, out)) if builtin else op.local_derivatives(data, out)
             )
-        except _FAILURES:
-            partials = op.one_by_one(data, out)
+        except _FAILURES as error:
+            partials = op.one_by_one(data, out, error)
         return _node(out, op, xs, None, partials, 0.0)
 
     appliers: dict[int | None, Callable[..., Any]] = {
@@ -435,26 +455,60 @@ def _forward_error(op: Primitive, inputs: Sequence[float], error: Exception) -> 
     return DomainError(f"{op.label} is not defined at {_at(inputs)} ({error})")
 
 
+def _kept(error: Exception) -> Exception:
+    """error, to keep as the cause of an edge's failure: its traceback from the rule on (not
+    the frame that caught it, which holds the edge: no reference cycle), the rule's
+    variables let go."""
+    caught = error.__traceback__
+    if caught is not None:
+        traceback.clear_frames(caught.tb_next)
+        error.__traceback__ = caught.tb_next
+    return error
+
+
+_FORMS = {
+    1: ("rule(x, out)", "∂out/∂x"),
+    2: ("rule(x, y, out)", "(∂out/∂x, ∂out/∂y)"),
+    None: ("rule(xs, out)", "a list of ∂out/∂x_i, one per input"),
+}
+"""A rule's form for a forward of one input, two, or any number, and what it returns."""
+
+
+def _form(arity: int | None, keywords: Sequence[str] = ()) -> str:
+    call, returns = _FORMS[arity]
+    if keywords:
+        call = f"{call[:-1]}, *, {', '.join(keywords)})"
+    return f"{call} -> {returns}"
+
+
 def _checked_shape(prim: Primitive, result: Any, n: int) -> tuple[Any, ...]:
-    """A user's rule's result as one derivative per input, or a TypeError naming the primitive."""
+    """A user's rule's result as one derivative per input, or a TypeError naming the
+    primitive, what the rule returned and the form it must have."""
+    many = isinstance(result, tuple | list)
     if prim.arity == 1:
         result = result[0]
-        if not _is_derivative(result):
-            raise TypeError(
-                f"the derivative rule of {prim.name} must return one derivative (a number), "
-                f"got {result!r}"
-            )
-        return (result,)
-    if not isinstance(result, tuple | list) or len(result) != n:
-        got = f"{len(result)} values" if isinstance(result, tuple | list) else repr(result)
+        many = isinstance(result, tuple | list)
+    counted = len(result) if many else 1
+    if counted != n or (prim.arity == 1 and many):
+        got = f"{counted} value{'s' * (counted != 1)}" if many else f"one ({_shown(result)})"
+        inputs = "one input" if n == 1 else f"{n} inputs"
         raise TypeError(
-            f"the derivative rule of {prim.name} must return {n} derivatives, one per input, "
-            f"got {got}"
+            f"the derivative rule of {prim.name} returned {got}, but {prim.name} has "
+            f"{inputs}: a rule is {_form(prim.arity)}"
         )
-    bad = [d for d in result if not _is_derivative(d)]
+    derivatives = (result,) if prim.arity == 1 else tuple(result)
+    bad = [d for d in derivatives if not _is_derivative(d)]
     if bad:
-        raise TypeError(f"the derivative rule of {prim.name} returned {bad[0]!r}, not a number")
-    return tuple(result)
+        raise TypeError(
+            f"the derivative rule of {prim.name} returned {_shown(bad[0])}, not a number: "
+            f"a rule is {_form(prim.arity)}"
+        )
+    return derivatives
+
+
+def _shown(x: object) -> str:
+    """A rule's result as a user knows it (a Symbol is the rule being written as code)."""
+    return "an expression" if isinstance(x, Symbol) else repr(x)
 
 
 def _is_derivative(d: object) -> bool:
@@ -531,10 +585,14 @@ def primitive(
         def cube(x: float) -> float:
             return x**3
 
+    ``array``: the forward on NumPy arrays, elementwise (``np.arctan`` for an atan), which
+    ``compile(..., vectorize=True)`` calls on a whole batch; without it, a batch through the
+    operation runs sample by sample, with a warning.
+
     The built-in operations (`autodiff.ops`) may state more: ``code``, the forward as an
     expression for generated code where it cannot be read off the forward (False: none), and
-    ``array``, for NumPy arrays elementwise where the code form does not serve; whether the
-    command line's expression ``language`` offers it;
+    ``array`` as code, for NumPy arrays elementwise where the code form does not serve; whether
+    the command line's expression ``language`` offers it;
     ``inputs``, how the operation's arguments become its inputs (dot's weights, inputs and
     bias); ``vector``, an operation with one output per input (softmax), one node each.
     """
@@ -543,11 +601,17 @@ def primitive(
         raise TypeError(f"primitive(domain=...) needs an autodiff.Domain, got {domain!r}")
     if reference is not None and not callable(reference):
         raise TypeError(f"primitive(reference=...) needs a function, got {reference!r}")
+    if not builtin and array is not None and not callable(array):
+        raise TypeError(
+            "primitive(array=...) needs the forward as a function on NumPy arrays, elementwise "
+            f"(np.arctan for atan), got {array!r}"
+        )
 
     def register(forward: Callable[..., float]) -> Operation:
         if not callable(forward):
             raise TypeError(f"primitive: the forward must be a function, got {forward!r}")
         called = name or forward.__name__
+        _check_rule(derivative, forward, called)
         prim = Primitive(
             called,
             forward if builtin else _checked_forward(forward, called),
@@ -665,6 +729,28 @@ def _check_registration(derivative: object, texts: dict[str, object]) -> None:
     for argument, value in texts.items():
         if not isinstance(value, str):
             raise TypeError(f"primitive({argument}=...) needs a str, got {type(value).__name__!r}")
+
+
+def _check_rule(derivative: Callable[..., Any], forward: Callable[..., float], name: str) -> None:
+    """The rule can be called as the forward's form says (`_FORMS`), with the forward's
+    constant parameters by keyword: else a TypeError now, naming the form, rather than at the
+    rule's first use."""
+    try:
+        signature = inspect.signature(derivative)
+    except (TypeError, ValueError):  # a function of C without one: it is called as it is
+        return
+    arity = _arity(forward)
+    keywords = [p.name for p in _keyword_parameters(forward)]
+    try:
+        signature.bind(*[None] * (3 if arity == 2 else 2), **dict.fromkeys(keywords))
+    except TypeError as error:
+        rule = getattr(derivative, "__name__", "the rule")
+        raise TypeError(
+            f"primitive {name!r}: its derivative rule must be {_form(arity, keywords)}, a "
+            f"function of the {'inputs' if arity != 1 else 'input'} and the output"
+            f"{' and the constant parameters' if keywords else ''}; {rule}{signature} "
+            f"cannot be called so ({error})"
+        ) from None
 
 
 def _arity(forward: Callable[..., float]) -> int | None:

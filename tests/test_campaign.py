@@ -218,6 +218,14 @@ def _root() -> Value:
     return neuron()[0]
 
 
+def _formulas_are(formulas: Any, node: Value) -> None:
+    """One formula per input (tanh's, for the neuron's output); none for a leaf."""
+    assert len(formulas) == len(node.parents)
+    assert all(f.text.startswith("∂") for f in formulas)
+    if node.op == "tanh":
+        assert formulas[0].text == "∂y/∂x = 1 − y²"
+
+
 def transforms() -> list[Call]:
     def cube(x: Any) -> Any:
         return x**3
@@ -325,6 +333,7 @@ def transforms() -> list[Call]:
                 "rankdir": "LR",
                 "show_grad": True,
                 "show_derivatives": True,
+                "show_formulas": True,
                 "number_format": ".3g",
                 "max_nodes": 50,
             },
@@ -332,6 +341,35 @@ def transforms() -> list[Call]:
             words=("output does not depend",),
         ),
         Call("autodiff.Undefined", ad.Undefined, lambda: {"message": "no"}, positional=1),
+        Call(
+            "autodiff.local_formulas",
+            ad.local_formulas,
+            lambda: {"node": _root()},
+            positional=1,
+            correct=lambda result, args: _formulas_are(result, args["node"]),
+        ),
+        Call(
+            "autodiff.derivative_check",
+            lambda operation, x, derivative, rtol, digits: ad.derivative_check(
+                operation, x, derivative=derivative, rtol=rtol, digits=digits
+            ),
+            lambda: {
+                "operation": ad.tanh,
+                "x": 0.5,
+                "derivative": lambda x: 1 - math.tanh(x) ** 2,
+                "rtol": 1e-9,
+                "digits": 40,
+            },
+            positional=2,
+            words=("argument", "reference", "operation", "number"),
+        ),
+        Call(
+            "autodiff.subgradient_check",
+            lambda operation, x, h, atol: ad.subgradient_check(operation, x, h=h, atol=atol),
+            lambda: {"operation": ad.relu, "x": 0.0, "h": 1e-7, "atol": 1e-6},
+            positional=2,
+            words=("argument", "operation", "number", "subgradient"),
+        ),
         Call(
             "autodiff.backward_steps",
             lambda root, grad: list(ad.backward_steps(root, grad)),
@@ -714,6 +752,9 @@ NOT_CALLED = {
     "Compiled": "made by autodiff.compile",
     "TraceError": "an exception",
     "Unit": "made by autodiff.unit_of",
+    "Formula": "made by autodiff.local_formulas",
+    "positive": "a guard: arithmetic on any kind of number (Values, floats, mpmath's), unchecked",
+    "bounded": "a guard: arithmetic on any kind of number (Values, floats, mpmath's), unchecked",
     "is_grad_enabled": "takes no argument",
     "no_grad": "takes no argument",
     "Evaluation": "made by nn.evaluate",

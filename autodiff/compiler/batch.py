@@ -12,6 +12,7 @@ for one sample, which is exact, and stacks (or reduces) what they give.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -65,8 +66,15 @@ def call_batch(compiled: Compiled, args: tuple[Any, ...], static: frozenset[int]
         try:
             rows = frozenset(i for i, s in enumerate(shapes) if s[0] == ROWS)
             written: Written | None = compiled.write(first, static, batched, rows)
-        except Exception:  # an operation without an array form, say: sample by sample
+        except Exception as error:  # an operation without an array form, say
             written = None
+            warnings.warn(  # once: what is kept for these shapes says so from now on
+                f"compile({compiled.name}, vectorize=True): batches like this one run sample "
+                f"by sample, as slow as without vectorize, since the function cannot be "
+                f"written for NumPy arrays ({type(error).__name__}: {error})",
+                UserWarning,
+                stacklevel=3,
+            )
         compiled.traces += written is not None
         kept = compiled.kept[key] = [written]
     written = kept[0]

@@ -67,6 +67,12 @@ class Expression:
             nodes.append(apply(step, step.operands(nodes)))
         return nodes[-1]
 
+    def __repr__(self) -> str:
+        return f"Expression({self})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))  # hypothesis shows the formula, not the steps' fields
+
     def __str__(self) -> str:
         names = [f"x{i}" for i in range(self.n_inputs)]
         for step in self.steps:

@@ -24,6 +24,20 @@ class Point:
     inputs: tuple[float, ...]
     params: Mapping[str, Any] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        """The numbers by name, as the rules name them: ``Point(x=0.5, y=2.0, slope=0.1)``."""
+        if len(self.inputs) <= 2:
+            named = [f"{name}={x!r}" for name, x in zip("xy", self.inputs)]
+        else:
+            named = [f"xs={list(self.inputs)!r}"]
+        named += [f"{key}={value!r}" for key, value in self.params.items()]
+        return f"Point({', '.join(named)})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Hypothesis prints a drawn value with this, where it would otherwise print how it
+        # was built (``Point(inputs, {})``, the text of a lambda), not its numbers.
+        printer.text(repr(self))
+
 
 def reals(
     low: float, high: float, *, avoid: Sequence[float] = (), gap: float = 1e-6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -116,12 +117,59 @@ def test_a_rule_with_the_wrong_number_of_derivatives_is_named_at_first_use() -> 
         return x + y
 
     a, b, c = Value(1.0), Value(2.0), Value(3.0)
-    with pytest.raises(TypeError, match="rule of three must return 3 derivatives, one per input"):
+    with pytest.raises(TypeError) as three_error:
         three([a, b, c])
-    with pytest.raises(TypeError, match="rule of unary_giving_two must return one derivative"):
+    assert str(three_error.value) == (
+        "the derivative rule of three returned 1 value, but three has 3 inputs: a rule is "
+        "rule(xs, out) -> a list of ∂out/∂x_i, one per input"
+    )
+    with pytest.raises(TypeError) as unary_error:
         unary_giving_two(a)
-    with pytest.raises(TypeError, match="rule of binary_giving_one must return 2 derivatives"):
+    assert str(unary_error.value) == (
+        "the derivative rule of unary_giving_two returned 2 values, but unary_giving_two has "
+        "one input: a rule is rule(x, out) -> ∂out/∂x"
+    )
+    with pytest.raises(TypeError) as binary_error:
         binary_giving_one(a, b)
+    assert str(binary_error.value) == (
+        "the derivative rule of binary_giving_one returned one (1.0), but binary_giving_one "
+        "has 2 inputs: a rule is rule(x, y, out) -> (∂out/∂x, ∂out/∂y)"
+    )
+    # The same words where the rule is read as code or as a formula (it is then given
+    # Symbols, which the user never wrote): compiling, and derivatives of derivatives.
+    attempts: list[Callable[[], object]] = [
+        lambda: ad.compile(binary_giving_one)(1.0, 2.0),
+        lambda: ad.grad(ad.grad(lambda x, y: binary_giving_one(x * x, y)))(1.0, 2.0),
+    ]
+    for attempt in attempts:
+        with pytest.raises(TypeError, match=r"binary_giving_one returned one \((1.0|an expr)"):
+            attempt()
+
+
+def test_a_rule_that_cannot_take_its_arguments_is_refused_at_registration() -> None:
+    def atan(x: float) -> float:
+        return x
+
+    def scaled(x: float, *, k: float = 2.0) -> float:
+        return k * x
+
+    with pytest.raises(TypeError) as missing_out:
+        primitive(derivative=lambda x: 1 / (1 + x * x))(atan)
+    assert str(missing_out.value) == (
+        "primitive 'atan': its derivative rule must be rule(x, out) -> ∂out/∂x, a function of "
+        "the input and the output; <lambda>(x) cannot be called so (too many positional "
+        "arguments)"
+    )
+    with pytest.raises(TypeError, match=r"must be rule\(x, y, out\) -> \(∂out/∂x, ∂out/∂y\)"):
+        primitive(derivative=lambda x, out: (1.0, 1.0))(lambda x, y: x + y)
+    with pytest.raises(TypeError, match=r"must be rule\(xs, out\) -> a list of ∂out/∂x_i"):
+        primitive(derivative=lambda x, y, out: [1.0])(lambda *xs: sum(xs))
+    with pytest.raises(TypeError, match=r"rule\(x, out, \*, k\).*unexpected keyword.*'k'"):
+        primitive(derivative=lambda x, out: 2.0)(scaled)
+    # Forms that can take the arguments are accepted: defaults, *args, **params.
+    primitive(derivative=lambda x, out, *, k: k)(scaled)
+    primitive(derivative=lambda *args, **params: params["k"])(scaled)
+    primitive(derivative=lambda x, out=None: 1.0)(atan)
 
 
 def test_a_rule_giving_something_else_than_a_number_is_named_at_first_use() -> None:
@@ -130,7 +178,9 @@ def test_a_rule_giving_something_else_than_a_number_is_named_at_first_use() -> N
         return x + y
 
     with pytest.raises(
-        TypeError, match="the derivative rule of wordy returned 'one', not a number"
+        TypeError,
+        match=r"the derivative rule of wordy returned 'one', not a number: a rule is "
+        r"rule\(x, y, out\)",
     ):
         wordy(Value(1.0), Value(2.0))
 

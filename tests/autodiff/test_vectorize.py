@@ -289,3 +289,81 @@ def test_every_builtin_is_written_for_arrays(name: str) -> None:
         assert close(got, per_sample(vg, *columns))
 
     check()
+
+
+# -- a user's operation in a batch ---------------------------------------------------------------
+
+
+@ad.primitive(derivative=lambda x, out: 1 / (1 + x * x), array=np.arctan)
+def atan_with_array(x: float) -> float:
+    return math.atan(x)
+
+
+@ad.primitive(derivative=lambda x, out: 1 / (1 + x * x))
+def atan_without_array(x: float) -> float:
+    return math.atan(x)
+
+
+@ad.primitive(
+    derivative=lambda x, out, *, k: k / (1 + x * x),
+    array=lambda x, *, k: k * np.arctan(x),
+)
+def scaled_atan(x: float, *, k: float) -> float:
+    return k * math.atan(x)
+
+
+def atan_model(op: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda x, w: op(x * w).tanh()
+
+
+def test_a_user_operation_with_an_array_form_is_vectorised() -> None:
+    xs = np.linspace(-3.0, 3.0, 101)
+    gradient = ad.compile(ad.grad(atan_model(atan_with_array), (0, 1)), vectorize=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no fallback, no warning
+        dx, dw = gradient(xs, 0.7)
+    assert gradient.traces == 1 and "_atan_with_array0(" in gradient.source
+    for x, got_x, got_w in zip(xs, dx, dw):
+        want = ad.grad(atan_model(atan_with_array), (0, 1))(float(x), 0.7)
+        assert (got_x, got_w) == pytest.approx(want, rel=1e-12, abs=1e-15)
+    scaled = ad.compile(lambda x: scaled_atan(x, k=2.0), vectorize=True)
+    assert scaled(xs) == pytest.approx(2 * np.arctan(xs), rel=1e-15)
+    assert scaled.traces == 1
+
+
+def test_a_user_operation_without_one_runs_sample_by_sample_with_one_warning() -> None:
+    xs = np.linspace(-3.0, 3.0, 11)
+    f = ad.compile(atan_model(atan_without_array), vectorize=True)
+    with pytest.warns(UserWarning) as heard:
+        out = f(xs, 0.7)
+    assert len(heard) == 1
+    assert str(heard[0].message) == (
+        "compile(<lambda>, vectorize=True): batches like this one run sample by sample, as slow "
+        "as without vectorize, since the function cannot be written for NumPy arrays "
+        "(NoArrayFormError: atan_without_array has no form for NumPy arrays: register it with "
+        "primitive(..., array=<its forward on NumPy arrays>), as array=np.arctan for an atan)"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once: the next batch says nothing
+        again = f(xs, 0.7)
+    assert f.traces == 0 and list(out) == list(again)
+    assert list(out) == [math.tanh(math.atan(x * 0.7)) for x in xs]
+
+
+def test_source_names_a_users_operation_after_it() -> None:
+    f = ad.compile(ad.grad(atan_model(atan_without_array)))
+    f(0.5, 0.7)
+    assert "_atan_without_array0(" in f.source and "_f0" not in f.source
+
+    @ad.primitive(derivative=lambda x, out: 1.0, name="not an identifier")
+    def odd(x: float) -> float:
+        return x
+
+    g = ad.compile(lambda x: odd(x) * 2)
+    g(1.0)
+    assert "_f0(" in g.source  # a name that is no identifier is never written into code
+
+
+def test_an_array_form_must_be_a_function() -> None:
+    with pytest.raises(TypeError, match=r"primitive\(array=...\) needs the forward as a function"):
+        ad.primitive(derivative=lambda x, out: 1.0, array="np.arctan({x})")(math.atan)
