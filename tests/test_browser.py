@@ -930,9 +930,20 @@ def step_through(lab: Browser, area: Any) -> None:
 
 
 def move_a_slider(lab: Browser, area: Any) -> None:
-    """Drag w1's slider to the right: f, its derivatives and its diagram follow."""
+    """Drag w1's slider to the right: f, its derivatives and its diagram's numbers follow,
+    and its boxes stay where they were."""
     from selenium.webdriver.common.action_chains import ActionChains  # noqa: PLC0415
 
+    def places() -> list[list[float]]:  # each box's, in pixels from the diagram's corner
+        script = """
+            const svg = arguments[0].querySelector('.autodiff-viewer svg').getBoundingClientRect()
+            return [...arguments[0].querySelectorAll('.autodiff-viewer g.node')].map(e => {
+                const r = e.getBoundingClientRect()
+                return [r.x - svg.x, r.y - svg.y, r.width, r.height]
+            })"""
+        return list(area.parent.execute_script(script, area))
+
+    before = places()
     (slider,) = [
         s for s in area.find_elements("css selector", ".widget-slider")
         if text_of(s, ".widget-label") == "w1"
@@ -948,7 +959,10 @@ def move_a_slider(lab: Browser, area: Any) -> None:
     o = math.tanh(2.0 * w1 + 6.8813735870195432)  # the slider's steps are exact in 4 digits
     until(lambda: text_of(area, ".widget-html-content").startswith(f"o = {o:.4g};"), 30,
           f"for o = {o:.4g} at w1 = {w1:.4g}")  # fmt: skip
-    assert f"data {o:.4g}" in texts(area, ".autodiff-viewer text")
+    assert f"data {o:.4g}" in [" ".join(t.split()) for t in texts(area, ".autodiff-viewer text")]
+    after = places()
+    assert len(after) == len(before) and before
+    assert max(abs(a - b) for p, q in zip(after, before) for a, b in zip(p, q)) <= 1  # pixels
 
 
 def search_and_zoom(lab: Browser, area: Any) -> None:

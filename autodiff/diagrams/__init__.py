@@ -43,6 +43,7 @@ def draw(
     show_derivatives: bool | None = None,
     show_formulas: bool = False,
     number_format: str = ".4g",
+    steady: bool = False,
     max_nodes: int = 200,
     step: Step | None = None,
 ) -> Diagram:
@@ -69,7 +70,10 @@ def draw(
       dense edges between two layers, whose number the caption gives; a vector operation's
       in a table of its Jacobian). ``show_formulas``: each derivative written on an edge
       comes with the rule's formula, ``∂y/∂x = 1 − y² = 0.42`` (`autodiff.local_formulas`).
-    - ``number_format``: how numbers are formatted, as in ``format(x, '.4g')``.
+    - ``number_format``: how numbers are formatted, as in ``format(x, '.4g')``. ``steady``:
+      every number as wide as the widest the format writes, in a fixed-width font, so that
+      diagrams of one graph at other numbers have the same boxes in the same places (a
+      series of slides; the explorer's sliders).
     - ``max_nodes``: at most this many boxes (up to 500), those nearest the output; a dashed
       marker stands for the rest and says how many there are.
     - ``step``: a moment of the backward pass to show (`Step.after`): the node passing its
@@ -93,6 +97,7 @@ def draw(
         show_derivatives=_flag_or_none(show_derivatives, "show_derivatives"),
         show_formulas=as_flag(show_formulas, "draw(show_formulas=...)"),
         number_format=number_format,
+        steady=as_flag(steady, "draw(steady=...)"),
         max_nodes=max_nodes,
         step=step,
     )

@@ -21,6 +21,7 @@ crossed, and the grads not final yet marked as such. Its box and edges carry the
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 from collections import defaultdict
@@ -59,7 +60,7 @@ _HIGHLIGHT_EDGE = {"color": _RED, "fontcolor": _RED, "penwidth": "2"}
 _PURPLE = "#7048e8"
 _STEP_NODE = {"color": _PURPLE, "penwidth": "3", "fillcolor": "#e5dbff", "class": "step"}
 _STEP_EDGE = {"color": _PURPLE, "fontcolor": _PURPLE, "penwidth": "2.5", "class": "passed"}
-_FONT = "Helvetica"
+_FONTS = {False: "Helvetica", True: "Courier"}  # by `Options.steady`
 _MORE = "more"  # the id of the node that stands for what max_nodes leaves out
 
 
@@ -77,6 +78,7 @@ class Options:
     show_derivatives: bool | None = None
     show_formulas: bool = False
     number_format: str = ".4g"
+    steady: bool = False
     max_nodes: int = 200
     step: Step | None = None
 
@@ -101,8 +103,15 @@ class Options:
                 "Value nearer the inputs), or, for a network, view='units'"
             )
 
+    @property
+    def font(self) -> str:
+        return _FONTS[self.steady]
+
     def number(self, x: object) -> str:
-        return format(x, self.number_format)
+        """x as the diagram writes it; steady, padded to the width of the widest number the
+        format writes, in a font whose characters are all as wide: the same room for any x."""
+        text = format(x, self.number_format)
+        return text.rjust(_widest(self.number_format)) if self.steady else text
 
     def grad(self, v: Value) -> str:
         """v's grad as the diagram writes it: ``?`` where a `Step` says that nothing has
@@ -111,6 +120,13 @@ class Options:
         if self.step is None or v not in self.step.waiting | self.step.partial:
             return shown
         return "?" if v in self.step.waiting else f"{shown} so far"
+
+
+@functools.cache
+def _widest(number_format: str) -> int:
+    """How many characters the widest number this format writes has: any float for 'g' and
+    'e' formats (a three-digit exponent), up to a million for 'f' (wider ones take more room)."""
+    return max(len(format(x, number_format)) for x in (-8.888888e-188, -888888.888888))
 
 
 @dataclass
@@ -149,8 +165,8 @@ def build(root: Value, options: Options) -> Diagram:
         target.inputs += 1
     graph = Diagram(
         name="influence",
-        node_attr={"shape": "box", "fontname": _FONT, "fontsize": "11"},
-        edge_attr={"fontname": _FONT, "fontsize": "9", "arrowsize": "0.7"},
+        node_attr={"shape": "box", "fontname": options.font, "fontsize": "11"},
+        edge_attr={"fontname": options.font, "fontsize": "9", "arrowsize": "0.7"},
         graph_attr={"rankdir": options.rankdir, "ranksep": _rank_separation(layout)},
         node_count=len(layout.boxes),
         edge_count=len(edges),
@@ -163,7 +179,7 @@ def build(root: Value, options: Options) -> Diagram:
     if layout.cut:
         _draw_truncation(graph, layout, options.max_nodes)
     caption = _caption(layout, options, unlabelled, len(edges), tables)
-    graph.attr(label=escaped(caption), labelloc="b", fontname=_FONT)
+    graph.attr(label=escaped(caption), labelloc="b", fontname=options.font)
     return graph
 
 
@@ -268,7 +284,7 @@ def _draw_boxes(graph: Diagram, layout: Layout, options: Options) -> None:
                 labelloc="t",
                 style="rounded,dashed",
                 color="#868e96",
-                fontname=_FONT,
+                fontname=options.font,
                 fontsize="10",
             )
             for box in members:

@@ -68,7 +68,8 @@ def explore(
     numbers (labelled with the arguments' names), runs backward (the grads of the Values it
     reaches, parameters of a model included, from 0), and redraws the diagram, with f's value
     and its derivatives in a line above. ``params`` names the arguments drawn as parameters;
-    the other keywords, not f's arguments, are `autodiff.draw`'s options (``view``, ...).
+    the other keywords, not f's arguments, are `autodiff.draw`'s options (``view``, ...),
+    with ``steady=True`` unless given: the boxes stay where they are as the numbers change.
     """
     arguments, required = _arguments(f)
     inputs = {k: v for k, v in keywords.items() if k in arguments}

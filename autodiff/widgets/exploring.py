@@ -30,7 +30,8 @@ starting in the middle."""
 class Explorer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no type hints
     """Sliders for f's arguments, the value and derivatives of f, and its diagram.
 
-    ``params`` names the arguments to draw as parameters; ``options`` are `autodiff.draw`'s.
+    ``params`` names the arguments to draw as parameters; ``options`` are `autodiff.draw`'s,
+    ``steady`` by default: a move changes the numbers, not where the boxes are.
     """
 
     def __init__(
@@ -45,7 +46,7 @@ class Explorer(ipywidgets.VBox):  # type: ignore[misc]  # ipywidgets ships no ty
             raise ValueError("explore() needs a start for each argument of f, as x=2.0")
         self.f = f
         self.params = _names(params, inputs)
-        self.options = options
+        self.options = {"steady": True, **options}
         self.sliders = {name: _slider(name, start) for name, start in inputs.items()}
         self.readout = ipywidgets.HTML()
         self.text = ""

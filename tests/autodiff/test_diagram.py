@@ -175,6 +175,7 @@ def test_show_formulas_writes_each_rule_beside_its_number() -> None:
         ({"view": "layers"}, ValueError),
         ({"cluster": lambda v: 3}, TypeError),
         ({"show_formulas": "yes"}, TypeError),
+        ({"steady": 1}, TypeError),
     ],
 )
 def test_invalid_options_are_refused(option: dict[str, object], error: type[Exception]) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from support import fails, neuron
 
@@ -324,9 +324,54 @@ def test_a_slider_move_reruns_forward_and_backward_and_redraws() -> None:
     explorer.set(w=-2.0)
     y = math.tanh(2.0 * -2.0 + 6.8813735870195432)
     assert explorer.text.startswith(f"f = {y:.4g}; ∂f/∂x = {-2.0 * (1 - y * y):.4g}")
-    assert f"data {y:.4g}" in explorer.viewer.canvas.svg
+    assert any(f"data {y:.4g}" in node.text for node in explorer.viewer.picture.nodes)
     assert explorer.sliders["w"].value == -2.0 and explorer.inputs["w"] == -2.0
     assert explorer.output is not None and explorer.output.data == pytest.approx(y)
+
+
+@pytest.mark.parametrize("steady", [True, False])
+def test_a_slider_move_changes_the_numbers_not_where_the_boxes_are(steady: bool) -> None:
+    explorer = ad.explore(neuron_of, x1=2.0, x2=0.0, w1=-3.0, w2=1.0, b=6.88, steady=steady)
+    moves = [{"x2": 0.00123}, {"w1": -1.234}, {"b": -6.88}, {"x1": 3.999}, {"w2": 1e-5}]
+    places = [[node.box for node in explorer.viewer.picture.nodes]]
+    for move in moves:
+        explorer.set(**move)
+        places.append([node.box for node in explorer.viewer.picture.nodes])
+    if steady:  # (the default)
+        assert shift(places) == 0 and "Courier" in explorer.viewer.canvas.svg
+    else:  # as numbers change width, so do their boxes and labels, and the layout moves
+        assert shift(places) > 20
+
+
+def neuron_of(x1: Value, x2: Value, w1: Value, w2: Value, b: Value) -> Value:
+    return (x1 * w1 + x2 * w2 + b).tanh()
+
+
+def boxes_stay_put(steady: bool) -> Callable[[], None]:
+    """Diagrams of any expression at any two points have their boxes in the same places."""
+
+    @given(expressions(n_inputs=2), *[st.floats(allow_nan=False, allow_infinity=False)] * 4)
+    def check(expression: Expression, x: float, y: float, u: float, v: float) -> None:
+        places = []
+        for point in ((x, y), (u, v)):
+            try:
+                out = expression(Value(point[0]), Value(point[1]))
+                out.backward()
+            except (ArithmeticError, ValueError):
+                reject()  # a point outside the expression's domain (exp(1e300))
+            picture = svg_module.read(rendered(ad.draw(out, steady=steady)))
+            places.append([node.box for node in picture.nodes])
+        assert shift(places) == 0
+
+    return check
+
+
+def test_steady_diagrams_of_a_graph_have_their_boxes_in_the_same_places() -> None:
+    settings(max_examples=15, deadline=None)(boxes_stay_put(steady=True))()
+
+
+def test_the_steady_property_catches_numbers_that_take_the_room_they_need() -> None:
+    fails(boxes_stay_put(steady=False))
 
 
 def test_each_slider_spans_its_start_or_the_range_given() -> None:
