@@ -48,6 +48,19 @@ FRONT_ENDS = [KERNEL, "@jupyter-widgets/jupyterlab-manager", "anywidget"]
 RUNTIME = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
 """The files of Pyodide's npm package that a browser loads."""
 KERNEL_SPEC = {"name": "python", "display_name": "Python (Pyodide)", "language": "python"}
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "python", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+    "version": "3.8",
+}
+"""What the Pyodide kernel tells JupyterLite of its language, written into each notebook:
+JupyterLite puts it in a notebook's metadata as the kernel starts, and a notebook saved with
+other metadata shows as modified the moment it opens. (3.8 is jupyterlite-pyodide-kernel's own,
+whatever Python Pyodide runs; the browser test finds a notebook unmodified once open.)"""
 PYTHON = "3.14"
 """Pyodide 314's Python: the version the wheels are chosen for."""
 
@@ -84,7 +97,7 @@ def build(out: Path) -> None:
     files.mkdir()
     for notebook in NOTEBOOKS:
         data = json.loads(notebook.read_text(encoding="utf-8"))
-        data["metadata"]["kernelspec"] = KERNEL_SPEC
+        data["metadata"].update(kernelspec=KERNEL_SPEC, language_info=LANGUAGE_INFO)
         (files / notebook.name).write_text(json.dumps(data, indent=1), encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
     command = [

@@ -857,6 +857,27 @@ def test_the_proxy_records_what_a_page_asks_of_another_host(lite: Lite) -> None:
     lite.asked.clear()
 
 
+@pytest.mark.xdist_group("lite")
+def test_opening_a_notebook_of_the_browser_course_leaves_it_unmodified(lite: Lite) -> None:
+    """Opened and its kernel started, a notebook of the browser course shows no modified
+    marker. The build gives every notebook the same metadata (docs/lite.py), so one tells."""
+    path = lite_build.NOTEBOOKS[0]
+    try:
+        lite.open(path.name)
+        until(lambda: lite.driver.execute_script(NOTEBOOK_READY), LITE_WAIT, "for the kernel")
+        time.sleep(1)  # the kernel's language reaches the notebook's metadata
+        opened = lite.driver.execute_script(MODEL)["metadata"]
+        saved = json.loads((LITE / "files" / path.name).read_text(encoding="utf-8"))["metadata"]
+        changed = sorted(k for k in {*opened, *saved} if opened.get(k) != saved.get(k))
+        assert not lite.driver.execute_script(DIRTY), f"{path.name}: {changed} changed"
+        assert not lite.driver.find_elements("css selector", ".jp-mod-dirty"), path.name
+    except Exception:
+        screenshot(lite, f"lite-opened-{path.stem}-failed")
+        raise
+    finally:
+        lite.forget()
+
+
 # -- using the widgets of notebook 04 -------------------------------------------------------------
 
 
