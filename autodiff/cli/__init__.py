@@ -167,6 +167,12 @@ def _add_diagram_options(command: argparse.ArgumentParser) -> None:
         "--number-format", default=".4g", metavar="SPEC", help="as in format(x, SPEC) (default .4g)"
     )
     command.add_argument(
+        "--steady",
+        action="store_true",
+        help="numbers as wide as the widest, in a fixed-width font: the same boxes in the same "
+        "places at other numbers (a series of slides)",
+    )
+    command.add_argument(
         "--max-nodes", type=int, default=200, metavar="N", help="draw at most N nodes (default 200)"
     )
     command.add_argument(
@@ -233,6 +239,7 @@ def _draw(options: argparse.Namespace) -> int:
             show_grad=not options.no_grad,
             show_derivatives=not options.no_derivatives,
             number_format=options.number_format,
+            steady=options.steady,
             max_nodes=options.max_nodes,
         )
     if options.output is None:

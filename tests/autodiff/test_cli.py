@@ -95,6 +95,8 @@ def test_options_reach_the_diagram() -> None:
     assert not re.search(r"-> n\d+ \[(x)?label", out) and "data 2.00" in out
     _, out, _ = run("draw", "x*y", "--at", "x=1,y=2", "--max-nodes", "1")
     assert "2 more Values not shown" in out
+    _, out, _ = run("draw", "x*y", "--at", "x=1,y=2", "--steady")
+    assert "fontname=Courier" in out and "data           2" in out  # 11 characters for .4g
 
 
 @pytest.mark.parametrize(
