@@ -176,7 +176,9 @@ def diagram(state: dict[str, Any]) -> str:
         style.text = SEARCHED
         svg.insert(0, style)
     data = base64.b64encode(ElementTree.tostring(svg, encoding="utf-8")).decode()
+    full = state["view"][2] * 4 / 3  # its width at 1:1, in CSS pixels (a point is 4/3 of one)
     return (
-        f'<img class="widget-diagram" style="height: {int(state["height"])}px" '
+        f'<img class="widget-diagram" tabindex="0" title="click: full size; click beside it: '
+        f'back" style="height: {int(state["height"])}px; --full: {full:.0f}px" '
         f'alt="the diagram, as the widget showed it" src="data:image/svg+xml;base64,{data}">'
     )

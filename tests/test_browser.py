@@ -704,6 +704,23 @@ def test_a_notebooks_page_on_the_site_shows_each_widget_as_it_stood(lab: Lab, si
         assert said in shown["text"]
     for stand_in in ("<diagram viewer", "<backward-pass stepper", "<what-if explorer", "0/40 ["):
         assert stand_in not in shown["text"]
+    # The explorer's diagram, fitted to the column, is shown at full size by a click.
+    (picture,) = [
+        p for p in lab.driver.find_elements("css selector", "article .widget-picture")
+        if "o = 0.7071;" in p.text
+    ]  # fmt: skip
+    image = picture.find_element("css selector", "img.widget-diagram")
+    fitted = image.size["width"]
+    script = "return getComputedStyle(arguments[0]).getPropertyValue('--full')"
+    full = float(lab.driver.execute_script(script, image).removesuffix("px"))
+    center = "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})"
+    lab.driver.execute_script(center, image)  # (the site scrolls smoothly, a click would miss)
+    image.click()
+    until(lambda: image.size["width"] > fitted, 10, "for the diagram to grow")
+    assert abs(image.size["width"] - full) <= 1 and full > 1.3 * fitted
+    picture.screenshot(str(SHOTS / "site-explorer-full-size.png"))
+    picture.find_element("xpath", ".//*[contains(text(), 'o = 0.7071;')]").click()  # beside
+    until(lambda: image.size["width"] == fitted, 10, "for the diagram to fit again")
 
 
 # -- the course in the browser (JupyterLite) -----------------------------------------------------

@@ -262,7 +262,8 @@ def test_a_widget_on_the_site_is_a_picture_of_its_saved_state() -> None:
     assert '<label>step</label> <input type="range" disabled min="0" max="5"' in drawn
     assert "hidden" not in drawn
     (picture,) = re.findall(
-        r'style="height: 350px" [^>]*src="data:image/svg\+xml;base64,([^"]+)"', drawn
+        r'style="height: 350px; --full: 41px" [^>]*src="data:image/svg\+xml;base64,([^"]+)"',
+        drawn,
     )
     svg = ElementTree.fromstring(base64.b64decode(picture))
     assert svg.get("viewBox") == "10 20 30.5 40" and svg.get("width") is None
