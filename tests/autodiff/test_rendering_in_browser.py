@@ -1,5 +1,5 @@
 """Diagrams under Pyodide, where Graphviz in WebAssembly renders them: what the Python side does
-with the browser, here a stand-in of Pyodide's modules (tests/test_lite.py runs the real one).
+with the browser, here a stand-in of Pyodide's modules (tests/test_browser.py runs the real one).
 
 The renderer is made once, asynchronously: a cell waits for it, a widget's callback cannot and
 uses the one made before, a browser that cannot wait is told to run the cell again, a failed
