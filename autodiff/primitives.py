@@ -292,9 +292,10 @@ class Primitive:
 _new = object.__new__
 
 
-def _applier(op: Primitive) -> Callable[..., Any]:
-    """The function that applies op: to Values, a new node, its derivatives computed at once;
-    to numbers only, a float; to Symbols, code (see `_not_all_values`)."""
+def _applier(op: Primitive) -> Callable[..., Any]:  # noqa: PLR0915 -- each arity's applier inline: calls cost time here
+    """The function that applies op: to Values, a new node, its derivatives computed at once
+    (a number beside them a constant leaf, see `_operand`); to numbers only, a float; to
+    Symbols, code (see `_not_all_values`)."""
     builtin = op.builtin  # a built-in rule's result is trusted; a user's is checked
 
     def apply_unary(x: Any) -> Any:
@@ -304,7 +305,8 @@ def _applier(op: Primitive) -> Callable[..., Any]:
                     return op.forward(x)
                 except _FAILURES as error:
                     raise _forward_error(op, (x,), error) from error
-            return _not_all_values(op, (x,))
+            if not isinstance(x, Value):
+                return _not_all_values(op, (x,))
         a = x.data
         try:
             out = op.forward(a)
@@ -325,7 +327,10 @@ def _applier(op: Primitive) -> Callable[..., Any]:
                     return op.forward(x, y)
                 except _FAILURES as error:
                     raise _forward_error(op, (x, y), error) from error
-            return _not_all_values(op, (x, y))
+            if not (isinstance(x, Value) or isinstance(y, Value)):
+                return _not_all_values(op, (x, y))
+            inputs = (x, y)  # a number beside a Value (1 - y): a constant leaf
+            x, y = _operand(x, op, inputs), _operand(y, op, inputs)
         a, b = x.data, y.data
         try:
             out = op.forward(a, b)
@@ -342,7 +347,10 @@ def _applier(op: Primitive) -> Callable[..., Any]:
     def apply_many(*xs: Any) -> Any:
         data = [x.data for x in xs if x.__class__ is Value]  # reads and checks in one pass
         if len(data) != len(xs) or not xs:
-            return _not_all_values(op, xs)
+            if not data and not any(isinstance(x, Value) for x in xs):
+                return _not_all_values(op, xs)
+            xs = tuple([x if x.__class__ is Value else _operand(x, op, xs) for x in xs])
+            data = [x.data for x in xs]
         try:
             out = op.forward(*data)
         except _FAILURES as error:
@@ -405,13 +413,7 @@ def _unrecorded(op: Primitive, inputs: tuple[Value, ...], out: float) -> Value:
 
 
 def _not_all_values(op: Primitive, inputs: Sequence[Any]) -> Any:
-    """op on inputs not all Values: numbers among Values become constant leaves; on numbers
-    only, a float; with a Symbol among them, code."""
-    if any(isinstance(x, Value) for x in inputs):
-        if op.arity == 2 and not all(isinstance(x, Value | numbers.Real) for x in inputs):
-            kinds = " and ".join(repr(type(x).__name__) for x in inputs)
-            raise TypeError(f"unsupported operand type(s) for {op.symbol}: {kinds}")
-        return op.apply(*[x if isinstance(x, Value) else _constant(x, op) for x in inputs])
+    """op on inputs none of which is a Value: code if a Symbol is among them, else a float."""
     for x in inputs:
         if isinstance(x, Symbol):
             return x.program.apply(op, inputs)
@@ -422,9 +424,19 @@ def _not_all_values(op: Primitive, inputs: Sequence[Any]) -> Any:
         raise _forward_error(op, numbers_, error) from error
 
 
-def _constant(x: object, op: Primitive) -> Value:
-    """A plain number among an operation's Values, as a leaf (the 2 of x * 2)."""
-    leaf = _leaf(as_float(x, op.name))
+def _operand(x: object, op: Primitive, inputs: Sequence[Any]) -> Value:
+    """An input of op beside Values: itself if a Value; a number as a constant leaf (the 2
+    of x * 2). The common cases, a Value, a float or an int, are tested first: this runs for
+    every number a user's code mixes with Values (micrograd's 1 - y * score, per sample)."""
+    if type(x) is Value:
+        return x
+    if type(x) is not float and type(x) is not int:
+        if isinstance(x, Value):
+            return x
+        if op.arity == 2 and not isinstance(x, numbers.Real):
+            kinds = " and ".join(repr(type(x).__name__) for x in inputs)
+            raise TypeError(f"unsupported operand type(s) for {op.symbol}: {kinds}")
+    leaf = _leaf(x if type(x) is float else as_float(x, op.name))
     listening = tracer()
     if listening is not None:
         listening.constant(leaf)
