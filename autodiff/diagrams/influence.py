@@ -43,6 +43,10 @@ ClusterOf = Callable[[Value], str | None]
 View = Literal["auto", "values", "units"]
 
 MAX_NODES = 500
+ROOMY = 40
+"""At most this many derivatives between a network's layers are labels the layout makes room
+for (a 2-4-4-1 MLP's 28 edges; a diagram some 1.6 times as tall); more are written beside their
+edges, which keeps a 2-16-16-1 MLP's 307 from making it eight times as tall."""
 """The most boxes a diagram draws: more take seconds to minutes to lay out, and cannot be read."""
 SPARSE = 3
 """An edge carries its derivative when its ends have at most this many edges on that side."""
@@ -173,12 +177,13 @@ def build(root: Value, options: Options) -> Diagram:
         members={box.id: tuple(v.label for v in box.values if v.label) for box in layout.boxes},
     )
     _draw_boxes(graph, layout, options)
-    unlabelled = _draw_edges(graph, edges, layout, options)
+    beside = _beside(edges, layout, options)
+    unlabelled = _draw_edges(graph, edges, layout, options, beside > 0)
     _keep_units_in_order(graph, layout)
     tables = _draw_jacobians(graph, layout, options)
     if layout.cut:
         _draw_truncation(graph, layout, options.max_nodes)
-    caption = _caption(layout, options, unlabelled, len(edges), tables)
+    caption = _caption(layout, options, unlabelled, len(edges), tables, beside)
     graph.attr(label=escaped(caption), labelloc="b", fontname=options.font)
     return graph
 
@@ -413,8 +418,25 @@ def _unseen(
     return f"<{line}>"
 
 
-def _draw_edges(graph: Diagram, edges: list[Edge], layout: Layout, options: Options) -> int:
-    """Draw the edges; how many carry no derivative, to stay readable."""
+def _beside(edges: list[Edge], layout: Layout, options: Options) -> int:
+    """How many derivatives are written beside their edges (xlabels, placed after the layout
+    where there is space, which may be on a box or another label): between a network's layers,
+    where more than ROOMY labels that take room would spread a layer over pages; else 0, every
+    label taking room, so that none sits on a box."""
+    if not layout.units or options.show_formulas:
+        return 0
+    count = sum(
+        crossed is None and room is None and _labelled(source, target, on_path, options)
+        for source, target, _, on_path, crossed, _, room in edges
+    )
+    return count if count > ROOMY else 0
+
+
+def _draw_edges(
+    graph: Diagram, edges: list[Edge], layout: Layout, options: Options, beside: bool
+) -> int:
+    """Draw the edges (derivatives beside them, or taking room: `_beside`); how many carry no
+    derivative, to stay readable."""
     unlabelled = 0
     for source, target, derivative, on_path, crossed, formula, room in edges:
         attributes = dict(_HIGHLIGHT_EDGE) if on_path else {}
@@ -436,12 +458,11 @@ def _draw_edges(graph: Diagram, edges: list[Edge], layout: Layout, options: Opti
             pinned = layout.units and options.step.pinned is not None  # type: ignore[union-attr]
             attributes.update(_STEP_EDGE, **{"xlabel" if pinned else "label": escaped(shown)})
         elif _labelled(source, target, on_path, options):
-            # A plain label, which the layout makes room for, so it never sits on a box; but
-            # between a network's layers, where a few labels among many edges would spread a
-            # layer over pages, an external one (xlabel), placed where there is space.
+            # A plain label, which the layout makes room for, so it never sits on a box; where
+            # there are too many for that, beside the edge (`_beside`)
             number = options.number(derivative)
             text = number if formula is None else escaped(f"{formula.text} = {number}")
-            attributes["xlabel" if layout.units and formula is None else "label"] = text
+            attributes["xlabel" if beside else "label"] = text
         elif options.show_derivatives is None and not _vector_output(target.values[0]):
             unlabelled += 1  # (a vector operation's are in its Jacobian table)
         graph.edge(source.id, target.id, **attributes)
@@ -549,7 +570,9 @@ def _draw_truncation(graph: Diagram, layout: Layout, max_nodes: int) -> None:
         graph.edge(_MORE, target, style="dashed")
 
 
-def _caption(layout: Layout, options: Options, unlabelled: int, edges: int, tables: int) -> str:
+def _caption(  # noqa: PLR0917 -- what the caption says, each from where it is counted
+    layout: Layout, options: Options, unlabelled: int, edges: int, tables: int, beside: int
+) -> str:
     kinds = {box.kind for box in layout.boxes}
     leaves = "blue: other leaves" if "parameter" in kinds else "blue: leaves"
     legend = {
@@ -572,6 +595,11 @@ def _caption(layout: Layout, options: Options, unlabelled: int, edges: int, tabl
         notes.append(
             f"edge derivatives hidden{which}: show_derivatives=True shows them,\n"
             "highlight=<a Value> those on its paths"
+        )
+    if beside:
+        notes.append(
+            f"{beside} edge derivatives written beside their edges, too many to make room for:"
+            "\nsome may cover a box or each other (highlight a Value nearer the output: fewer)"
         )
     if tables:
         notes.append("the table: the derivatives on the edges into a vector operation's outputs")

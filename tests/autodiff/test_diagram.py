@@ -479,3 +479,81 @@ def test_with_nothing_to_render_the_error_says_what_to_install(
     bundle = diagram._repr_mimebundle_()
     assert set(bundle) == {"text/plain"} and "apt install graphviz" in bundle["text/plain"]
     assert diagram.write(tmp_path / "g.dot").read_text() == diagram.source
+
+
+# -- edge labels never sit on a box ----------------------------------------------------------------
+
+_SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def labels_on_boxes(svg: bytes | str) -> list[tuple[str, str]]:
+    """Each edge label (a line of its text) whose extent meets a box, with that box's name.
+
+    Both in dot's own coordinates: a box's extent from its shapes' points, a line's from its
+    anchor, its length (Helvetica's digits are 0.556 em wide) and its font's ascent and descent.
+    """
+    root = ElementTree.fromstring(svg)
+    boxes, lines = [], []
+    for group in root.iter(f"{_SVG_NS}g"):
+        kind = group.get("class")
+        if kind == "node":
+            numbers = [
+                float(n)
+                for shape in group
+                if shape.tag in (f"{_SVG_NS}polygon", f"{_SVG_NS}path")
+                for n in re.findall(r"-?\d+(?:\.\d+)?", shape.get("points") or shape.get("d") or "")
+            ]
+            xs, ys = numbers[0::2], numbers[1::2]
+            boxes.append(
+                (min(xs), min(ys), max(xs), max(ys), group.findtext(f"{_SVG_NS}title", ""))
+            )
+        elif kind == "edge":
+            for text in group.iter(f"{_SVG_NS}text"):
+                size, words = float(text.get("font-size", "14")), text.text or ""
+                width, x = 0.556 * size * len(words), float(text.get("x", "0"))
+                left = {"middle": x - width / 2, "end": x - width}.get(
+                    text.get("text-anchor", ""), x
+                )
+                y = float(text.get("y", "0"))
+                lines.append((left, y - 0.75 * size, left + width, y + 0.2 * size, words))
+    return [
+        (line[4], box[4])
+        for line in lines
+        for box in boxes
+        if line[0] < box[2] and line[2] > box[0] and line[1] < box[3] and line[3] > box[1]
+    ]
+
+
+def _network(highlight: bool = False, show_derivatives: bool | None = None) -> Diagram:
+    """A 2-4-4-1 MLP's diagram, units and all; highlight: x1's paths to the output, with
+    their derivatives."""
+    x1 = Value(0.5, "x1")
+    out = nn.MLP(2, [4, 4, 1], seed=0)([x1, Value(-1.0, "x2")])
+    assert isinstance(out, Value)
+    out.backward()
+    return draw(out, highlight=x1 if highlight else None, show_derivatives=show_derivatives)
+
+
+@needs_dot
+@pytest.mark.parametrize(
+    "picture",
+    [
+        pytest.param(lambda: draw(neuron()[0], show_derivatives=True), id="expression-every-label"),
+        pytest.param(_network, id="network"),
+        pytest.param(lambda: _network(highlight=True), id="network-highlighted"),
+        pytest.param(lambda: _network(show_derivatives=True), id="network-every-label"),
+    ],
+)
+def test_no_edge_label_sits_on_a_box(picture: Callable[[], Diagram]) -> None:
+    assert labels_on_boxes(picture().pipe(format="svg")) == []
+
+
+@needs_dot
+def test_the_label_check_sees_labels_on_boxes() -> None:
+    # Every derivative between two dense layers: more labels than there is room for beside
+    # their edges (the guide says so); here some land on boxes, and the check must say so.
+    out = nn.MLP(3, [8, 8, 1], seed=0)([0.3, -0.2, 0.5])
+    assert isinstance(out, Value)
+    diagram = draw(out, show_derivatives=True)
+    assert labels_on_boxes(diagram.pipe(format="svg")) != []
+    assert "96 edge derivatives written beside their edges" in diagram.source  # and it says so
