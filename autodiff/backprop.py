@@ -96,9 +96,13 @@ class Gradients(dict[Any, Any]):
         return g * d
 
     def add(self, node: Value, contribution: Any) -> None:
-        """A gradient reaching node; several add up."""
+        """A gradient reaching node; several add up, from 0 as backward() adds them to a
+        ``.grad`` (so an underflowed −0.0 that comes first is 0.0, as 0.0 + −0.0 is)."""
         previous = self.get(node)
-        self[node] = contribution if previous is None else previous + contribution
+        if previous is not None:
+            self[node] = previous + contribution
+        else:  # a Value is kept as it is: 0 + it would be one more node
+            self[node] = 0.0 + contribution if type(contribution) is float else contribution
 
 
 def chain_rule(
@@ -186,7 +190,7 @@ def _started(root: Value, seed: float) -> list[Value]:
 def _store(root: Value, grads: Gradients) -> None:
     """Gradients with graphs into .grad: interior nodes recomputed, leaves accumulating."""
     for node in topological_order(root):
-        node.grad = _as_value(grads.get(node, 0.0))
+        node.grad = _as_value(grads[node])  # the walk reaches every node of root's graph
     for node, g in grads.items():
         if node.primitive is None:
             old = node.grad

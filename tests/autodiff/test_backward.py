@@ -266,6 +266,10 @@ def loop_agrees_with_the_walk(loop: Loop) -> Callable[[], None]:
         loop(out)
         for node in nodes:
             assert repr(node.grad) == repr(walked.get(node, 0.0)), (expression, node)
+        # the walk reaches every node of out's graph and every input of one, behind a zero
+        # gradient too: its gradient is 0 there, not missing
+        reached = {p for node in ad.topological_order(out) for p in (node, *node.parents)}
+        assert reached <= set(walked), expression
 
     return check
 

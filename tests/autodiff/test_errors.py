@@ -35,6 +35,7 @@ from autodiff import DomainError, Value, checks
         ),
         (lambda: ad.zero_grad(Value(1.0)), "zero_grad(values) needs an iterable of Values"),  # type: ignore[arg-type]
         (lambda: ad.zero_grad([Value(1.0), 2.0]), "zero_grad(values): item 1 is a float"),  # type: ignore[list-item]
+        (lambda: ad.zero_grad("ab"), "zero_grad(values) needs an iterable of Values, got 'str'"),  # type: ignore[arg-type]
     ],
 )
 def test_wrong_types_raise_type_errors_that_name_them(

@@ -4,6 +4,7 @@ or checked against it here, for every registered built-in."""
 from __future__ import annotations
 
 import ast
+import inspect
 import math
 import subprocess
 import sys
@@ -56,6 +57,14 @@ def test_a_method_of_value_applies_its_primitive(prim: Primitive) -> None:
         assert made.parents == (x,)
 
     check()
+
+
+def test_an_operation_shows_its_forward_s_signature_and_its_primitive_its_label() -> None:
+    # help(ad.leaky_relu) shows (x, slope=...), not the (*args, **params) that applies it
+    assert list(inspect.signature(ad.leaky_relu).parameters) == ["x", "slope"]
+    assert list(inspect.signature(ad.tanh).parameters) == ["x"]
+    assert repr(ad.PRIMITIVES["mul"]) == "<primitive *>"
+    assert repr(ad.PRIMITIVES["leaky_relu"].bind({"slope": 0.2})) == "<primitive leaky_relu(0.2)>"
 
 
 def test_value_s_operators_and_methods_are_written_in_its_class_as_micrograd_s_are() -> None:
