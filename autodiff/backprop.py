@@ -141,13 +141,14 @@ def rules_on_values(node: Value) -> tuple[Any, ...]:
 
 
 def pass_on(node: Value) -> None:
-    """Add node's grad × each edge's derivative to that input's grad: one step of the walk.
+    """Add node's grad × each edge's derivative to that input's grad: one step of the walk,
+    for a node an operation made (a leaf has no inputs).
 
     A zero gradient passes nothing on; an undefined derivative raises unless the gradient is
     zero (``g * d`` lands in `Undefined.times`).
     """
     g = node.grad
-    if g != 0.0 and node._primitive is not None:  # a leaf has no inputs
+    if g != 0.0:
         x, y = node._x, node._y  # its inputs and their derivatives, from the slots (see Value)
         if y is not None:
             x.grad += g * node._dx  # type: ignore[union-attr]
@@ -239,14 +240,9 @@ def gradients_of(
         if listening is not None:  # the seed may be a Value: the code computes its number
             return listening.gradients(root, seed, list(inputs))
         return gradients_on_floats(root, seed.data if isinstance(seed, Value) else seed, inputs)
-    try:
-        with recording(True):  # a derivative graph was asked for, even inside no_grad()
-            grads = chain_rule(root, seed, Gradients(), rules_on_values)
-    except (ArithmeticError, ValueError) as error:  # heard by a tracer: f may catch it
-        listening = tracer()
-        if listening is not None:
-            listening.failed(error)
-        raise
+    # A failure on the way is an operation's, which a listening tracer hears (f may catch it).
+    with recording(True):  # a derivative graph was asked for, even inside no_grad()
+        grads = chain_rule(root, seed, Gradients(), rules_on_values)
     return {x: grads[x] for x in inputs if x in grads}
 
 

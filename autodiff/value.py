@@ -230,7 +230,8 @@ class Value:
     def _backward(self) -> None:
         """micrograd's ``_backward()``: pass this Value's grad to its inputs once, accumulating
         (one step of `backward`; `backward_steps` gives the order to call it in)."""
-        pass_on(self)
+        if self._primitive is not None:  # a leaf has no inputs
+            pass_on(self)
 
 
 def data_of(x: Value | float) -> float:

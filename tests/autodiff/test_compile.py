@@ -514,6 +514,14 @@ def catch_gradient(x: Any) -> Any:
         return x * 0.0
 
 
+def catch_second_order(x: Any) -> Any:
+    try:
+        (g,) = ad.gradients(ad.sqrt(x), [x], create_graph=True)  # √'s derivative at 0: none
+        return g
+    except ad.DomainError:
+        return x * 0.0
+
+
 def catch_overflow(x: Any) -> Any:
     try:
         return ad.exp(x)
@@ -523,12 +531,27 @@ def catch_overflow(x: Any) -> Any:
 
 @pytest.mark.parametrize(
     ("f", "traced_at", "called_at"),
-    [(catch_log, -1.0, 2.0), (catch_gradient, 0.0, 4.0), (catch_overflow, 1000.0, 1.0)],
+    [
+        (catch_log, -1.0, 2.0),
+        (catch_gradient, 0.0, 4.0),
+        (catch_second_order, 0.0, 4.0),
+        (catch_overflow, 1000.0, 1.0),
+    ],
 )
 def test_an_error_caught_by_f_while_traced(
     f: Callable[..., Any], traced_at: float, called_at: float
 ) -> None:
     matches_eager(ad.compile(f), [(traced_at,), (called_at,)], untraced="ignore")  # f went on
+
+
+@pytest.mark.parametrize(
+    "f", [lambda x: -1.0 * (x * 0.0), lambda x: (x * 0.0) * -2.0], ids=["left", "right"]
+)
+def test_a_known_gradient_across_a_zero_derivative_gives_plus_zero_as_eagerly(
+    f: Callable[[Any], Any],
+) -> None:
+    # -1.0 * 0.0 is -0.0; backward() adds it to a .grad of 0.0, which gives 0.0
+    assert repr(ad.compile(ad.grad(f))(2.0)) == repr(ad.grad(f)(2.0)) == "0.0"
 
 
 def test_an_undefined_derivative_in_a_second_order_trace() -> None:

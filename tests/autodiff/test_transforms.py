@@ -57,6 +57,14 @@ def test_grad_takes_values_too_and_leaves_every_grad_untouched() -> None:
     assert (x.grad, w.grad) == (0.0, 0.0)
 
 
+def test_gradients_start_from_zero_whatever_the_grads_hold() -> None:
+    x = Value(3.0)
+    y = x * x
+    y.backward()  # x.grad 6, y.grad 1: left there, and not counted again below
+    assert ad.gradients(y * x, [x, y]) == [27.0, 3.0]  # d(x³)/dx = 3x², d(y·x)/dy = x
+    assert (x.grad, y.grad) == (6.0, 1.0)
+
+
 def test_jacobian_of_several_outputs() -> None:
     rows = jacobian(lambda x, y: [x * y, x + y, ad.tanh(x)], (0, 1))(1.0, 2.0)
     assert isinstance(rows, list)
