@@ -14,11 +14,14 @@ if TYPE_CHECKING:
 
 def is_real(x: object) -> TypeGuard[float]:
     """A real number, finite or not (NumPy's count), but not a bool."""
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+    # a float first: the ABC check costs ten times as much, for each number of a data set
+    return type(x) is float or (isinstance(x, numbers.Real) and not isinstance(x, bool))
 
 
 def is_number(x: object) -> TypeGuard[float]:
     """A finite real number, not a bool."""
+    if type(x) is float:
+        return math.isfinite(x)
     if not is_real(x):
         return False
     try:
