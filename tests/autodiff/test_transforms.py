@@ -63,6 +63,7 @@ def test_gradients_start_from_zero_whatever_the_grads_hold() -> None:
     y.backward()  # x.grad 6, y.grad 1: left there, and not counted again below
     assert ad.gradients(y * x, [x, y]) == [27.0, 3.0]  # d(x³)/dx = 3x², d(y·x)/dy = x
     assert (x.grad, y.grad) == (6.0, 1.0)
+    assert ad.gradients(y, [x], grad=Value(2.0)) == [12.0]  # a seed that is a Value: its number
 
 
 def test_jacobian_of_several_outputs() -> None:
