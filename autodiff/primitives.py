@@ -664,13 +664,13 @@ def _operation(
     names = [p.name for p in keywords if not (vector and p.name == "index")]
     defaults = {p.name: p.default for p in keywords if p.default is not p.empty}
 
-    def bound(extra: tuple[Any, ...], params: dict[str, Any]) -> Primitive:
-        """prim with its parameters: by keyword, by position after the inputs
+    def bound(args: tuple[Any, ...], n: int, params: dict[str, Any]) -> Primitive:
+        """prim with its parameters: by keyword, by position after its n inputs
         (``leaky_relu(x, 0.2)``), or their defaults; one without a default is required."""
+        extra = args[n:]
         if len(extra) > len(names):
             most = f" and at most {len(names)} parameter(s)" if names else ""
-            got = (prim.arity or 1) + len(extra)
-            raise TypeError(f"{prim.name}() takes {prim.arity} input(s){most}, got {got}")
+            raise TypeError(f"{prim.name}() takes {n} input(s){most}, got {len(args)}")
         return prim.bind({**defaults, **dict(zip(names, extra)), **params})
 
     operation: Callable[..., Any]
@@ -699,14 +699,14 @@ def _operation(
             n = prim.arity or 1
             if len(args) < n:
                 raise TypeError(f"{prim.name}() takes {n} input(s), got {len(args)}")
-            return bound(args[n:], params).apply(*args[:n])
+            return bound(args, n, params).apply(*args[:n])
 
     else:  # the common case: the primitive's own apply, with nothing in between
         operation = prim.apply
 
     operation.__name__ = operation.__qualname__ = prim.name
     operation.__doc__, operation.__module__ = forward.__doc__, forward.__module__
-    if inputs is None and not vector:
+    if inputs is None and not vector and prim.arity is not None:  # it takes forward's arguments
         operation.__wrapped__ = forward  # type: ignore[attr-defined]  # its signature, for help()
     operation.primitive = prim  # type: ignore[attr-defined]
     operation.parameters = names  # type: ignore[attr-defined]

@@ -69,6 +69,30 @@ def test_a_parameter_that_is_a_list_is_bound_and_shown() -> None:
         assert (y.data, y.partials, y.op) == (17.0, (14.0,), "poly(coeffs=[1.0, 2.0, 3.0])")
 
 
+def test_a_binary_operation_takes_its_parameter_by_position_or_by_name() -> None:
+    @primitive(lambda x, y, out, *, k: (k * y, k * x))
+    def scaled_product(x: float, y: float, *, k: float = 1.0) -> float:
+        return k * x * y
+
+    a, b = Value(2.0), Value(3.0)
+    assert scaled_product(a, b, 2.0).data == scaled_product(a, b, k=2.0).data == 12.0
+    too_many = r"^scaled_product\(\) takes 2 input\(s\) and at most 1 parameter\(s\), got 4$"
+    with pytest.raises(TypeError, match=too_many):
+        scaled_product(a, b, 2.0, 3.0)
+    with pytest.raises(TypeError, match=r"^scaled_product\(\) takes 2 input\(s\), got 1$"):
+        scaled_product(a)
+
+
+def test_a_parameter_is_checked_against_the_type_its_forward_declares() -> None:
+    @primitive(lambda x, out, *, n: n * x ** (n - 1))
+    def int_power(x: float, *, n: int) -> float:
+        return float(x**n)
+
+    assert int_power(Value(2.0), n=3).data == 8.0
+    with pytest.raises(TypeError, match=r"^int_power\(n=\.\.\.\) needs an int, got 'float'$"):
+        int_power(Value(2.0), n=1.5)
+
+
 def test_a_rule_of_one_or_two_inputs_is_written_as_code_in_its_own_names() -> None:
     assert ad.mul.primitive.rule_code == "def rule(x, y, out):\n    return (y, x,)\n"
     assert cube.primitive.rule_code == "def rule(x, out):\n    return (3.0 * x) * x\n"

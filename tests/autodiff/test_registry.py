@@ -63,6 +63,8 @@ def test_an_operation_shows_its_forward_s_signature_and_its_primitive_its_label(
     # help(ad.leaky_relu) shows (x, slope=...), not the (*args, **params) that applies it
     assert list(inspect.signature(ad.leaky_relu).parameters) == ["x", "slope"]
     assert list(inspect.signature(ad.tanh).parameters) == ["x"]
+    for many in (ad.sum, ad.softmax):  # an operation of many takes them as one iterable
+        assert list(inspect.signature(many).parameters) == ["values"]
     assert repr(ad.PRIMITIVES["mul"]) == "<primitive *>"
     assert repr(ad.PRIMITIVES["leaky_relu"].bind({"slope": 0.2})) == "<primitive leaky_relu(0.2)>"
 
