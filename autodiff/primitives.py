@@ -789,8 +789,8 @@ def _keyword_parameters(forward: Callable[..., float]) -> list[inspect.Parameter
 
 @functools.cache
 def _declared(forward: Callable[..., float]) -> tuple[dict[str, inspect.Parameter], dict[str, Any]]:
-    """A forward's constant parameters by name, and its type hints."""
-    forward = inspect.unwrap(forward)
+    """A forward's constant parameters by name, and its type hints (both read through the
+    wrapper a user's forward gets: functools.wraps keeps its signature and annotations)."""
     return {p.name: p for p in _keyword_parameters(forward)}, typing.get_type_hints(forward)
 
 
