@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import math
 import threading
@@ -28,6 +29,13 @@ def test_leaf_gradients_accumulate_and_interior_ones_are_recomputed() -> None:
     assert a.grad == 216.0  # leaves accumulate, as in PyTorch (micrograd gets 324)
     assert c.grad == 18.0  # dd/dc = 2c, never double-counted
     assert d.grad == 1.0
+
+
+def test_the_function_backward_seeds_the_output_with_one_as_the_method_does() -> None:
+    x = Value(3.0)
+    y = x * x
+    ad.backward(y)
+    assert (y.grad, x.grad) == (1.0, 6.0)
 
 
 def test_zero_grad_clears_leaves() -> None:
@@ -322,6 +330,13 @@ def test_each_step_shows_the_node_and_what_it_passed_to_which_input() -> None:
     assert steps[0].grad == 1.0 and steps[0].passed == ((h, y.partials[0]),)
     assert steps[1].passed == ((x, h.grad * -3.0), (w, h.grad * 2.0))
     assert (x.grad, w.grad) == (h.grad * -3.0, h.grad * 2.0)
+
+
+def test_a_step_is_a_record_that_cannot_be_changed() -> None:
+    x = Value(2.0)
+    (step,) = ad.backward_steps(x * x)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        step.grad = 2.0  # type: ignore[misc]
 
 
 def test_the_step_by_step_backward_starts_when_called() -> None:

@@ -29,6 +29,7 @@ from autodiff import DomainError, Value, checks
         (lambda: ad.tanh("x"), "tanh needs a real number, got 'str'"),
         (lambda: ad.sum([Value(1.0), None]), "sum needs a real number, got 'NoneType'"),
         (lambda: ad.dot([Value(1.0)], ["a"]), "dot needs a real number, got 'str'"),
+        (lambda: ad.gradients(2.0, []), "gradients(output) needs a Value, got 'float'"),  # type: ignore[arg-type]
         (
             lambda: ad.gradients(Value(1.0) * 2, 3),  # type: ignore[arg-type]
             "gradients(inputs) needs an iterable of Values, got 'int'",

@@ -11,7 +11,7 @@ from support import ORACLES
 
 import autodiff as ad
 from autodiff import Value
-from autodiff.domains import Domain, Interval
+from autodiff.domains import Domain, Integers, Interval
 from autodiff.testing import Expression, Point, arguments, expressions, operations, reals
 
 BUILTINS = [p for p in ad.PRIMITIVES.values() if p.builtin]
@@ -90,6 +90,19 @@ def test_every_domain_gives_more_than_one_point(name: str) -> None:
         assert len({point.inputs[i] for point in drawn}) > 1, f"input {i}"
     for key in drawn[0].params:
         assert len({point.params[key] for point in drawn}) > 1, key
+
+
+@pytest.mark.parametrize("name", sorted(ORACLES))
+def test_every_interval_of_a_domain_and_its_alternatives_is_wider_than_a_point(name: str) -> None:
+    """What the test above cannot see where a domain has alternatives (x ** n: any x for an
+    integer n, positive x for any n): each of them, shrunk to a point, the others drawing."""
+    domain = ad.PRIMITIVES[name].domain
+    assert domain is not None
+    for each in (domain, *domain.alternatives):
+        inputs = each.inputs if isinstance(each.inputs, tuple) else (each.inputs,)
+        for span in (*inputs, *each.params.values()):
+            if isinstance(span, Interval | Integers):
+                assert span.low < span.high, (name, span)
 
 
 def test_extra_operations_join_the_expressions() -> None:
