@@ -112,6 +112,18 @@ def test_a_primitive_must_take_one_two_or_any_number_of_inputs() -> None:
         def three(x: float, y: float, z: float) -> float:
             return x + y + z
 
+    with pytest.raises(TypeError, match="must take one input"):  # one, and then any number
+
+        @primitive(derivative=lambda xs, out: [1.0] * len(xs))
+        def first_and_more(x: float, *more: float) -> float:
+            return x + sum(more)
+
+    with pytest.raises(TypeError, match="must take one input"):  # none
+
+        @primitive(derivative=lambda out: 0.0)
+        def nothing() -> float:
+            return 1.0
+
 
 def test_registering_a_name_again_replaces_the_entry() -> None:
     @primitive(derivative=lambda x, out: 1.0, name="again")
@@ -136,6 +148,10 @@ def test_a_rule_with_the_wrong_number_of_derivatives_is_named_at_first_use() -> 
     def unary_giving_two(x: float) -> float:
         return x
 
+    @primitive(derivative=lambda x, out: (2.0,))
+    def unary_giving_a_tuple(x: float) -> float:
+        return 2.0 * x
+
     @primitive(derivative=lambda x, y, out: 1.0)
     def binary_giving_one(x: float, y: float) -> float:
         return x + y
@@ -152,6 +168,12 @@ def test_a_rule_with_the_wrong_number_of_derivatives_is_named_at_first_use() -> 
     assert str(unary_error.value) == (
         "the derivative rule of unary_giving_two returned 2 values, but unary_giving_two has "
         "one input: a rule is rule(x, out) -> ∂out/∂x"
+    )
+    with pytest.raises(TypeError) as tuple_error:  # one derivative, but in a tuple
+        unary_giving_a_tuple(a)
+    assert str(tuple_error.value) == (
+        "the derivative rule of unary_giving_a_tuple returned 1 value, but unary_giving_a_tuple "
+        "has one input: a rule is rule(x, out) -> ∂out/∂x"
     )
     with pytest.raises(TypeError) as binary_error:
         binary_giving_one(a, b)

@@ -229,6 +229,12 @@ def test_nan_stays_nan_and_the_sign_of_zero_is_dropped_by_abs() -> None:
     assert math.copysign(1.0, abs(Value(-0.0)).data) == 1.0
 
 
+def test_a_nan_wins_argmax_and_argmin_wherever_it_is_as_in_numpy() -> None:
+    # Python's max and min would keep or skip a NaN by its place: 3.0 here
+    assert ad.argmax([1.0, math.nan, 3.0]) == ad.argmin([1.0, math.nan, 0.0]) == 1.0
+    assert math.isnan(ad.max([Value(1.0), Value(math.nan), Value(3.0)]).data)
+
+
 def test_functions_of_numbers_return_floats() -> None:
     assert ad.xlogy(0.0, -1.0) == 0.0  # 0·log y is 0 for every y
     assert ad.tanh(0.5) == math.tanh(0.5)
