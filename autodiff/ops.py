@@ -404,7 +404,7 @@ def _dot_inputs(ws: Sequence[Any], xs: Sequence[Any], b: Any = None) -> tuple[An
 def _dot_code(args: list[str]) -> str:
     """sum((w_1 * x_1, ...), 0.0) + b: the forward's arithmetic, in the same order."""
     n = len(args) // 2
-    products = ", ".join(f"{w} * {x}" for w, x in zip(args[:n], args[n : 2 * n]))
+    products = ", ".join(f"{w} * {x}" for w, x in zip(args[:n], args[n:]))  # b left out
     z = f"sum(({products},), 0.0)" if n else "0.0"
     return f"{z} + {args[-1]}" if len(args) % 2 else z
 

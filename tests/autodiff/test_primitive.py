@@ -125,6 +125,19 @@ def test_a_primitive_must_take_one_two_or_any_number_of_inputs() -> None:
             return 1.0
 
 
+def test_a_forward_of_many_inputs_that_fails_on_values_names_itself_and_the_inputs() -> None:
+    @primitive(lambda xs, out: [out * out / (len(xs) * x * x) for x in xs])
+    def harmonic(*xs: float) -> float:
+        return len(xs) / sum(1.0 / x for x in xs)
+
+    assert harmonic([Value(1.0), Value(2.0), Value(4.0)]).data == 12 / 7
+    expected = (
+        r"^harmonic is not defined at inputs \[1\.0, 2\.0, 0\.0\] \(float division by zero\)$"
+    )
+    with pytest.raises(ad.DomainError, match=expected):
+        harmonic([Value(1.0), Value(2.0), Value(0.0)])
+
+
 def test_registering_a_name_again_replaces_the_entry() -> None:
     @primitive(derivative=lambda x, out: 1.0, name="again")
     def first(x: float) -> float:
