@@ -14,7 +14,7 @@ The walk has three readers, as a derivative rule has: floats (`gradients`), Valu
 build the graph of the derivative itself (``create_graph``), and Symbols, which write the
 backward pass as code (`autodiff.compiler`). Each is a `Gradients` store: where gradients
 are kept, how they add up, and what "zero" is. `backward()`, the common case, is the same
-walk on floats kept in each Value's ``.grad``, written out as one loop over `pass_on`:
+walk on floats kept in each Value's ``.grad``, written out as one loop, `pass_on`:
 measured 2.8× faster on a 200k-node graph than the walk with a store; `gradients()` on floats
 (and a compiler's trace) runs that loop too, lending each ``.grad`` and giving it back.
 """
@@ -140,24 +140,26 @@ def rules_on_values(node: Value) -> tuple[Any, ...]:
 # -- backward(): the walk on floats, in each Value's .grad --------------------------------------
 
 
-def pass_on(node: Value) -> None:
-    """Add node's grad × each edge's derivative to that input's grad: one step of the walk,
-    for a node an operation made (a leaf has no inputs).
+def pass_on(nodes: Iterable[Value]) -> None:
+    """Each node in turn adds its grad × each edge's derivative to that input's grad: the
+    steps of the walk, for nodes an operation made (a leaf has no inputs). One loop for the
+    whole pass, not a call per node: a call per node cost 1.5% of the eager demo step.
 
     A zero gradient passes nothing on; an undefined derivative raises unless the gradient is
     zero (``g * d`` lands in `Undefined.times`).
     """
-    g = node.grad
-    if g != 0.0:
-        x, y = node._x, node._y  # its inputs and their derivatives, from the slots (see Value)
-        if y is not None:
-            x.grad += g * node._dx  # type: ignore[union-attr]
-            y.grad += g * node._dy
-        elif type(x) is tuple:
-            for p, d in zip(x, node._dx):  # type: ignore[arg-type]
-                p.grad += g * d
-        else:
-            x.grad += g * node._dx  # type: ignore[union-attr]
+    for node in nodes:
+        g = node.grad
+        if g != 0.0:
+            x, y = node._x, node._y  # its inputs and their derivatives, from the slots (see Value)
+            if y is not None:
+                x.grad += g * node._dx  # type: ignore[union-attr]
+                y.grad += g * node._dy
+            elif type(x) is tuple:
+                for p, d in zip(x, node._dx):  # type: ignore[arg-type]
+                    p.grad += g * d
+            else:
+                x.grad += g * node._dx  # type: ignore[union-attr]
 
 
 def backward(root: Value, grad: float | Value = 1.0, *, create_graph: bool = False) -> None:
@@ -175,8 +177,7 @@ def backward(root: Value, grad: float | Value = 1.0, *, create_graph: bool = Fal
             grads = chain_rule(root, seed, Gradients(), rules_on_values)
         _store(root, grads)
         return
-    for node in reversed(_started(root, as_float(grad, "backward(grad)"))):
-        pass_on(node)
+    pass_on(reversed(_started(root, as_float(grad, "backward(grad)"))))
 
 
 def _started(root: Value, seed: float) -> list[Value]:
@@ -259,8 +260,7 @@ def gradients_on_floats(root: Value, seed: float, inputs: Iterable[Value]) -> di
         for v in lent:
             v.grad = 0.0
         root.grad = seed
-        for node in reversed(order):
-            pass_on(node)
+        pass_on(reversed(order))
         reached = set(lent)
         return {x: x.grad for x in inputs if x in reached}
     finally:
@@ -313,7 +313,7 @@ def backward_steps(root: Value, grad: float = 1.0) -> Iterator[BackwardStep]:
 def _steps(order: list[Value]) -> Iterator[BackwardStep]:
     for node in reversed(order):
         g = node.grad
-        pass_on(node)
+        pass_on((node,))
         # What pass_on added to each input's grad (nothing, for a zero gradient).
         crossed = zip(node.parents, node.partials)
         yield BackwardStep(node, g, tuple((p, g * d) for p, d in crossed) if g != 0.0 else ())

@@ -231,7 +231,7 @@ class Value:
         """micrograd's ``_backward()``: pass this Value's grad to its inputs once, accumulating
         (one step of `backward`; `backward_steps` gives the order to call it in)."""
         if self._primitive is not None:  # a leaf has no inputs
-            pass_on(self)
+            pass_on((self,))
 
 
 def data_of(x: Value | float) -> float:
