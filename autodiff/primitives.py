@@ -437,10 +437,9 @@ def _operand(x: object, op: Primitive, inputs: Sequence[Any]) -> Value:
             kinds = " and ".join(repr(type(x).__name__) for x in inputs)
             raise TypeError(f"unsupported operand type(s) for {op.symbol}: {kinds}")
     leaf = _leaf(x if type(x) is float else as_float(x, op.name))
-    if RECORDING.get() is not True:  # a compiler's tracer may listen: the leaf is a constant
-        listening = tracer()
-        if listening is not None:
-            listening.constant(leaf)
+    listening = tracer()
+    if listening is not None:
+        listening.constant(leaf)
     return leaf
 
 

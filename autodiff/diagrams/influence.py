@@ -43,13 +43,13 @@ ClusterOf = Callable[[Value], str | None]
 View = Literal["auto", "values", "units"]
 
 MAX_NODES = 500
-ROOMY = 40
-"""At most this many derivatives between a network's layers are labels the layout makes room
-for (a 2-4-4-1 MLP's 28 edges; a diagram some 1.6 times as tall); more are written beside their
-edges, which keeps a 2-16-16-1 MLP's 307 from making it eight times as tall."""
 """The most boxes a diagram draws: more take seconds to minutes to lay out, and cannot be read."""
 SPARSE = 3
 """An edge carries its derivative when its ends have at most this many edges on that side."""
+ROOMY = 40
+"""At most this many derivatives between a network's layers are labels the layout makes room
+for (a 2-4-4-1 MLP's 28 edges; a diagram some 1.6 times as tall); more are written beside their
+edges, which keeps a 2-16-16-1 MLP's 288 from making it eight times as tall."""
 
 _KIND_STYLES: dict[str, dict[str, str]] = {
     "output": {"style": "filled,bold", "fillcolor": "#ffd8a8", "penwidth": "2"},
